@@ -1,0 +1,59 @@
+// swift-tools-version: 6.0
+// faast: a shell for calling the functions of a deployed module.
+//
+// Dependencies are chosen, not collected; each costs build time on a 2-core machine:
+// - swift-argument-parser: the command line and the bash/zsh/fish completion scripts generated from
+//   one command table (hand-written option parsing and completion scripts drift apart).
+// - hdrhistogram-swift: latency percentiles in constant memory per function, whatever the number of
+//   calls (a 100,000-call fan-out must not keep every sample). Pulls swift-numerics, small.
+// libedit and libcurl are system libraries wrapped by the C targets below.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "faast",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "faast", targets: ["faast"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // fork/exec of workers with a parent-death signal, pipes on fixed descriptors, pseudo-terminals:
+        // what Foundation's Process cannot express.
+        .target(name: "CFaastSys"),
+        .target(
+            name: "FaastCore",
+            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: strict
+        ),
+        .target(name: "FaastRuntimes", swiftSettings: strict),
+        // The command language: lexer, parser, AST. Knows nothing of sessions or terminals.
+        .target(name: "FaastLanguage", dependencies: ["FaastCore"], swiftSettings: strict),
+        .target(
+            name: "FaastLocal",
+            dependencies: ["FaastCore", "FaastRuntimes", "CFaastSys"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "FaastShell",
+            dependencies: ["FaastCore", "FaastLanguage", "FaastLocal"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "faast",
+            dependencies: [
+                "FaastShell",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "FaastCoreTests", dependencies: ["FaastCore"], swiftSettings: strict),
+        .testTarget(name: "FaastLocalTests", dependencies: ["FaastLocal", "FaastCore"], swiftSettings: strict),
+        .testTarget(name: "FaastLanguageTests", dependencies: ["FaastLanguage", "FaastCore"], swiftSettings: strict),
+        .testTarget(name: "FaastShellTests", dependencies: ["FaastShell", "FaastCore"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,1 @@
+// Worker process support: see shim.c.

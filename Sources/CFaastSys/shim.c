@@ -1,0 +1,1 @@
+#include "faast_sys.h"

@@ -1,0 +1,46 @@
+/// "Did you mean" for mistyped names: the closest candidate by edit distance (case-insensitive,
+/// adjacent transpositions count as one edit), if it is close enough to be a plausible typo.
+public enum Suggestion {
+    /// The best candidate for `word`, or nil when nothing is within a plausible typo distance.
+    public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+        let target = Array(word.lowercased())
+        var best: (name: String, distance: Int)?
+        for candidate in candidates {
+            let d = distance(target, Array(candidate.lowercased()))
+            if best == nil || d < best!.distance { best = (candidate, d) }
+        }
+        guard let best else { return nil }
+        let limit = max(1, min(3, (max(target.count, 2) + 1) / 3))
+        if best.distance <= limit { return best.name }
+        // A prefix of a longer name ("hel" for "hello") is a plausible intent too.
+        if target.count >= 2, best.name.lowercased().hasPrefix(word.lowercased()) { return best.name }
+        return nil
+    }
+
+    /// " (did you mean 'x'?)" or "" — ready to append to a message.
+    public static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String {
+        guard let s = closest(to: word, in: candidates) else { return "" }
+        return " (did you mean '\(s)'?)"
+    }
+
+    /// Optimal string alignment distance.
+    static func distance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var prev2 = [Int](repeating: 0, count: b.count + 1)
+        var prev = Array(0...b.count)
+        var cur = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            cur[0] = i
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    cur[j] = min(cur[j], prev2[j - 2] + 1)
+                }
+            }
+            (prev2, prev, cur) = (prev, cur, prev2)
+        }
+        return prev[b.count]
+    }
+}
