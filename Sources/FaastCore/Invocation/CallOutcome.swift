@@ -1,0 +1,46 @@
+/// Per-call options that override the session's defaults (`call f() timeout=5 retries=0`).
+public struct CallOptions: Sendable, Hashable {
+    public var timeout: Double?
+    public var maxRetries: Int?
+    public var concurrency: Int?
+    public var rate: Double?
+    public var burst: Int?
+    public var mode: InvocationMode?
+    public init(timeout: Double? = nil, maxRetries: Int? = nil, concurrency: Int? = nil, rate: Double? = nil,
+                burst: Int? = nil, mode: InvocationMode? = nil) {
+        self.timeout = timeout
+        self.maxRetries = maxRetries
+        self.concurrency = concurrency
+        self.rate = rate
+        self.burst = burst
+        self.mode = mode
+    }
+}
+
+/// The result of one call through the invocation core.
+public struct CallOutcome: Sendable {
+    public var function: String
+    public var result: Result<JSONValue, FaastError>
+    /// From dispatch (after any queueing) to the final result, retries included.
+    public var latencyMs: Double
+    /// Time spent waiting for a concurrency or rate slot.
+    public var queuedMs: Double
+    /// Attempts made (0 when cancelled before starting).
+    public var attempts: Int
+    /// The last attempt's timing where it ran.
+    public var timing: RemoteTiming
+    /// Wall-clock time the result arrived (epoch ms).
+    public var receivedAtEpochMs: Double
+    /// Monotonic time (seconds) the first attempt was dispatched.
+    public var dispatchedAt: Double
+    /// Billed milliseconds over all attempts (1 ms steps).
+    public var billedMs: Double
+    /// Attempts that reached the function.
+    public var billedRequests: Int
+
+    public var value: JSONValue? { try? result.get() }
+    public var error: FaastError? {
+        if case .failure(let e) = result { return e }
+        return nil
+    }
+}

@@ -1,0 +1,141 @@
+/// How calls travel to the function: a direct request/response (`https`), or through a queue
+/// (SNS in, SQS out on AWS). The local provider runs both the same way.
+public enum InvocationMode: String, Sendable, CaseIterable, Hashable {
+    case https
+    case queue
+}
+
+/// The runtime a module runs on, picked by its file extension.
+public enum Runtime: String, Sendable, Hashable, CaseIterable {
+    case node
+    case python
+
+    /// The runtime for a module path, or nil for an extension faast does not know.
+    public static func forModule(path: String) -> Runtime? {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".js") || lower.hasSuffix(".cjs") || lower.hasSuffix(".mjs") { return .node }
+        if lower.hasSuffix(".py") { return .python }
+        return nil
+    }
+}
+
+/// The settings a module is deployed with; the session's defaults for every call.
+public struct DeploySettings: Sendable, Hashable {
+    /// Memory size in MB (Lambda's memorySize; locally a heap or address-space limit).
+    public var memoryMb: Int = 1024
+    /// Per-call timeout in seconds.
+    public var timeout: Double = 60
+    /// Calls in flight at once; 0 means unlimited.
+    public var concurrency: Int = 10
+    public var mode: InvocationMode = .https
+    /// Environment variables the functions see.
+    public var env: [String: String] = [:]
+    /// Retries of failures that are not the function's own doing.
+    public var maxRetries: Int = 2
+    /// Calls per second, nil for no limit.
+    public var rate: Double?
+    /// Calls that may start at once before the rate applies.
+    public var burst: Int = 1
+    /// How long logs outlive the session, in days.
+    public var logRetentionDays: Double = 1
+    /// Provider-specific settings (`region`, `role`, `architecture`, `include`, `exclude`, ...).
+    public var extra: [String: String] = [:]
+
+    public init() {}
+}
+
+/// A module to deploy.
+public struct ModuleSpec: Sendable, Hashable {
+    /// Absolute path of the module file.
+    public var path: String
+    public var runtime: Runtime
+    public init(path: String, runtime: Runtime) {
+        self.path = path
+        self.runtime = runtime
+    }
+}
+
+/// One invocation as a provider sees it.
+public struct InvocationRequest: Sendable {
+    public var callId: String
+    public var function: String
+    public var args: [JSONValue]
+    /// Seconds before the call fails as a timeout.
+    public var timeout: Double
+    public var mode: InvocationMode
+    /// 0 for the first attempt.
+    public var attempt: Int
+
+    public init(callId: String, function: String, args: [JSONValue], timeout: Double, mode: InvocationMode, attempt: Int = 0) {
+        self.callId = callId
+        self.function = function
+        self.args = args
+        self.timeout = timeout
+        self.mode = mode
+        self.attempt = attempt
+    }
+}
+
+/// A successful invocation.
+public struct InvocationResponse: Sendable {
+    public var value: JSONValue
+    public var timing: RemoteTiming
+    /// What the provider billed, in ms, when it says (Lambda's REPORT line); else derived from timing.
+    public var billedMs: Double?
+    public init(value: JSONValue, timing: RemoteTiming, billedMs: Double? = nil) {
+        self.value = value
+        self.timing = timing
+        self.billedMs = billedMs
+    }
+}
+
+/// What a provider removed at cleanup or garbage collection, one line per resource.
+public typealias CleanupReport = [String]
+
+/// A deployed module: the back end the invocation core calls through.
+///
+/// `invoke` throws `FaastError` for a failed call (the function's exception included) and must honour
+/// task cancellation by ending the call (locally: killing its worker) and throwing `.cancelled`.
+/// A failed call's error carries its log location, and its remote timing when the function ran.
+public protocol Provider: AnyObject, Sendable {
+    /// `local` or `aws`.
+    var name: String { get }
+    var module: ModuleSpec { get }
+    var functions: [FunctionInfo] { get }
+    var settings: DeploySettings { get }
+    /// Lines for `status` beyond the common ones (region, role, session directory, ...).
+    var details: [(String, String)] { get }
+
+    func invoke(_ request: InvocationRequest) async throws -> InvocationResponse
+    /// Where the session's logs are (one function's, when named).
+    func logLocation(function: String?) -> String
+    /// The most recent log lines of the session's calls, oldest first.
+    func recentLogs(function: String?, last: Int) async throws -> [String]
+    /// The cost of what the session used.
+    func costSnapshot(usage: Usage) async -> CostSnapshot
+    /// Removes everything the session created except logs (kept for the retention period). Idempotent.
+    func cleanup() async throws -> CleanupReport
+    /// Removes what sessions past their retention left behind.
+    func collectGarbage() async throws -> CleanupReport
+}
+
+/// Deploys modules on one kind of provider.
+public protocol ProviderFactory: Sendable {
+    var name: String { get }
+    func deploy(_ module: ModuleSpec, settings: DeploySettings) async throws -> any Provider
+    /// Garbage collection without a session (for `gc` before `open`).
+    func collectGarbage(settings: DeploySettings) async throws -> CleanupReport
+}
+
+/// Resolves a module path to a `ModuleSpec`, with the errors users need for a missing file or an
+/// extension faast does not know.
+public func resolveModule(_ path: String, relativeTo directory: String? = nil) throws(FaastError) -> ModuleSpec {
+    let absolute = FilePaths.absolute(path, relativeTo: directory)
+    guard let runtime = Runtime.forModule(path: absolute) else {
+        throw FaastError(.deployFailed, "\(path): unknown module type; use a .js, .cjs or .mjs file (node) or a .py file (python)")
+    }
+    guard FilePaths.isRegularFile(absolute) else {
+        throw FaastError(.deployFailed, "\(path): no such file")
+    }
+    return ModuleSpec(path: absolute, runtime: runtime)
+}

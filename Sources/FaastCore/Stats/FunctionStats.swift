@@ -1,0 +1,119 @@
+import Synchronization
+
+/// Counts and timings of one function's calls (or of a whole session).
+public struct FunctionStats: Sendable {
+    /// Calls started (a retried call counts once).
+    public var invocations = 0
+    /// Calls that returned a value.
+    public var completed = 0
+    /// Calls that finally failed.
+    public var errors = 0
+    /// Attempts beyond the first.
+    public var retries = 0
+    /// Round trip seen by the caller, from dispatch to result (retries included).
+    public var latency = LatencyRecorder()
+    /// The function's own execution time, measured where it ran.
+    public var execution = LatencyRecorder()
+    /// Time waiting locally for a concurrency or rate slot.
+    public var queued = LatencyRecorder()
+    /// From the function's end to the result arriving here.
+    public var returnTime = LatencyRecorder()
+    /// Billed milliseconds, each attempt rounded up to 1 ms.
+    public var billedMs = 0.0
+    /// Attempts that reached the function (billed requests).
+    public var requests = 0
+    /// The most memory an attempt reported, in MB.
+    public var maxMemoryMb = 0.0
+
+    public init() {}
+
+    public mutating func merge(_ o: FunctionStats) {
+        invocations += o.invocations
+        completed += o.completed
+        errors += o.errors
+        retries += o.retries
+        latency.merge(o.latency)
+        execution.merge(o.execution)
+        queued.merge(o.queued)
+        returnTime.merge(o.returnTime)
+        billedMs += o.billedMs
+        requests += o.requests
+        maxMemoryMb = max(maxMemoryMb, o.maxMemoryMb)
+    }
+}
+
+/// What a session consumed, for pricing.
+public struct Usage: Sendable {
+    /// Requests that reached a function (attempts).
+    public var requests = 0
+    /// Billed milliseconds (1 ms steps).
+    public var billedMs = 0.0
+    /// Calls made in queue mode (each is a queue publish and a response message).
+    public var queueCalls = 0
+    /// Bytes of requests and responses, for data transfer.
+    public var bytes = 0
+    public init() {}
+}
+
+/// A thread-safe collector of per-function statistics for a session.
+public final class SessionStats: Sendable {
+    private struct State {
+        var byFunction: [String: FunctionStats] = [:]
+        var usage = Usage()
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// One finished call: its outcome and each attempt's measurements.
+    public func record(_ outcome: CallOutcome, mode: InvocationMode) {
+        state.withLock { s in
+            var f = s.byFunction[outcome.function] ?? FunctionStats()
+            f.invocations += 1
+            f.retries += max(0, outcome.attempts - 1)
+            switch outcome.result {
+            case .success: f.completed += 1
+            case .failure: f.errors += 1
+            }
+            if outcome.result.isCancelledFailure == false || outcome.attempts > 0 {
+                f.latency.record(ms: outcome.latencyMs)
+            }
+            f.queued.record(ms: outcome.queuedMs)
+            if let exec = outcome.timing.executionMs {
+                f.execution.record(ms: exec)
+                if let end = outcome.timing.end { f.returnTime.record(ms: max(0, outcome.receivedAtEpochMs - end)) }
+            }
+            if let mem = outcome.timing.memoryMb { f.maxMemoryMb = max(f.maxMemoryMb, mem) }
+            f.billedMs += outcome.billedMs
+            f.requests += outcome.billedRequests
+            s.byFunction[outcome.function] = f
+            s.usage.requests += outcome.billedRequests
+            s.usage.billedMs += outcome.billedMs
+            if mode == .queue { s.usage.queueCalls += outcome.billedRequests }
+        }
+    }
+
+    /// Statistics of one function.
+    public func function(_ name: String) -> FunctionStats? { state.withLock { $0.byFunction[name] } }
+
+    /// Names of the functions called so far, sorted.
+    public var functionNames: [String] { state.withLock { $0.byFunction.keys.sorted() } }
+
+    /// Statistics of all functions together.
+    public var total: FunctionStats {
+        state.withLock { s in
+            var t = FunctionStats()
+            for f in s.byFunction.values { t.merge(f) }
+            return t
+        }
+    }
+
+    public var usage: Usage { state.withLock { $0.usage } }
+}
+
+extension Result where Failure == FaastError {
+    var isCancelledFailure: Bool {
+        if case .failure(let e) = self { return e.kind == .cancelled }
+        return false
+    }
+}

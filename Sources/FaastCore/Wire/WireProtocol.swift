@@ -1,0 +1,113 @@
+/// The request/response envelope that every provider and both trampolines speak: one JSON object per
+/// message (newline-delimited on local pipes, the payload of `Invoke` on Lambda).
+public enum WireProtocol {
+    /// The request line for calling `function` with `args` (without the trailing newline).
+    public static func callRequest(callId: String, function: String, args: [JSONValue]) -> String {
+        var out = "{\"callId\":"
+        JSONValue.writeString(callId, to: &out)
+        out += ",\"name\":"
+        JSONValue.writeString(function, to: &out)
+        out += ",\"args\":["
+        for (i, a) in args.enumerated() {
+            if i > 0 { out += "," }
+            a.write(to: &out)
+        }
+        out += "]}"
+        return out
+    }
+
+    /// The request line asking a trampoline to describe its module.
+    public static func describeRequest(callId: String) -> String {
+        var out = "{\"op\":\"describe\",\"callId\":"
+        JSONValue.writeString(callId, to: &out)
+        return out + "}"
+    }
+
+    /// Decodes one response object.
+    public static func decode(_ value: JSONValue) throws(FaastError) -> WireResponse {
+        guard case .object = value, let type = value["type"]?.stringValue else {
+            throw FaastError(.transport, "malformed response from the runtime: \(value.jsonText.prefix(200))")
+        }
+        let callId = value["callId"]?.stringValue ?? ""
+        let timing = RemoteTiming(
+            start: value["start"]?.doubleValue, end: value["end"]?.doubleValue,
+            memoryMb: value["memoryMb"]?.doubleValue)
+        switch type {
+        case "returned":
+            return .returned(callId: callId, value: value["value"] ?? .null, timing: timing)
+        case "error", "loadError":
+            let (error, kind) = remoteError(from: value["error"] ?? .null)
+            if type == "loadError" { return .loadError(error) }
+            return .failed(callId: callId, error: error, kind: kind, timing: timing)
+        case "ready":
+            return .ready(runtime: value["runtime"]?.stringValue ?? "?", version: value["version"]?.stringValue ?? "?")
+        case "described":
+            let functions = (value["functions"]?.arrayValue ?? []).compactMap { f -> FunctionInfo? in
+                guard let name = f["name"]?.stringValue else { return nil }
+                let params = (f["params"]?.arrayValue ?? []).compactMap(\.stringValue)
+                return FunctionInfo(name: name, parameters: params)
+            }
+            return .described(functions)
+        default:
+            throw FaastError(.transport, "unknown response type '\(type)' from the runtime")
+        }
+    }
+
+    /// Splits a runtime's error object into a `RemoteError` and the faast kind it names (if any).
+    public static func remoteError(from value: JSONValue) -> (RemoteError, String?) {
+        var error = RemoteError(
+            name: value["name"]?.stringValue ?? "Error",
+            message: value["message"]?.stringValue ?? (value.stringValue ?? value.jsonText))
+        error.stack = value["stack"]?.stringValue
+        var kind: String?
+        if case .object(let members) = value {
+            for m in members {
+                switch m.key {
+                case "name", "message", "stack": continue
+                case "kind": kind = m.value.stringValue
+                case "file", "line": error.properties.append(m)
+                default: error.properties.append(m)
+                }
+            }
+        }
+        return (error, kind)
+    }
+}
+
+/// The function's own timing as measured where it ran: epoch milliseconds and memory in MB.
+public struct RemoteTiming: Sendable, Hashable {
+    public var start: Double?
+    public var end: Double?
+    public var memoryMb: Double?
+    public init(start: Double? = nil, end: Double? = nil, memoryMb: Double? = nil) {
+        self.start = start
+        self.end = end
+        self.memoryMb = memoryMb
+    }
+    /// Execution time in milliseconds, when both ends are known.
+    public var executionMs: Double? {
+        guard let start, let end else { return nil }
+        return max(0, end - start)
+    }
+}
+
+/// A decoded response.
+public enum WireResponse: Sendable {
+    case returned(callId: String, value: JSONValue, timing: RemoteTiming)
+    case failed(callId: String, error: RemoteError, kind: String?, timing: RemoteTiming)
+    case ready(runtime: String, version: String)
+    case loadError(RemoteError)
+    case described([FunctionInfo])
+}
+
+/// A function of a deployed module and its parameter names.
+public struct FunctionInfo: Sendable, Hashable, Codable {
+    public var name: String
+    public var parameters: [String]
+    public init(name: String, parameters: [String]) {
+        self.name = name
+        self.parameters = parameters
+    }
+    /// `hello(name)`.
+    public var signature: String { "\(name)(\(parameters.joined(separator: ", ")))" }
+}

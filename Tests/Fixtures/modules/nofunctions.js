@@ -1,0 +1,2 @@
+// Fixture: exports only a number.
+module.exports = 42;

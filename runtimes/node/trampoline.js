@@ -1,0 +1,797 @@
+'use strict';
+// faast trampoline for Node.js (>= 18, standard library only).
+//
+// Local worker: started as `node trampoline.js` with FAAST_MODULE=<module path>; requests arrive as
+// newline-delimited JSON on fd 3, responses leave as newline-delimited JSON on fd 4. fd 1/2 are the
+// worker's log (every line stamped "<ISO time> <callId> <text>").
+// AWS Lambda: when required (not main), exports `handler`, which loads ./faast_module.{js,cjs,mjs}.
+
+const fs = require('fs');
+const path = require('path');
+const url = require('url');
+
+const TRAMPOLINE_FILE = __filename;
+const IS_MAIN = require.main === module;
+
+// ---------------------------------------------------------------------------------------------
+// Logging: stamped line splitter on stdout/stderr.
+
+let currentCallId = '-';
+let lambdaMode = false;
+
+function stamp(callId) {
+  return lambdaMode ? callId + ' ' : new Date().toISOString() + ' ' + callId + ' ';
+}
+
+function writeAllSync(fd, data) {
+  let buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += fs.writeSync(fd, buf, off, buf.length - off);
+    } catch (e) {
+      if (e && e.code === 'EAGAIN') continue;
+      throw e;
+    }
+  }
+}
+
+class LineStamper {
+  constructor(fd) {
+    this.fd = fd;
+    this.partial = '';
+  }
+  write(text) {
+    let start = 0;
+    let out = '';
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      out += stamp(currentCallId) + this.partial + text.slice(start, nl + 1);
+      this.partial = '';
+      start = nl + 1;
+    }
+    if (start < text.length) this.partial += text.slice(start);
+    if (out) this.emit(out);
+  }
+  flush() {
+    if (this.partial) {
+      const line = stamp(currentCallId) + this.partial + '\n';
+      this.partial = '';
+      this.emit(line);
+    }
+  }
+  emit(text) {
+    try { writeAllSync(this.fd, text); } catch (_) { /* the log is gone; nothing to do */ }
+  }
+}
+
+let stdoutStamper = null;
+let stderrStamper = null;
+
+function installLogging() {
+  if (stdoutStamper) return;
+  stdoutStamper = new LineStamper(1);
+  stderrStamper = new LineStamper(2);
+  const wrap = (stream, stamper) => {
+    stream.write = function (chunk, encoding, cb) {
+      if (typeof encoding === 'function') { cb = encoding; encoding = undefined; }
+      let text;
+      if (typeof chunk === 'string') text = chunk;
+      else if (chunk instanceof Uint8Array) text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString(encoding && encoding !== 'buffer' ? 'utf8' : 'utf8');
+      else text = String(chunk);
+      stamper.write(text);
+      if (typeof cb === 'function') process.nextTick(cb);
+      return true;
+    };
+  };
+  wrap(process.stdout, stdoutStamper);
+  wrap(process.stderr, stderrStamper);
+}
+
+function flushLogs() {
+  if (stdoutStamper) { stdoutStamper.flush(); stderrStamper.flush(); }
+}
+
+function logLine(callId, text) {
+  const line = stamp(callId) + text + '\n';
+  try { writeAllSync(1, line); } catch (_) { /* ignore */ }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timing and memory.
+
+const perf = globalThis.performance || require('perf_hooks').performance;
+const TIME_ORIGIN = perf.timeOrigin;
+function nowMs() { return TIME_ORIGIN + perf.now(); }
+function memoryMb() {
+  const rss = process.memoryUsage.rss ? process.memoryUsage.rss() : process.memoryUsage().rss;
+  return Math.round(rss / 104857.6) / 10;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value encoding.
+
+class SerializationFailure extends Error {}
+
+// A small JSON parser that keeps integers outside the safe range exact (as BigInt).
+function parseJsonBig(text) {
+  let i = 0;
+  const n = text.length;
+  const numRe = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+  function ws() {
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 32 || c === 10 || c === 13 || c === 9) i++; else break;
+    }
+  }
+  function fail(msg) { throw new SyntaxError((msg || 'Unexpected token') + ' in JSON at position ' + i); }
+  function str() {
+    const s = i;
+    i++;
+    for (;;) {
+      if (i >= n) fail('Unterminated string');
+      const c = text.charCodeAt(i);
+      if (c === 34) break;
+      if (c === 92) i += 2; else i++;
+    }
+    i++;
+    return JSON.parse(text.slice(s, i));
+  }
+  function value() {
+    ws();
+    if (i >= n) fail('Unexpected end');
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      const obj = {};
+      ws();
+      if (text[i] === '}') { i++; return obj; }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        const key = str();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        const v = value();
+        if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+        else obj[key] = v;
+        ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === '}') { i++; return obj; }
+        fail();
+      }
+    }
+    if (c === '[') {
+      i++;
+      const arr = [];
+      ws();
+      if (text[i] === ']') { i++; return arr; }
+      for (;;) {
+        arr.push(value());
+        ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === ']') { i++; return arr; }
+        fail();
+      }
+    }
+    if (c === '"') return str();
+    if (text.startsWith('true', i)) { i += 4; return true; }
+    if (text.startsWith('false', i)) { i += 5; return false; }
+    if (text.startsWith('null', i)) { i += 4; return null; }
+    numRe.lastIndex = i;
+    const m = numRe.exec(text);
+    if (!m) fail();
+    i += m[0].length;
+    const num = Number(m[0]);
+    if (m[1] === undefined && m[2] === undefined && !Number.isSafeInteger(num)) return BigInt(m[0]);
+    return num;
+  }
+  const v = value();
+  ws();
+  if (i < n) fail();
+  return v;
+}
+
+const BIG_DIGITS = /\d{16}/;
+function parseRequest(line) {
+  return BIG_DIGITS.test(line) ? parseJsonBig(line) : JSON.parse(line);
+}
+
+// Decodes "$faast" tags inside an already-parsed JSON value.
+function decodeValue(v) {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = decodeValue(v[i]);
+    return v;
+  }
+  if (Object.prototype.hasOwnProperty.call(v, '$faast')) {
+    const tag = v.$faast;
+    switch (tag) {
+      case 'bytes':
+        if (typeof v.base64 !== 'string') throw new SerializationFailure('bytes tag without base64 text');
+        return Buffer.from(v.base64, 'base64');
+      case 'NaN': return NaN;
+      case 'Infinity': return Infinity;
+      case '-Infinity': return -Infinity;
+      case 'undefined': return undefined;
+      case 'date': {
+        const d = new Date(v.iso);
+        if (typeof v.iso !== 'string' || isNaN(d.getTime())) throw new SerializationFailure('invalid date ' + JSON.stringify(v.iso));
+        return d;
+      }
+      default:
+        throw new SerializationFailure('unknown $faast tag ' + JSON.stringify(tag));
+    }
+  }
+  for (const k of Object.keys(v)) v[k] = decodeValue(v[k]);
+  return v;
+}
+
+const BIG_MARKER = '\u0000faast-bigint:' + Math.random().toString(36).slice(2) + ':';
+const BIG_MARKER_RE = new RegExp('"' + BIG_MARKER.replace('\u0000', '\\\\u0000') + '(-?\\d+)"', 'g');
+let sawBigInt = false;
+
+function typeName(v) {
+  if (v === null) return 'null';
+  if (typeof v !== 'object') return typeof v;
+  const c = v.constructor;
+  return c && c.name ? c.name : 'object';
+}
+
+function replacer(key, v) {
+  const raw = this[key];
+  switch (typeof raw) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      if (raw !== raw) return { $faast: 'NaN' };
+      if (raw === Infinity) return { $faast: 'Infinity' };
+      if (raw === -Infinity) return { $faast: '-Infinity' };
+      return v;
+    case 'bigint':
+      sawBigInt = true;
+      return BIG_MARKER + raw.toString();
+    case 'undefined':
+      if (key === '' || Array.isArray(this)) return { $faast: 'undefined' };
+      return undefined;
+    case 'function':
+      throw new SerializationFailure('function ' + (raw.name ? "'" + raw.name + "' " : '') + 'has no JSON form');
+    case 'symbol':
+      throw new SerializationFailure('symbol has no JSON form');
+    case 'object':
+      if (raw === null) return null;
+      if (raw instanceof Date) {
+        if (isNaN(raw.getTime())) throw new SerializationFailure('invalid Date has no JSON form');
+        return { $faast: 'date', iso: raw.toISOString() };
+      }
+      if (raw instanceof Uint8Array) {
+        const b = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+        return { $faast: 'bytes', base64: b.toString('base64') };
+      }
+      if (raw instanceof Map) throw new SerializationFailure('Map has no JSON form');
+      if (raw instanceof Set) throw new SerializationFailure('Set has no JSON form');
+      if (raw instanceof WeakMap || raw instanceof WeakSet) throw new SerializationFailure(typeName(raw) + ' has no JSON form');
+      if (typeof raw.then === 'function' && raw instanceof Promise) throw new SerializationFailure('Promise has no JSON form');
+      return v;
+    default:
+      return v;
+  }
+}
+
+// Encodes a value as JSON text (throws SerializationFailure).
+function encodeValue(v) {
+  switch (typeof v) {
+    case 'string': return JSON.stringify(v);
+    case 'boolean': return v ? 'true' : 'false';
+    case 'number': if (v === v && v !== Infinity && v !== -Infinity) return '' + v; break;
+    case 'undefined': return '{"$faast":"undefined"}';
+    case 'object': if (v === null) return 'null'; break;
+  }
+  sawBigInt = false;
+  let text;
+  try {
+    text = JSON.stringify(v, replacer);
+  } catch (e) {
+    if (e instanceof SerializationFailure) throw e;
+    if (e instanceof TypeError && /circular/i.test(e.message)) throw new SerializationFailure('circular structure');
+    if (e instanceof RangeError) throw new SerializationFailure('structure too deep or too large');
+    throw new SerializationFailure(e && e.message ? e.message : String(e));
+  }
+  if (text === undefined) return '{"$faast":"undefined"}';
+  if (sawBigInt) text = text.replace(BIG_MARKER_RE, '$1');
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameter names from fn.toString().
+
+function skipString(s, i) {
+  const q = s[i];
+  i++;
+  while (i < s.length) {
+    const c = s[i];
+    if (c === '\\') { i += 2; continue; }
+    if (c === q) return i + 1;
+    i++;
+  }
+  return i;
+}
+
+function skipComment(s, i) {
+  if (s[i + 1] === '/') {
+    const e = s.indexOf('\n', i);
+    return e < 0 ? s.length : e + 1;
+  }
+  const e = s.indexOf('*/', i + 2);
+  return e < 0 ? s.length : e + 2;
+}
+
+// Index just past the bracket group starting at s[i] (strings and comments skipped).
+function skipGroup(s, i) {
+  let depth = 0;
+  while (i < s.length) {
+    const c = s[i];
+    if (c === '"' || c === "'" || c === '`') { i = skipString(s, i); continue; }
+    if (c === '/' && (s[i + 1] === '/' || s[i + 1] === '*')) { i = skipComment(s, i); continue; }
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') { depth--; if (depth === 0) return i + 1; }
+    i++;
+  }
+  return i;
+}
+
+function stripComments(s) {
+  let out = '';
+  let i = 0;
+  while (i < s.length) {
+    const c = s[i];
+    if (c === '"' || c === "'" || c === '`') { const e = skipString(s, i); out += s.slice(i, e); i = e; continue; }
+    if (c === '/' && (s[i + 1] === '/' || s[i + 1] === '*')) { i = skipComment(s, i); out += ' '; continue; }
+    out += c;
+    i++;
+  }
+  return out;
+}
+
+function cleanParam(p) {
+  p = stripComments(p).trim();
+  if (!p) return null;
+  let prefix = '';
+  if (p.startsWith('...')) { prefix = '...'; p = p.slice(3).trim(); }
+  if (p[0] === '{' || p[0] === '[') {
+    const e = skipGroup(p, 0);
+    return prefix + p.slice(0, e).replace(/\s+/g, ' ');
+  }
+  const m = /^[^\s=]+/.exec(p);
+  return prefix + (m ? m[0] : p);
+}
+
+function parseParams(fn) {
+  let s;
+  try { s = typeof fn === 'function' ? Function.prototype.toString.call(fn) : String(fn); } catch (_) { return []; }
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(s)) return [];
+  let i = 0;
+  const n = s.length;
+  let open = -1;
+  while (i < n) {
+    const c = s[i];
+    if (c === '"' || c === "'" || c === '`') { i = skipString(s, i); continue; }
+    if (c === '/' && (s[i + 1] === '/' || s[i + 1] === '*')) { i = skipComment(s, i); continue; }
+    if (c === '[') { i = skipGroup(s, i); continue; } // computed method name
+    if (c === '(') { open = i; break; }
+    if (c === '=' && s[i + 1] === '>') {
+      // single parameter arrow function: `a => ...` / `async a => ...`
+      const head = stripComments(s.slice(0, i)).trim().replace(/^async\s+/, '');
+      return head ? [head] : [];
+    }
+    i++;
+  }
+  if (open < 0) return [];
+  const close = skipGroup(s, open);
+  const inner = s.slice(open + 1, close - 1);
+  const params = [];
+  let start = 0;
+  let j = 0;
+  while (j < inner.length) {
+    const c = inner[j];
+    if (c === '"' || c === "'" || c === '`') { j = skipString(inner, j); continue; }
+    if (c === '/' && (inner[j + 1] === '/' || inner[j + 1] === '*')) { j = skipComment(inner, j); continue; }
+    if (c === '(' || c === '[' || c === '{') { j = skipGroup(inner, j); continue; }
+    if (c === ',') {
+      const p = cleanParam(inner.slice(start, j));
+      if (p) params.push(p);
+      start = j + 1;
+    }
+    j++;
+  }
+  const last = cleanParam(inner.slice(start));
+  if (last) params.push(last);
+  return params;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Module loading and function lookup.
+
+let userModule = null; // { exports, isEsm, source, file }
+
+function isClass(fn) {
+  try { return /^class[\s{]/.test(Function.prototype.toString.call(fn)); } catch (_) { return false; }
+}
+
+async function loadModule(file) {
+  file = path.resolve(file);
+  let exp;
+  let isEsm = false;
+  if (/\.mjs$/i.test(file)) {
+    exp = await import(url.pathToFileURL(file).href);
+    isEsm = true;
+  } else {
+    try {
+      exp = require(file);
+    } catch (e) {
+      if (e && e.code === 'ERR_REQUIRE_ESM') {
+        exp = await import(url.pathToFileURL(file).href);
+        isEsm = true;
+      } else {
+        throw e;
+      }
+    }
+  }
+  userModule = { exports: exp, isEsm, file, source: null };
+  return userModule;
+}
+
+const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+
+function lookupFunction(name) {
+  const exp = userModule.exports;
+  if (exp == null) return null;
+  if ((typeof exp === 'object' || typeof exp === 'function') && hasOwn(exp, name) && typeof exp[name] === 'function') {
+    return { fn: exp[name], holder: exp };
+  }
+  if (typeof exp === 'function' && name === 'default') return { fn: exp, holder: undefined };
+  if (userModule.isEsm && typeof exp === 'object' && hasOwn(exp, 'default')) {
+    const d = exp.default;
+    if (d && typeof d === 'object' && hasOwn(d, name) && typeof d[name] === 'function') return { fn: d[name], holder: d };
+  }
+  return null;
+}
+
+function describeFunctions() {
+  const exp = userModule.exports;
+  const out = [];
+  const seen = new Set();
+  const add = (name, fn) => {
+    if (seen.has(name) || typeof fn !== 'function' || isClass(fn)) return;
+    seen.add(name);
+    out.push({ name, fn });
+  };
+  if (exp == null || (typeof exp !== 'object' && typeof exp !== 'function')) return [];
+  if (typeof exp === 'function') add('default', exp);
+  if (userModule.isEsm) {
+    // Namespace keys are sorted alphabetically; recover the source order where possible.
+    if (userModule.source === null) {
+      try { userModule.source = fs.readFileSync(userModule.file, 'utf8'); } catch (_) { userModule.source = ''; }
+    }
+    const src = userModule.source;
+    const items = [];
+    const pos = (fn) => {
+      let p = -1;
+      try { p = src.indexOf(Function.prototype.toString.call(fn)); } catch (_) { /* ignore */ }
+      return p < 0 ? Infinity : p;
+    };
+    for (const k of Object.keys(exp)) {
+      if (k === 'default' && exp[k] && typeof exp[k] === 'object') continue;
+      if (typeof exp[k] === 'function') items.push({ k, fn: exp[k], p: pos(exp[k]), i: items.length });
+    }
+    items.sort((a, b) => (a.p - b.p) || (a.i - b.i));
+    for (const it of items) add(it.k, it.fn);
+    const d = exp.default;
+    if (d && typeof d === 'object') for (const k of Object.keys(d)) add(k, d[k]);
+  } else {
+    for (const k of Object.keys(exp)) add(k, exp[k]);
+  }
+  return out.map((f) => ({ name: f.name, params: parseParams(f.fn) }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors.
+
+function cleanStack(stack) {
+  if (typeof stack !== 'string') return '';
+  const fileUrl = url.pathToFileURL(TRAMPOLINE_FILE).href;
+  return stack
+    .split('\n')
+    .filter((l) => !(l.includes(TRAMPOLINE_FILE) || l.includes(fileUrl)))
+    .join('\n');
+}
+
+// Error object for the wire (JSON text). `extra` members (kind, file, line) go last.
+function errorJson(err, extra) {
+  let name;
+  let message;
+  let stack;
+  let props = '';
+  if (err instanceof Error || (err && typeof err === 'object' && typeof err.message === 'string' && typeof err.stack === 'string')) {
+    name = err.name || (err.constructor && err.constructor.name) || 'Error';
+    message = String(err.message);
+    stack = cleanStack(err.stack);
+    let keys = [];
+    try { keys = Object.keys(err); } catch (_) { /* ignore */ }
+    for (const k of keys) {
+      if (k === 'name' || k === 'message' || k === 'stack' || k === 'kind' || (extra && hasOwn(extra, k))) continue;
+      try { props += ',' + JSON.stringify(k) + ':' + encodeValue(err[k]); } catch (_) { /* skip */ }
+    }
+  } else {
+    name = 'Error';
+    try { message = String(err); } catch (_) { message = Object.prototype.toString.call(err); }
+    stack = '';
+  }
+  let out = '{"name":' + JSON.stringify(String(name)) + ',"message":' + JSON.stringify(message) + ',"stack":' + JSON.stringify(stack) + props;
+  if (extra) for (const k of Object.keys(extra)) if (extra[k] !== undefined) out += ',' + JSON.stringify(k) + ':' + JSON.stringify(extra[k]);
+  return out + '}';
+}
+
+function ownError(name, message, kind) {
+  return JSON.stringify({ name, message, stack: '', kind });
+}
+
+function parseLocation(err, moduleFile) {
+  const stack = err && typeof err.stack === 'string' ? err.stack : '';
+  const toPath = (p) => (p.startsWith('file://') ? url.fileURLToPath(p) : p);
+  if (err instanceof SyntaxError) {
+    const first = stack.split('\n')[0];
+    const m = /^(.*):(\d+)$/.exec(first);
+    if (m) { try { return { file: toPath(m[1]), line: Number(m[2]) }; } catch (_) { /* fall through */ } }
+  }
+  const lines = stack.split('\n');
+  const modUrl = moduleFile ? url.pathToFileURL(moduleFile).href : null;
+  let any = null;
+  for (const l of lines) {
+    const m = /^\s+at (?:.*? \()?(.*?):(\d+):(\d+)\)?$/.exec(l);
+    if (!m) continue;
+    let f = m[1];
+    if (f.startsWith('file://')) { try { f = url.fileURLToPath(f); } catch (_) { continue; } }
+    if (moduleFile && (f === moduleFile || m[1] === modUrl)) return { file: f, line: Number(m[2]) };
+    if (!any && path.isAbsolute(f) && f !== TRAMPOLINE_FILE && !f.startsWith('node:')) any = { file: f, line: Number(m[2]) };
+  }
+  if (any) return any;
+  if (err && err.code === 'MODULE_NOT_FOUND' || err && err.code === 'ERR_MODULE_NOT_FOUND') return { file: moduleFile };
+  return {};
+}
+
+function loadErrorJson(err, moduleFile) {
+  const loc = parseLocation(err, moduleFile);
+  return '{"type":"loadError","error":' + errorJson(err, { file: loc.file, line: loc.line }) + '}';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request handling (shared by the worker and Lambda entry points). `respond` receives JSON text.
+
+function protocolError(callId, message) {
+  let out = '{"type":"error"';
+  if (typeof callId === 'string') out += ',"callId":' + JSON.stringify(callId);
+  return out + ',"error":' + ownError('ProtocolError', message, 'protocol') + '}';
+}
+
+function callIdOf(line) {
+  const m = /"callId"\s*:\s*("(?:[^"\\]|\\.)*")/.exec(line);
+  if (!m) return undefined;
+  try { return JSON.parse(m[1]); } catch (_) { return undefined; }
+}
+
+// Handles one parsed request; returns the response text or a Promise of it.
+function handleRequest(msg, hasTags) {
+  if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) return protocolError(undefined, 'request is not a JSON object');
+  const callId = msg.callId;
+  const op = msg.op;
+  if (op === 'describe') {
+    return '{"callId":' + JSON.stringify(callId === undefined ? null : callId) + ',"type":"described","runtime":"node","functions":' + JSON.stringify(describeFunctions()) + '}';
+  }
+  if (op !== undefined && op !== 'call') return protocolError(callId, 'unknown op ' + JSON.stringify(op));
+  if (typeof msg.name !== 'string') return protocolError(callId, 'call request without a function name');
+  if (msg.args !== undefined && !Array.isArray(msg.args)) return protocolError(callId, 'args must be an array');
+  return callFunction(callId === undefined ? null : callId, msg.name, msg.args || [], hasTags);
+}
+
+function callFunction(callId, name, args, hasTags) {
+  const idText = JSON.stringify(callId);
+  const idStr = String(callId);
+  currentCallId = idStr;
+  logLine(idStr, 'START ' + name);
+  const start = nowMs();
+  const finish = (body) => {
+    const end = nowMs();
+    flushLogs();
+    logLine(idStr, 'END ' + name + ' ' + (end - start).toFixed(1) + ' ms');
+    currentCallId = '-';
+    return '{"callId":' + idText + body + ',"start":' + start + ',"end":' + end + ',"memoryMb":' + memoryMb() + '}';
+  };
+  const fail = (err, kind) => finish(',"type":"error","error":' + errorJson(err, kind ? { kind } : undefined));
+  const own = (errName, message, kind) => finish(',"type":"error","error":' + ownError(errName, message, kind));
+  const succeed = (value) => {
+    let text;
+    try {
+      text = encodeValue(value);
+    } catch (e) {
+      if (e instanceof SerializationFailure) return own('SerializationError', name + ' returned a value that cannot be serialized: ' + e.message, 'serialization');
+      return fail(e);
+    }
+    return finish(',"type":"returned","value":' + text);
+  };
+  const target = lookupFunction(name);
+  if (!target) return own('NotFoundError', "no function '" + name + "' in module", 'notFound');
+  if (hasTags) {
+    for (let i = 0; i < args.length; i++) {
+      try {
+        args[i] = decodeValue(args[i]);
+      } catch (e) {
+        return own('SerializationError', name + ' argument ' + (i + 1) + ' cannot be deserialized: ' + (e && e.message), 'serialization');
+      }
+    }
+  }
+  let result;
+  try {
+    result = target.fn.apply(target.holder, args);
+  } catch (e) {
+    return fail(e);
+  }
+  if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+    return Promise.resolve(result).then(succeed, (e) => fail(e));
+  }
+  return succeed(result);
+}
+
+function handleLine(line) {
+  let msg;
+  try {
+    msg = parseRequest(line);
+  } catch (e) {
+    return protocolError(callIdOf(line), 'request is not valid JSON: ' + (e && e.message));
+  }
+  return handleRequest(msg, line.indexOf('"$faast"') >= 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker entry point.
+
+function sendLine(text) {
+  writeAllSync(4, text + '\n');
+}
+
+function readRequests(onLine, onEnd) {
+  let stream;
+  try {
+    const net = require('net');
+    stream = new net.Socket({ fd: 3, readable: true, writable: false });
+  } catch (_) {
+    stream = fs.createReadStream(null, { fd: 3, autoClose: false });
+  }
+  stream.setEncoding('utf8');
+  let pending = '';
+  stream.on('data', (chunk) => {
+    let start = 0;
+    let nl = chunk.indexOf('\n');
+    if (nl < 0) { pending += chunk; return; }
+    let first = true;
+    while (nl >= 0) {
+      let line = chunk.slice(start, nl);
+      if (first) { line = pending + line; pending = ''; first = false; }
+      onLine(line);
+      start = nl + 1;
+      nl = chunk.indexOf('\n', start);
+    }
+    pending = chunk.slice(start);
+  });
+  stream.on('end', onEnd);
+  stream.on('close', onEnd);
+  stream.on('error', onEnd);
+}
+
+async function main() {
+  installLogging();
+  const file = process.env.FAAST_MODULE;
+  try {
+    if (!file) throw new Error('FAAST_MODULE is not set');
+    await loadModule(file);
+  } catch (e) {
+    flushLogs();
+    try { sendLine(loadErrorJson(e, file ? path.resolve(file) : undefined)); } catch (_) { /* host gone */ }
+    process.exit(1);
+  }
+  sendLine(JSON.stringify({ type: 'ready', runtime: 'node', version: process.versions.node, pid: process.pid }));
+
+  const queue = [];
+  let busy = false;
+  const pump = () => {
+    while (queue.length > 0) {
+      const line = queue.shift();
+      if (line.length === 0 || line.trim() === '') continue;
+      const r = handleLine(line);
+      if (typeof r === 'string') { sendLine(r); continue; }
+      busy = true;
+      r.then((text) => { sendLine(text); busy = false; pump(); }, (e) => {
+        sendLine(protocolError(callIdOf(line), 'internal error: ' + (e && e.message)));
+        busy = false;
+        pump();
+      });
+      return;
+    }
+  };
+  readRequests((line) => {
+    queue.push(line);
+    if (!busy) pump();
+  }, () => {
+    flushLogs();
+    process.exit(0);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lambda entry point.
+
+let lambdaLoad = null;
+
+function lambdaModulePath() {
+  for (const ext of ['.js', '.cjs', '.mjs']) {
+    const p = path.join(__dirname, 'faast_module' + ext);
+    if (fs.existsSync(p)) return p;
+  }
+  return path.join(__dirname, 'faast_module.js');
+}
+
+function textToObject(text) {
+  if (BIG_DIGITS.test(text)) {
+    const v = parseJsonBig(text);
+    const raw = typeof JSON.rawJSON === 'function';
+    const fix = (x) => {
+      if (typeof x === 'bigint') return raw ? JSON.rawJSON(x.toString()) : Number(x);
+      if (x && typeof x === 'object') for (const k of Object.keys(x)) x[k] = fix(x[k]);
+      return x;
+    };
+    return fix(v);
+  }
+  return JSON.parse(text);
+}
+
+async function lambdaHandler(event, _context) {
+  lambdaMode = true;
+  installLogging();
+  let request = event;
+  let line = null;
+  if (event && Array.isArray(event.Records) && event.Records.length > 0 && event.Records[0].Sns) {
+    line = String(event.Records[0].Sns.Message);
+  } else if (typeof event === 'string') {
+    line = event;
+  }
+  if (line !== null) {
+    try { request = parseRequest(line); } catch (e) { return textToObject(protocolError(callIdOf(line), 'request is not valid JSON: ' + (e && e.message))); }
+  }
+  if (!lambdaLoad) {
+    const file = lambdaModulePath();
+    try {
+      await loadModule(file);
+      lambdaLoad = true;
+    } catch (e) {
+      const out = textToObject(loadErrorJson(e, file));
+      if (request && typeof request === 'object' && request.callId !== undefined) out.callId = request.callId;
+      return out;
+    }
+  }
+  let hasTags = true;
+  if (line !== null) hasTags = line.indexOf('"$faast"') >= 0;
+  const r = handleRequest(request, hasTags);
+  return textToObject(typeof r === 'string' ? r : await r);
+}
+
+if (IS_MAIN) {
+  main();
+} else {
+  exports.handler = lambdaHandler;
+  exports._parseParams = parseParams;
+  exports._encodeValue = encodeValue;
+  exports._parseJsonBig = parseJsonBig;
+}

@@ -1,0 +1,697 @@
+"""faast trampoline for Python (>= 3.9, standard library only).
+
+Local worker: started as `python3 trampoline.py` with FAAST_MODULE=<module path>; requests arrive
+as newline-delimited JSON on fd 3, responses leave as newline-delimited JSON on fd 4. fd 1/2 are
+the worker's log (every line stamped "<ISO time> <callId> <text>").
+AWS Lambda: when imported, `handler(event, context)` loads faast_module.py next to this file.
+"""
+import base64
+import datetime
+import importlib.util
+import inspect
+import json
+import math
+import os
+import platform
+import sys
+import time
+import traceback
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - not on POSIX
+    resource = None
+
+if hasattr(sys, "set_int_max_str_digits"):
+    sys.set_int_max_str_digits(0)
+
+TRAMPOLINE_FILE = os.path.abspath(__file__)
+_ASYNCIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(json.__file__))) + os.sep + "asyncio" + os.sep
+_UTC = datetime.timezone.utc
+
+# ---------------------------------------------------------------------------------------------
+# Logging: stamped line splitter replacing sys.stdout / sys.stderr.
+
+_current_call_id = "-"
+_lambda_mode = False
+
+
+def _stamp(call_id):
+    if _lambda_mode:
+        return call_id + " "
+    t = time.time()
+    ms = int((t - int(t)) * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + (".%03dZ " % ms) + call_id + " "
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        try:
+            n = os.write(fd, view)
+        except BlockingIOError:
+            continue
+        except InterruptedError:
+            continue
+        view = view[n:]
+
+
+class _BinaryForward:
+    def __init__(self, owner):
+        self._owner = owner
+
+    def write(self, b):
+        self._owner.write(bytes(b).decode("utf-8", "replace"))
+        return len(b)
+
+    def flush(self):
+        pass
+
+
+class _StampedStream:
+    """Text stream writing complete, stamped lines straight to a file descriptor."""
+
+    def __init__(self, fd):
+        self._fd = fd
+        self._partial = ""
+        self.buffer = _BinaryForward(self)
+        self.encoding = "utf-8"
+        self.errors = "replace"
+
+    def write(self, s):
+        if not isinstance(s, str):
+            s = str(s)
+        if "\n" not in s:
+            self._partial += s
+            return len(s)
+        lines = (self._partial + s).split("\n")
+        self._partial = lines.pop()
+        prefix = _stamp(_current_call_id)
+        self._emit("".join(prefix + line + "\n" for line in lines))
+        return len(s)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def flush_partial(self):
+        if self._partial:
+            text = _stamp(_current_call_id) + self._partial + "\n"
+            self._partial = ""
+            self._emit(text)
+
+    def _emit(self, text):
+        try:
+            _write_all(self._fd, text.encode("utf-8", "replace"))
+        except OSError:
+            pass
+
+    def flush(self):
+        pass
+
+    def fileno(self):
+        return self._fd
+
+    def isatty(self):
+        return False
+
+    def readable(self):
+        return False
+
+    def writable(self):
+        return True
+
+    def seekable(self):
+        return False
+
+    @property
+    def closed(self):
+        return False
+
+    def close(self):
+        pass
+
+
+_stdout = None
+_stderr = None
+
+
+def _install_logging():
+    global _stdout, _stderr
+    if _stdout is not None:
+        return
+    _stdout = _StampedStream(1)
+    _stderr = _StampedStream(2)
+    sys.stdout = _stdout
+    sys.stderr = _stderr
+
+
+def _flush_logs():
+    if _stdout is not None:
+        _stdout.flush_partial()
+        _stderr.flush_partial()
+
+
+def _log_line(call_id, text):
+    try:
+        _write_all(1, (_stamp(call_id) + text + "\n").encode("utf-8", "replace"))
+    except OSError:
+        pass
+
+
+def _memory_mb():
+    if resource is None:
+        return 0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if sys.platform == "darwin":
+        rss = rss / 1024  # bytes on macOS
+    return round(rss / 1024, 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Value encoding.
+
+
+class SerializationFailure(Exception):
+    pass
+
+
+def _iso(dt):
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=_UTC)
+    else:
+        dt = dt.astimezone(_UTC)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (
+        dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, dt.microsecond // 1000)
+
+
+def _parse_iso(text):
+    if not isinstance(text, str):
+        raise SerializationFailure("invalid date %r" % (text,))
+    t = text.strip()
+    if t.endswith("Z") or t.endswith("z"):
+        t = t[:-1] + "+00:00"
+    try:
+        dt = datetime.datetime.fromisoformat(t)
+    except ValueError:
+        # fromisoformat before 3.11 wants 3 or 6 fraction digits.
+        import re
+        m = re.match(r"^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$", t)
+        if not m:
+            raise SerializationFailure("invalid date %r" % (text,))
+        frac = (m.group(2) or "0")[:6].ljust(6, "0")
+        try:
+            dt = datetime.datetime.fromisoformat(m.group(1) + "." + frac + m.group(3))
+        except ValueError:
+            raise SerializationFailure("invalid date %r" % (text,))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=_UTC)
+    return dt
+
+
+def decode_value(v):
+    """Decodes "$faast" tags inside an already-parsed JSON value (in place where possible)."""
+    t = type(v)
+    if t is list:
+        for i, x in enumerate(v):
+            if type(x) in (list, dict):
+                v[i] = decode_value(x)
+        return v
+    if t is dict:
+        if "$faast" in v:
+            tag = v["$faast"]
+            if tag == "bytes":
+                b64 = v.get("base64")
+                if not isinstance(b64, str):
+                    raise SerializationFailure("bytes tag without base64 text")
+                try:
+                    return base64.b64decode(b64, validate=True)
+                except ValueError as e:
+                    raise SerializationFailure("invalid base64: %s" % e)
+            if tag == "NaN":
+                return math.nan
+            if tag == "Infinity":
+                return math.inf
+            if tag == "-Infinity":
+                return -math.inf
+            if tag == "undefined":
+                return None
+            if tag == "date":
+                return _parse_iso(v.get("iso"))
+            raise SerializationFailure("unknown $faast tag %s" % json.dumps(tag))
+        for k, x in v.items():
+            if type(x) in (list, dict):
+                v[k] = decode_value(x)
+        return v
+    return v
+
+
+_PLAIN = (str, int, bool, type(None))
+
+
+def _to_json(v, path):
+    """Converts a Python value to a JSON-ready structure (tags for what JSON lacks)."""
+    t = type(v)
+    if t is str or t is int or t is bool or v is None:
+        return v
+    if t is float:
+        if v != v:
+            return {"$faast": "NaN"}
+        if v == math.inf:
+            return {"$faast": "Infinity"}
+        if v == -math.inf:
+            return {"$faast": "-Infinity"}
+        return v
+    if t is list or t is tuple:
+        i = id(v)
+        if i in path:
+            raise SerializationFailure("circular structure")
+        path.add(i)
+        out = [_to_json(x, path) for x in v]
+        path.discard(i)
+        return out
+    if t is dict:
+        i = id(v)
+        if i in path:
+            raise SerializationFailure("circular structure")
+        path.add(i)
+        out = {}
+        for k, x in v.items():
+            if not isinstance(k, str):
+                if isinstance(k, bool):
+                    k = "true" if k else "false"
+                elif k is None:
+                    k = "null"
+                elif isinstance(k, (int, float)):
+                    k = json.dumps(k)
+                else:
+                    raise SerializationFailure("dict key of type %s has no JSON form" % type(k).__name__)
+            out[k] = _to_json(x, path)
+        path.discard(i)
+        return out
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return {"$faast": "bytes", "base64": base64.b64encode(bytes(v)).decode("ascii")}
+    if isinstance(v, datetime.datetime):
+        return {"$faast": "date", "iso": _iso(v)}
+    if isinstance(v, bool):
+        return bool(v)
+    if isinstance(v, int):
+        return int(v)
+    if isinstance(v, float):
+        return _to_json(float(v), path)
+    if isinstance(v, str):
+        return str(v)
+    if isinstance(v, (list, tuple)):
+        return _to_json(list(v), path)
+    if isinstance(v, dict):
+        return _to_json(dict(v), path)
+    if isinstance(v, (set, frozenset)):
+        raise SerializationFailure("%s has no JSON form" % type(v).__name__)
+    if callable(v):
+        raise SerializationFailure("function %s has no JSON form" % getattr(v, "__name__", type(v).__name__))
+    raise SerializationFailure("%s object has no JSON form" % type(v).__name__)
+
+
+def to_json(v):
+    t = type(v)
+    if t is str or t is int or t is bool or v is None:
+        return v
+    try:
+        return _to_json(v, set())
+    except RecursionError:
+        raise SerializationFailure("structure too deep")
+
+
+def dumps(obj):
+    """Serializes a JSON-ready structure to UTF-8 bytes (one line)."""
+    text = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: fall back to \u escapes
+        return json.dumps(obj, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
+# ---------------------------------------------------------------------------------------------
+# Module loading.
+
+_module = None
+_module_file = None
+
+
+def load_module(path, name=None):
+    global _module, _module_file
+    path = os.path.abspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(2, "No such file or directory", path)
+    if name is None:
+        name = os.path.splitext(os.path.basename(path))[0]
+        if not name.isidentifier() or name in sys.modules:
+            name = "faast_user_module"
+    directory = os.path.dirname(path)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    _module_file = path
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    _module = module
+    return module
+
+
+def _is_public_function(name, value, module):
+    return (not name.startswith("_") and inspect.isfunction(value)
+            and getattr(value, "__module__", None) == module.__name__)
+
+
+def describe_functions():
+    out = []
+    for name, value in list(vars(_module).items()):
+        if not _is_public_function(name, value, _module):
+            continue
+        params = []
+        try:
+            for p in inspect.signature(value).parameters.values():
+                if p.kind == p.VAR_POSITIONAL:
+                    params.append("*" + p.name)
+                elif p.kind == p.VAR_KEYWORD:
+                    params.append("**" + p.name)
+                else:
+                    params.append(p.name)
+        except (TypeError, ValueError):
+            pass
+        out.append({"name": name, "params": params})
+    return out
+
+
+def _lookup(name):
+    if not isinstance(name, str) or name.startswith("_"):
+        return None
+    fn = getattr(_module, name, None)
+    if fn is None or not callable(fn) or inspect.isclass(fn) or inspect.ismodule(fn):
+        return None
+    return fn
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors.
+
+
+def _user_tb(tb, module_file=None):
+    """Drops the leading frames that belong to the trampoline, importlib or asyncio."""
+    while tb is not None:
+        f = tb.tb_frame.f_code.co_filename
+        if module_file is not None:
+            if f == module_file:
+                break
+        elif f != TRAMPOLINE_FILE and not f.startswith(_ASYNCIO_DIR) and not f.startswith("<frozen"):
+            break
+        tb = tb.tb_next
+    return tb
+
+
+def _format_stack(e, tb):
+    try:
+        return "".join(traceback.format_exception(type(e), e, tb))
+    except Exception:
+        return "%s: %s\n" % (type(e).__name__, e)
+
+
+def _safe_str(e):
+    try:
+        return str(e)
+    except Exception:
+        return "<unprintable %s>" % type(e).__name__
+
+
+def error_object(e, kind=None, module_file=None):
+    tb = _user_tb(e.__traceback__, module_file)
+    if kind == "outOfMemory":
+        # Free what the failed call kept alive before formatting anything.
+        traceback.clear_frames(e.__traceback__)
+    err = {"name": type(e).__name__, "message": _safe_str(e), "stack": _format_stack(e, tb)}
+    d = getattr(e, "__dict__", None)
+    if d:
+        for k, v in list(d.items()):
+            if k in ("name", "message", "stack", "kind") or k.startswith("_"):
+                continue
+            try:
+                err[k] = to_json(v)
+            except Exception:
+                pass
+    if kind:
+        err["kind"] = kind
+    return err
+
+
+def _own_error(name, message, kind):
+    return {"name": name, "message": message, "stack": "", "kind": kind}
+
+
+def load_error(e, module_file):
+    err = error_object(e, module_file=module_file)
+    if isinstance(e, SyntaxError):
+        err["stack"] = _format_stack(e, None)
+        if e.filename:
+            err["file"] = e.filename
+        if e.lineno is not None:
+            err["line"] = e.lineno
+    else:
+        line = None
+        tb = e.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == module_file:
+                line = tb.tb_lineno
+            tb = tb.tb_next
+        if isinstance(e, FileNotFoundError) and module_file:
+            err["file"] = module_file
+        if line is not None:
+            err["file"] = module_file
+            err["line"] = line
+    return {"type": "loadError", "error": err}
+
+
+# ---------------------------------------------------------------------------------------------
+# Request handling (shared by the worker and Lambda entry points).
+
+_loop = None
+
+
+def _run_coroutine(coro):
+    global _loop
+    import asyncio
+    if _loop is None or _loop.is_closed():
+        _loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(_loop)
+    return _loop.run_until_complete(coro)
+
+
+def protocol_error(call_id, message):
+    out = {"type": "error"}
+    if isinstance(call_id, str):
+        out["callId"] = call_id
+    out["error"] = _own_error("ProtocolError", message, "protocol")
+    return out
+
+
+def handle_request(msg):
+    """Handles one parsed request and returns the response envelope (a JSON-ready dict)."""
+    if not isinstance(msg, dict):
+        return protocol_error(None, "request is not a JSON object")
+    call_id = msg.get("callId")
+    op = msg.get("op")
+    if op == "describe":
+        return {"callId": call_id, "type": "described", "runtime": "python", "functions": describe_functions()}
+    if op is not None and op != "call":
+        return protocol_error(call_id, "unknown op %s" % json.dumps(op))
+    name = msg.get("name")
+    if not isinstance(name, str):
+        return protocol_error(call_id, "call request without a function name")
+    args = msg.get("args")
+    if args is None:
+        args = []
+    if not isinstance(args, list):
+        return protocol_error(call_id, "args must be an array")
+    return call_function(call_id, name, args)
+
+
+def call_function(call_id, name, args):
+    global _current_call_id
+    id_str = str(call_id)
+    _current_call_id = id_str
+    _log_line(id_str, "START " + name)
+    start = time.time() * 1000
+    out = {"callId": call_id}
+    try:
+        fn = _lookup(name)
+        if fn is None:
+            out["type"] = "error"
+            out["error"] = _own_error("NotFoundError", "no function '%s' in module" % name, "notFound")
+        else:
+            failed = None
+            for i, a in enumerate(args):
+                if type(a) in (list, dict):
+                    try:
+                        args[i] = decode_value(a)
+                    except (SerializationFailure, RecursionError) as e:
+                        failed = _own_error("SerializationError", "%s argument %d cannot be deserialized: %s"
+                                            % (name, i + 1, e), "serialization")
+                        break
+            if failed is not None:
+                out["type"] = "error"
+                out["error"] = failed
+            else:
+                try:
+                    result = fn(*args)
+                    if inspect.iscoroutine(result):
+                        result = _run_coroutine(result)
+                except SystemExit as e:
+                    if not _lambda_mode:
+                        _flush_logs()
+                        code = e.code
+                        os._exit(code if isinstance(code, int) else (0 if code is None else 1))
+                    out["type"] = "error"
+                    out["error"] = error_object(e)
+                except MemoryError as e:
+                    out["type"] = "error"
+                    out["error"] = error_object(e, "outOfMemory")
+                except BaseException as e:  # noqa: B902 - every failure goes back to the caller
+                    out["type"] = "error"
+                    out["error"] = error_object(e)
+                else:
+                    try:
+                        out["value"] = to_json(result)
+                        out["type"] = "returned"
+                    except SerializationFailure as e:
+                        out["type"] = "error"
+                        out["error"] = _own_error(
+                            "SerializationError",
+                            "%s returned a value that cannot be serialized: %s" % (name, e), "serialization")
+                    result = None
+    except MemoryError as e:
+        out["type"] = "error"
+        out["error"] = {"name": "MemoryError", "message": _safe_str(e), "stack": "", "kind": "outOfMemory"}
+    end = time.time() * 1000
+    _flush_logs()
+    _log_line(id_str, "END %s %.1f ms" % (name, end - start))
+    _current_call_id = "-"
+    if "value" in out:
+        out = {"callId": call_id, "type": "returned", "value": out["value"]}
+    else:
+        out = {"callId": call_id, "type": "error", "error": out["error"]}
+    out["start"] = start
+    out["end"] = end
+    out["memoryMb"] = _memory_mb()
+    return out
+
+
+def _call_id_of(line):
+    import re
+    m = re.search(rb'"callId"\s*:\s*("(?:[^"\\]|\\.)*")', line)
+    if not m:
+        return None
+    try:
+        return json.loads(m.group(1))
+    except ValueError:
+        return None
+
+
+def handle_line(line):
+    try:
+        msg = json.loads(line)
+    except (ValueError, RecursionError) as e:
+        return protocol_error(_call_id_of(line), "request is not valid JSON: %s" % e)
+    return handle_request(msg)
+
+
+def _encode_response(out):
+    try:
+        return dumps(out)
+    except (ValueError, TypeError) as e:  # should not happen: values are converted already
+        return dumps(protocol_error(out.get("callId"), "internal error: %s" % e))
+
+
+# ---------------------------------------------------------------------------------------------
+# Worker entry point.
+
+
+def _send(data):
+    _write_all(4, data + b"\n")
+
+
+def main():
+    mb = os.environ.get("FAAST_MEMORY_MB", "")
+    if mb.strip() and resource is not None:
+        try:
+            limit = int(float(mb)) * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ValueError, OSError) as e:
+            os.write(2, ("faast: cannot apply the memory limit: %s\n" % e).encode())
+    _install_logging()
+    path = os.environ.get("FAAST_MODULE", "")
+    module_file = os.path.abspath(path) if path else None
+    try:
+        if not path:
+            raise RuntimeError("FAAST_MODULE is not set")
+        load_module(path)
+    except BaseException as e:
+        _flush_logs()
+        try:
+            _send(dumps(load_error(e, module_file)))
+        except OSError:
+            pass
+        os._exit(1)
+    _send(dumps({"type": "ready", "runtime": "python", "version": platform.python_version(), "pid": os.getpid()}))
+    requests = open(3, "rb", buffering=65536, closefd=False)
+    while True:
+        try:
+            line = requests.readline()
+        except OSError:
+            line = b""
+        if not line:
+            _flush_logs()
+            os._exit(0)
+        if not line.strip():
+            continue
+        _send(_encode_response(handle_line(line)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Lambda entry point.
+
+_lambda_loaded = False
+
+
+def handler(event, context=None):
+    global _lambda_mode, _lambda_loaded
+    _lambda_mode = True
+    _install_logging()
+    request = event
+    if isinstance(event, dict) and isinstance(event.get("Records"), list) and event["Records"] \
+            and isinstance(event["Records"][0], dict) and "Sns" in event["Records"][0]:
+        request = event["Records"][0]["Sns"].get("Message")
+    if isinstance(request, (str, bytes)):
+        line = request.encode("utf-8") if isinstance(request, str) else request
+        try:
+            request = json.loads(line)
+        except ValueError as e:
+            return protocol_error(_call_id_of(line), "request is not valid JSON: %s" % e)
+    if not _lambda_loaded:
+        path = os.path.join(os.path.dirname(TRAMPOLINE_FILE), "faast_module.py")
+        try:
+            load_module(path, "faast_module")
+            _lambda_loaded = True
+        except BaseException as e:
+            out = load_error(e, path)
+            if isinstance(request, dict) and "callId" in request:
+                out["callId"] = request["callId"]
+            return out
+    return handle_request(request)
+
+
+if __name__ == "__main__":
+    main()
