@@ -1,1 +1,62 @@
+#define _GNU_SOURCE
 #include "faast_sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void close_from(int lowest) {
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, (unsigned)lowest, ~0U, 0) == 0) return;
+#endif
+    long max = sysconf(_SC_OPEN_MAX);
+    if (max < 0 || max > 65536) max = 65536;
+    for (int fd = lowest; fd < max; fd++) close(fd);
+}
+
+pid_t faast_spawn_worker(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                         int request_read, int response_write, int log_fd) {
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) return -errno;
+    if (pid > 0) return pid;
+
+    // Child: only async-signal-safe calls from here on.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(126);  // the parent died before prctl took effect
+    setpgid(0, 0);
+
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    int reset[] = {SIGINT, SIGTERM, SIGQUIT, SIGPIPE, SIGHUP, SIGCHLD};
+    for (unsigned i = 0; i < sizeof reset / sizeof reset[0]; i++) signal(reset[i], SIG_DFL);
+
+    // Move the sources out of the way first so that dup2 onto 1..4 cannot clobber one of them.
+    int req = fcntl(request_read, F_DUPFD, 10);
+    int resp = fcntl(response_write, F_DUPFD, 10);
+    int log = fcntl(log_fd, F_DUPFD, 10);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (req < 0 || resp < 0 || log < 0 || devnull < 0) _exit(125);
+    if (dup2(devnull, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0 || dup2(req, 3) < 0 || dup2(resp, 4) < 0) _exit(125);
+    close_from(5);
+
+    if (cwd && chdir(cwd) != 0) _exit(124);
+    execve(path, argv, envp);
+    _exit(127);
+}
+
+int faast_pipe(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno;
+}
+
+int faast_wait_status_code(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return -WTERMSIG(status);
+    return 0;
+}

@@ -1,1 +1,198 @@
 import FaastCore
+import FaastRuntimes
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Deploys modules as pools of warm worker processes on this machine.
+public struct LocalProviderFactory: ProviderFactory {
+    public let name = "local"
+    /// Where session directories live (default `$XDG_STATE_HOME/faast/local`).
+    public var stateDirectory: String
+
+    public init(stateDirectory: String? = nil) {
+        self.stateDirectory = stateDirectory ?? FilePaths.xdg("XDG_STATE_HOME", default: ".local/state") + "/local"
+    }
+
+    public func deploy(_ module: ModuleSpec, settings: DeploySettings) async throws -> any Provider {
+        try await LocalProvider.deploy(module, settings: settings, stateDirectory: stateDirectory)
+    }
+
+    public func collectGarbage(settings: DeploySettings) async throws -> CleanupReport {
+        SessionDirectory.collectGarbage(in: stateDirectory, excluding: nil)
+    }
+}
+
+/// A module deployed locally: warm workers, one call at a time each, killed at the timeout, replaced
+/// when they die; logs per worker in the session directory.
+public final class LocalProvider: Provider {
+    public let name = "local"
+    public let module: ModuleSpec
+    public let functions: [FunctionInfo]
+    public let settings: DeploySettings
+    public let session: SessionDirectory
+    private let launch: WorkerLaunch
+    private let pool: WorkerPool
+    private let watchdog: Task<Void, Never>
+
+    private init(module: ModuleSpec, functions: [FunctionInfo], settings: DeploySettings, session: SessionDirectory,
+                 launch: WorkerLaunch, pool: WorkerPool) {
+        self.module = module
+        self.functions = functions
+        self.settings = settings
+        self.session = session
+        self.launch = launch
+        self.pool = pool
+        watchdog = Task.detached { [pool] in
+            while !Task.isCancelled {
+                pool.enforceDeadlines()
+                try? await Task.sleep(nanoseconds: 20_000_000)
+            }
+        }
+    }
+
+    deinit { watchdog.cancel() }
+
+    /// Starts a first worker, checks that the module loads and has functions, and keeps that worker warm.
+    /// Anything created is removed again when this fails.
+    static func deploy(_ module: ModuleSpec, settings: DeploySettings, stateDirectory: String) async throws -> LocalProvider {
+        signal(SIGPIPE, SIG_IGN)
+        let session = try SessionDirectory.create(in: stateDirectory, retentionDays: settings.logRetentionDays)
+        do {
+            let launch = try launchPlan(module, settings: settings, session: session)
+            let pool = WorkerPool(launch: launch)
+            let first = try await pool.startWorker()
+            let functions: [FunctionInfo]
+            do {
+                let response = try await first.exchange(
+                    line: WireProtocol.describeRequest(callId: "describe"), callId: "describe", function: "", timeout: 30)
+                guard case .described(let list) = response else {
+                    throw FaastError(.deployFailed, "\(module.path): the runtime did not describe the module")
+                }
+                functions = list
+            } catch let e as FaastError {
+                throw FaastError(.deployFailed, "\(module.path): the worker failed while describing the module: \(e.message)")
+            }
+            guard !functions.isEmpty else {
+                await pool.shutdown()
+                throw FaastError(.deployFailed, "\(FilePaths.lastComponent(module.path)) has no functions to call: "
+                    + (module.runtime == .node ? "export some (module.exports = { f } or export function f)"
+                        : "define public top-level functions (names not starting with _)"))
+            }
+            pool.release(first)
+            return LocalProvider(module: module, functions: functions, settings: settings, session: session,
+                                 launch: launch, pool: pool)
+        } catch {
+            session.remove()
+            throw error
+        }
+    }
+
+    static func launchPlan(_ module: ModuleSpec, settings: DeploySettings, session: SessionDirectory) throws -> WorkerLaunch {
+        let executable = try Interpreters.executable(for: module.runtime)
+        let source = module.runtime == .node ? EmbeddedRuntimes.node : EmbeddedRuntimes.python
+        let trampoline = session.path + (module.runtime == .node ? "/trampoline.js" : "/trampoline.py")
+        try session.write(source, to: trampoline)
+        var env = ProcessInfo.processInfo.environment
+        // A large CA bundle costs node ~40 ms at every start; a module that needs it can pass it in env.
+        env.removeValue(forKey: "NODE_EXTRA_CA_CERTS")
+        env["FAAST_PROVIDER"] = "local"
+        env["FAAST_SESSION_ID"] = session.id
+        env["FAAST_MODULE"] = module.path
+        env["AWS_LAMBDA_FUNCTION_NAME"] = "faast-\(session.id)"
+        env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = String(settings.memoryMb)
+        env["PYTHONUNBUFFERED"] = "1"
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        var arguments: [String]
+        switch module.runtime {
+        case .node:
+            arguments = ["--max-old-space-size=\(settings.memoryMb)", trampoline]
+        case .python:
+            env["FAAST_MEMORY_MB"] = String(settings.memoryMb)
+            arguments = ["-u", trampoline]
+        }
+        for (k, v) in settings.env { env[k] = v }
+        let directory = (module.path as NSString).deletingLastPathComponent
+        return WorkerLaunch(executable: executable, arguments: arguments, environment: env, directory: directory,
+                            logDirectory: session.logDirectory)
+    }
+
+    public var details: [(String, String)] {
+        [("session", session.path), ("workers", "\(pool.count) warm"), ("runtime", module.runtime.rawValue)]
+    }
+
+    public func invoke(_ request: InvocationRequest) async throws -> InvocationResponse {
+        let worker = try await pool.acquire()
+        do {
+            let response = try await worker.exchange(
+                line: WireProtocol.callRequest(callId: request.callId, function: request.function, args: request.args),
+                callId: request.callId, function: request.function, timeout: request.timeout)
+            pool.release(worker)
+            switch response {
+            case .returned(_, let value, let timing):
+                return InvocationResponse(value: value, timing: timing)
+            case .failed(_, let remote, let kind, let timing):
+                throw Self.error(remote: remote, kind: kind, function: request.function, timing: timing,
+                                 log: worker.logURL)
+            default:
+                throw FaastError(.transport, "unexpected response from the worker", logLocation: worker.logURL)
+            }
+        } catch let error as FaastError {
+            pool.release(worker)
+            throw error
+        }
+    }
+
+    /// Maps a runtime's error report to a `FaastError`.
+    static func error(remote: RemoteError, kind: String?, function: String, timing: RemoteTiming, log: String) -> FaastError {
+        let k: FaastError.Kind
+        switch kind {
+        case "serialization": k = .serialization
+        case "outOfMemory": k = .outOfMemory
+        case "notFound": k = .notFound
+        case "protocol": k = .transport
+        default: k = .exception
+        }
+        let message = k == .exception ? "\(remote.name): \(remote.message)" : remote.message
+        return FaastError(k, message, remote: remote, logLocation: log, timing: timing)
+    }
+
+    public func logLocation(function: String?) -> String { "file://" + session.logDirectory + "/" }
+
+    public func recentLogs(function: String?, last: Int) async throws -> [String] {
+        session.recentLogLines(function: function, last: last)
+    }
+
+    public func costSnapshot(usage: Usage) async -> CostSnapshot {
+        let metrics = [
+            CostMetric(name: "localCompute", unit: "second", price: 0, measured: usage.billedMs / 1000, informational: true,
+                       note: "billed-equivalent time, 1 ms steps"),
+            CostMetric(name: "localRequests", unit: "request", price: 0, measured: Double(usage.requests), informational: true),
+        ]
+        let prices = LambdaPrices.builtIn
+        return CostSnapshot(
+            provider: "local", metrics: metrics, priceSource: "local calls are free",
+            notes: ["Lambda estimate at \(settings.memoryMb) MB from the \(prices.source); free tier not counted."],
+            lambdaEstimate: prices.metrics(usage: usage, memoryMb: settings.memoryMb))
+    }
+
+    public func cleanup() async throws -> CleanupReport {
+        watchdog.cancel()
+        let stopped = await pool.shutdown()
+        session.markCleaned()
+        var report = ["stopped \(stopped) worker\(stopped == 1 ? "" : "s")"]
+        report += session.removeAllButLogs()
+        report.append("kept logs in \(session.logDirectory) for \(Worker.format(settings.logRetentionDays)) day(s)")
+        return report
+    }
+
+    public func collectGarbage() async throws -> CleanupReport {
+        SessionDirectory.collectGarbage(in: (session.path as NSString).deletingLastPathComponent, excluding: session.id)
+    }
+
+    /// Worker processes currently running (for tests and `status`).
+    public var workerPids: [Int32] { pool.pids }
+}

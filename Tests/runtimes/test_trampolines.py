@@ -32,9 +32,10 @@ SAMPLE_FUNCTIONS = [
 class Worker:
     def __init__(self, runtime, module, tmp_path, extra_env=None):
         self.runtime = runtime
-        self.module = os.path.join(MODULES, module)
-        self.log_path = str(tmp_path / ("worker-%s-%s.log" % (runtime, module)))
-        session = tmp_path / ("session-%s-%s" % (runtime, module))
+        self.module = os.path.join(MODULES, module)  # an absolute module path is kept as is
+        base = os.path.basename(module)
+        self.log_path = str(tmp_path / ("worker-%s-%s.log" % (runtime, base)))
+        session = tmp_path / ("session-%s-%s" % (runtime, base))
         session.mkdir(exist_ok=True)
         src = NODE_TRAMPOLINE if runtime == "node" else PY_TRAMPOLINE
         self.trampoline = str(session / os.path.basename(src))
@@ -55,7 +56,7 @@ class Worker:
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
-                cwd=os.path.dirname(self.module), preexec_fn=arrange_fds, close_fds=True)
+                cwd=os.path.dirname(self.module), preexec_fn=arrange_fds, close_fds=False)
         os.close(req_r)
         os.close(resp_w)
         self.buf = b""
@@ -243,7 +244,6 @@ def test_undefined(worker):
         assert worker.value("echo", tag) == tag
         assert worker.value("echo", [1, tag]) == [1, tag]
         assert worker.value("echo", {"a": tag, "b": 1}) == {"b": 1}
-        assert worker.value("killSelf" if False else "cwd") == MODULES
     else:
         assert worker.value("typeOf", tag) == "none"
         assert worker.value("echo", tag) is None
@@ -402,7 +402,8 @@ def test_no_functions(runtime, module, tmp_path):
     assert w.read()["type"] == "ready"
     resp = w.request({"op": "describe", "callId": "d"})
     assert resp["functions"] == []
-    assert w.call("getcwd")["error"]["kind"] == "notFound" or runtime == "python"
+    assert w.call("getcwd")["error"]["kind"] == "notFound"
+    assert w.call("_private")["error"]["kind"] == "notFound"
     w.stop()
 
 
@@ -423,6 +424,88 @@ def test_node_allocate(tmp_path):
     assert w.read()["type"] == "ready"
     assert w.value("allocate", 20) == 20
     assert w.call("allocate", 0)["memoryMb"] > 20
+    w.stop()
+
+
+def test_node_esm_syntax_error(tmp_path):
+    mod = tmp_path / "broken_esm.mjs"
+    mod.write_text("// broken\nexport function ok() {}\nexport function ( {\n")
+    w = spawn("node", str(mod), tmp_path)
+    msg = w.read()
+    assert msg["type"] == "loadError"
+    assert msg["error"]["name"] == "SyntaxError"
+    assert msg["error"]["file"] == str(mod)
+    assert msg["error"]["line"] == 3
+    assert w.proc.wait(5) == 1
+    w.stop()
+
+
+def test_node_esm_export_order_and_default_object(tmp_path):
+    mod = tmp_path / "defaults.mjs"
+    mod.write_text(
+        "export const n = 1;\n"
+        "export function zed(a) { return a; }\n"
+        "export async function alpha(b) { return b; }\n"
+        "export default { inner(x, y = 2) { return x + y + this.val; }, val: 3 };\n")
+    w = spawn("node", str(mod), tmp_path)
+    assert w.read()["type"] == "ready"
+    resp = w.request({"op": "describe", "callId": "d"})
+    assert resp["functions"] == [
+        {"name": "zed", "params": ["a"]}, {"name": "alpha", "params": ["b"]},
+        {"name": "inner", "params": ["x", "y"]}]
+    assert w.value("inner", 1) == 6
+    assert w.value("alpha", "x") == "x"
+    assert w.call("n")["error"]["kind"] == "notFound"
+    w.stop()
+
+
+def test_node_partial_lines_are_flushed_at_end(tmp_path):
+    mod = tmp_path / "partial.js"
+    mod.write_text("exports.say = (s) => { process.stdout.write(s); process.stdout.write(s + '\\n' + s); };\n")
+    w = spawn("node", str(mod), tmp_path)
+    assert w.read()["type"] == "ready"
+    assert w.call("say", "ab")["value"] == {"$faast": "undefined"}
+    lines = [l for l in w.log().splitlines() if " c1 " in l]
+    assert [l.split(" ", 2)[2] for l in lines] == ["START say", "abab", "ab", lines[-1].split(" ", 2)[2]]
+    assert lines[-1].split(" ", 2)[2].startswith("END say ")
+    w.stop()
+
+
+def test_python_decorated_and_keyword_params(tmp_path):
+    mod = tmp_path / "deco.py"
+    mod.write_text(
+        "import functools\n"
+        "from os.path import join\n"
+        "@functools.lru_cache(maxsize=None)\n"
+        "def cached(n):\n    return n * 2\n"
+        "def plain(a, /, b, *, c=1):\n    return [a, b, c]\n"
+        "class K:\n    pass\n")
+    w = spawn("python", str(mod), tmp_path)
+    assert w.read()["type"] == "ready"
+    resp = w.request({"op": "describe", "callId": "d"})
+    assert resp["functions"] == [{"name": "cached", "params": ["n"]}, {"name": "plain", "params": ["a", "b", "c"]}]
+    assert w.value("cached", 4) == 8
+    assert w.value("plain", 1, (2)) == [1, 2, 1]
+    assert w.call("K")["error"]["kind"] == "notFound"
+    assert w.call("join")["error"]["kind"] == "notFound"
+    w.stop()
+
+
+@pytest.mark.parametrize("runtime,module", [("node", "functions.js"), ("python", "functions.py")])
+def test_examples(runtime, module, tmp_path):
+    w = spawn(runtime, os.path.join(ROOT, "examples", module), tmp_path)
+    assert w.read()["type"] == "ready"
+    resp = w.request({"op": "describe", "callId": "d"})
+    assert resp["functions"] == [
+        {"name": "hello", "params": ["name"]}, {"name": "add", "params": ["a", "b"]},
+        {"name": "square", "params": ["x"]}, {"name": "sleep", "params": ["ms"]},
+        {"name": "fail", "params": ["message"]}, {"name": "random", "params": []}]
+    assert w.value("hello", "world") == "hello world!"
+    assert w.value("square", 7) == 49
+    assert w.value("sleep", 3) == 3
+    assert 0 <= w.value("random") < 1
+    err = w.call("fail", "oops")["error"]
+    assert err["message"] == "oops" and "kind" not in err
     w.stop()
 
 
@@ -523,23 +606,15 @@ const { handler } = require('./trampoline.js');
   const events = JSON.parse(process.argv[1]);
   const out = [];
   for (const e of events) out.push(await handler(e, {}));
-  require('fs').writeSync(3, JSON.stringify(out));
+  require('fs').writeFileSync(process.argv[2], JSON.stringify(out));
 })();
 """
-    r_fd, w_fd = os.pipe()
-    proc = subprocess.Popen([NODE, "-e", script, json.dumps(LAMBDA_EVENTS)], cwd=str(d),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=lambda: os.dup2(w_fd, 3))
-    os.close(w_fd)
-    out, err = proc.communicate(timeout=15)
-    data = b""
-    while True:
-        chunk = os.read(r_fd, 65536)
-        if not chunk:
-            break
-        data += chunk
-    os.close(r_fd)
+    result_file = tmp_path / "node-results.json"
+    proc = subprocess.run([NODE, "-e", script, json.dumps(LAMBDA_EVENTS), str(result_file)], cwd=str(d),
+                          capture_output=True, timeout=15)
+    out, err = proc.stdout, proc.stderr
     assert proc.returncode == 0, err
+    data = result_file.read_text()
     _check_lambda_results(json.loads(data), "node")
     assert b"l7 START logs" in out
     assert b"l7 line 0" in out
@@ -553,22 +628,14 @@ import json, os, sys
 import trampoline
 events = json.loads(sys.argv[1])
 out = [trampoline.handler(e, None) for e in events]
-os.write(3, json.dumps(out).encode())
+open(sys.argv[2], 'w').write(json.dumps(out))
 """
-    r_fd, w_fd = os.pipe()
-    proc = subprocess.Popen([PYTHON, "-c", script, json.dumps(LAMBDA_EVENTS)], cwd=str(d),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=lambda: os.dup2(w_fd, 3))
-    os.close(w_fd)
-    out, err = proc.communicate(timeout=15)
-    data = b""
-    while True:
-        chunk = os.read(r_fd, 65536)
-        if not chunk:
-            break
-        data += chunk
-    os.close(r_fd)
+    result_file = tmp_path / "python-results.json"
+    proc = subprocess.run([PYTHON, "-c", script, json.dumps(LAMBDA_EVENTS), str(result_file)], cwd=str(d),
+                          capture_output=True, timeout=15)
+    out, err = proc.stdout, proc.stderr
     assert proc.returncode == 0, err
+    data = result_file.read_text()
     _check_lambda_results(json.loads(data), "python")
     assert b"l7 START logs" in out
     assert b"l7 line 0" in out

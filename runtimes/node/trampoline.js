@@ -24,11 +24,17 @@ function stamp(callId) {
 }
 
 function writeAllSync(fd, data) {
-  let buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  if (typeof data === 'string') {
+    let n;
+    try { n = fs.writeSync(fd, data); } catch (e) { if (!e || e.code !== 'EAGAIN') throw e; n = 0; }
+    const total = Buffer.byteLength(data);
+    if (n === total) return;
+    data = Buffer.from(data, 'utf8').subarray(n);
+  }
   let off = 0;
-  while (off < buf.length) {
+  while (off < data.length) {
     try {
-      off += fs.writeSync(fd, buf, off, buf.length - off);
+      off += fs.writeSync(fd, data, off, data.length - off);
     } catch (e) {
       if (e && e.code === 'EAGAIN') continue;
       throw e;
@@ -104,9 +110,17 @@ function logLine(callId, text) {
 const perf = globalThis.performance || require('perf_hooks').performance;
 const TIME_ORIGIN = perf.timeOrigin;
 function nowMs() { return TIME_ORIGIN + perf.now(); }
-function memoryMb() {
-  const rss = process.memoryUsage.rss ? process.memoryUsage.rss() : process.memoryUsage().rss;
-  return Math.round(rss / 104857.6) / 10;
+// process.memoryUsage.rss() reads /proc on Linux (~10 us), so back-to-back short calls reuse a
+// sample that is at most 5 ms old; any call lasting 1 ms or more takes a fresh one.
+let rssSample = 0;
+let rssSampledAt = -Infinity;
+function memoryMb(start, end) {
+  if (end - rssSampledAt > 5 || end - start >= 1) {
+    const rss = process.memoryUsage.rss ? process.memoryUsage.rss() : process.memoryUsage().rss;
+    rssSample = Math.round(rss / 104857.6) / 10;
+    rssSampledAt = end;
+  }
+  return rssSample;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -433,6 +447,7 @@ async function loadModule(file) {
       exp = require(file);
     } catch (e) {
       if (e && e.code === 'ERR_REQUIRE_ESM') {
+        loadedAsEsm = true;
         exp = await import(url.pathToFileURL(file).href);
         isEsm = true;
       } else {
@@ -500,13 +515,16 @@ function describeFunctions() {
 // ---------------------------------------------------------------------------------------------
 // Errors.
 
+// Drops the trampoline's frames and everything below them (the event loop calling the trampoline).
 function cleanStack(stack) {
   if (typeof stack !== 'string') return '';
   const fileUrl = url.pathToFileURL(TRAMPOLINE_FILE).href;
-  return stack
-    .split('\n')
-    .filter((l) => !(l.includes(TRAMPOLINE_FILE) || l.includes(fileUrl)))
-    .join('\n');
+  const lines = stack.split('\n');
+  let cut = lines.length;
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].includes(TRAMPOLINE_FILE) || lines[i].includes(fileUrl)) { cut = i; break; }
+  }
+  return lines.slice(0, cut).join('\n');
 }
 
 // Error object for the wire (JSON text). `extra` members (kind, file, line) go last.
@@ -563,9 +581,33 @@ function parseLocation(err, moduleFile) {
   return {};
 }
 
+// ESM syntax errors carry no location in their stack (Node 20): ask `node --check` for it.
+function esmSyntaxLocation(moduleFile) {
+  try {
+    const r = require('child_process').spawnSync(process.execPath, ['--check', moduleFile], { encoding: 'utf8', timeout: 5000 });
+    const m = /^(.*):(\d+)$/m.exec(r.stderr || '');
+    if (m) return { file: m[1].startsWith('file://') ? url.fileURLToPath(m[1]) : m[1], line: Number(m[2]) };
+  } catch (_) { /* ignore */ }
+  return {};
+}
+
 function loadErrorJson(err, moduleFile) {
-  const loc = parseLocation(err, moduleFile);
+  let loc = parseLocation(err, moduleFile);
+  if (err instanceof SyntaxError && loc.line === undefined && moduleFile && (userModuleIsEsm(moduleFile))) {
+    loc = esmSyntaxLocation(moduleFile);
+  }
+  if (err && typeof err.stack === 'string') {
+    // Node's own loader frames say nothing about the user's module.
+    try {
+      err.stack = err.stack.split('\n').filter((l) => !/^\s+at .*\bnode:internal\//.test(l)).join('\n');
+    } catch (_) { /* read-only stack */ }
+  }
   return '{"type":"loadError","error":' + errorJson(err, { file: loc.file, line: loc.line }) + '}';
+}
+
+let loadedAsEsm = false;
+function userModuleIsEsm(file) {
+  return loadedAsEsm || /\.mjs$/i.test(file);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -608,7 +650,7 @@ function callFunction(callId, name, args, hasTags) {
     flushLogs();
     logLine(idStr, 'END ' + name + ' ' + (end - start).toFixed(1) + ' ms');
     currentCallId = '-';
-    return '{"callId":' + idText + body + ',"start":' + start + ',"end":' + end + ',"memoryMb":' + memoryMb() + '}';
+    return '{"callId":' + idText + body + ',"start":' + start + ',"end":' + end + ',"memoryMb":' + memoryMb(start, end) + '}';
   };
   const fail = (err, kind) => finish(',"type":"error","error":' + errorJson(err, kind ? { kind } : undefined));
   const own = (errName, message, kind) => finish(',"type":"error","error":' + ownError(errName, message, kind));
@@ -659,7 +701,13 @@ function handleLine(line) {
 // Worker entry point.
 
 function sendLine(text) {
-  writeAllSync(4, text + '\n');
+  try {
+    writeAllSync(4, text + '\n');
+  } catch (e) {
+    // The host closed its end of the response pipe: nobody is listening any more.
+    flushLogs();
+    process.exit(e && e.code === 'EPIPE' ? 0 : 1);
+  }
 }
 
 function readRequests(onLine, onEnd) {
@@ -788,7 +836,10 @@ async function lambdaHandler(event, _context) {
 }
 
 if (IS_MAIN) {
-  main();
+  main().catch((e) => {
+    try { writeAllSync(2, 'faast trampoline failed: ' + (e && e.stack ? e.stack : String(e)) + '\n'); } catch (_) { /* ignore */ }
+    process.exit(1);
+  });
 } else {
   exports.handler = lambdaHandler;
   exports._parseParams = parseParams;

@@ -73,6 +73,9 @@ class _StampedStream:
 
     def __init__(self, fd):
         self._fd = fd
+        self.name = "<stdout>" if fd == 1 else "<stderr>"
+        self.mode = "w"
+        self.line_buffering = True
         self._partial = ""
         self.buffer = _BinaryForward(self)
         self.encoding = "utf-8"
@@ -246,9 +249,6 @@ def decode_value(v):
     return v
 
 
-_PLAIN = (str, int, bool, type(None))
-
-
 def _to_json(v, path):
     """Converts a Python value to a JSON-ready structure (tags for what JSON lacks)."""
     t = type(v)
@@ -364,8 +364,13 @@ def load_module(path, name=None):
 
 
 def _is_public_function(name, value, module):
-    return (not name.startswith("_") and inspect.isfunction(value)
-            and getattr(value, "__module__", None) == module.__name__)
+    if name.startswith("_") or not callable(value) or inspect.isclass(value):
+        return False
+    if inspect.isfunction(value):
+        return getattr(value, "__module__", None) == module.__name__
+    # decorated functions (functools.lru_cache, wraps-based wrappers that are not plain functions)
+    wrapped = getattr(value, "__wrapped__", None)
+    return inspect.isfunction(wrapped) and getattr(value, "__module__", None) == module.__name__
 
 
 def describe_functions():
@@ -392,7 +397,7 @@ def _lookup(name):
     if not isinstance(name, str) or name.startswith("_"):
         return None
     fn = getattr(_module, name, None)
-    if fn is None or not callable(fn) or inspect.isclass(fn) or inspect.ismodule(fn):
+    if fn is None or not _is_public_function(name, fn, _module):
         return None
     return fn
 
@@ -433,7 +438,10 @@ def error_object(e, kind=None, module_file=None):
     if kind == "outOfMemory":
         # Free what the failed call kept alive before formatting anything.
         traceback.clear_frames(e.__traceback__)
-    err = {"name": type(e).__name__, "message": _safe_str(e), "stack": _format_stack(e, tb)}
+    message = _safe_str(e)
+    if not message and kind == "outOfMemory":
+        message = "out of memory"
+    err = {"name": type(e).__name__, "message": message, "stack": _format_stack(e, tb)}
     d = getattr(e, "__dict__", None)
     if d:
         for k, v in list(d.items()):
@@ -620,7 +628,12 @@ def _encode_response(out):
 
 
 def _send(data):
-    _write_all(4, data + b"\n")
+    try:
+        _write_all(4, data + b"\n")
+    except OSError as e:
+        # The host closed its end of the response pipe: nobody is listening any more.
+        _flush_logs()
+        os._exit(0 if isinstance(e, BrokenPipeError) else 1)
 
 
 def main():

@@ -1,1 +1,21 @@
-// Worker process support: see shim.c.
+#ifndef FAAST_SYS_H
+#define FAAST_SYS_H
+
+#include <sys/types.h>
+
+/// Starts a worker process: `path` with `argv` and `envp`, in directory `cwd`.
+/// In the child, fd 0 is /dev/null, fds 1 and 2 are `log_fd`, fd 3 is `request_read` and fd 4 is
+/// `response_write`; every other descriptor is closed. The child runs in its own process group (so a
+/// terminal's Ctrl-C reaches the shell, not the workers), with default signal handling, and is killed
+/// when the process that started it dies (PR_SET_PDEATHSIG).
+/// Returns the child's pid, or -errno when fork fails. An exec failure shows as exit code 127.
+pid_t faast_spawn_worker(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                         int request_read, int response_write, int log_fd);
+
+/// pipe2 with O_CLOEXEC; returns 0 or -errno.
+int faast_pipe(int fds[2]);
+
+/// Decodes a wait status: exit code (>= 0) or -signal.
+int faast_wait_status_code(int status);
+
+#endif

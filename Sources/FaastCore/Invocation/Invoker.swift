@@ -34,10 +34,12 @@ public final class Invoker: Sendable {
         return batch.lastOutcome!
     }
 
-    /// `count` calls of `function`, the i-th with `arguments(i)`, at most `concurrency` in flight.
+    /// `count` calls of `function`, the i-th with `arguments(i)`, at most `concurrency` in flight;
+    /// `observer` sees each call's full outcome as it finishes.
     /// Cancelling the calling task stops queued calls at once and ends the ones in flight.
     public func fanOut(
         _ function: String, count: Int, options: CallOptions = CallOptions(), progress: BatchProgress? = nil,
+        observer: (@Sendable (Int, CallOutcome) -> Void)? = nil,
         arguments: @escaping @Sendable (Int) -> [JSONValue]
     ) async -> BatchResult {
         let settings = provider.settings
@@ -74,6 +76,7 @@ public final class Invoker: Sendable {
                         }
                         self.stats.record(outcome, mode: mode)
                         lane.add(index: i, outcome)
+                        observer?(i, outcome)
                         progress?.finished(failed: outcome.error != nil, retries: max(0, outcome.attempts - 1))
                     }
                     return lane
