@@ -6,6 +6,8 @@
 //   one command table (hand-written option parsing and completion scripts drift apart).
 // - hdrhistogram-swift: latency percentiles in constant memory per function, whatever the number of
 //   calls (a 100,000-call fan-out must not keep every sample). Pulls swift-numerics, small.
+// - swift-crypto: SHA-256 and HMAC for AWS SigV4 signing (never hand-rolled).
+// - ZIPFoundation: the Lambda code package, written with fixed timestamps so the same input gives the same bytes.
 // libedit and libcurl are system libraries wrapped by the C targets below.
 import PackageDescription
 
@@ -20,11 +22,17 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // fork/exec of workers with a parent-death signal, pipes on fixed descriptors, pseudo-terminals:
         // what Foundation's Process cannot express.
         .target(name: "CFaastSys"),
+        // libcurl's variadic curl_easy_setopt/curl_multi_setopt made typed for Swift.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // libedit (readline interface) with setters for its globals, which Swift 6 cannot assign.
+        .target(name: "CEditLine", linkerSettings: [.linkedLibrary("edit")]),
         .target(
             name: "FaastCore",
             dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")],
@@ -39,8 +47,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "FaastAWS",
+            dependencies: [
+                "FaastCore", "FaastRuntimes", "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "FaastShell",
-            dependencies: ["FaastCore", "FaastLanguage", "FaastLocal"],
+            dependencies: ["FaastCore", "FaastLanguage", "FaastLocal", "FaastAWS", "CEditLine"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -54,6 +71,7 @@ let package = Package(
         .testTarget(name: "FaastCoreTests", dependencies: ["FaastCore"], swiftSettings: strict),
         .testTarget(name: "FaastLocalTests", dependencies: ["FaastLocal", "FaastCore"], swiftSettings: strict),
         .testTarget(name: "FaastLanguageTests", dependencies: ["FaastLanguage", "FaastCore"], swiftSettings: strict),
+        .testTarget(name: "FaastAWSTests", dependencies: ["FaastAWS", "FaastCore"], swiftSettings: strict),
         .testTarget(name: "FaastShellTests", dependencies: ["FaastShell", "FaastCore"], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,670 @@
+import FaastCore
+
+/// Parses the faast command language: one command per logical line.
+public enum Parser {
+    /// Every command keyword, for completion and "did you mean" suggestions.
+    public static let commandNames: [String] = [
+        "open", "call", "map", "let", "expect", "functions", "help", "status", "stats", "cost", "results",
+        "logUrl", "logs", "set", "print", "sleep", "source", "cleanup", "gc", "exit", "quit",
+    ]
+
+    /// Parses a whole script, stopping at the first error. `firstLine` numbers the source's first line.
+    public static func parse(_ source: String, firstLine: Int = 1) throws(ParseError) -> [Statement] {
+        let tokens = try Lexer(source, firstLine: firstLine).tokenize()
+        var state = ParserState(tokens: tokens, lines: SourceLines(source, firstLine: firstLine))
+        return try state.parseStatements()
+    }
+
+    /// Parses one logical line (which may span physical lines, as joined by a REPL's continuation prompt).
+    /// Nil for a blank or comment-only line; an error when the text holds more than one command.
+    public static func parseLine(_ line: String, lineNumber: Int = 1) throws(ParseError) -> Statement? {
+        let tokens = try Lexer(line, firstLine: lineNumber).tokenize()
+        var state = ParserState(tokens: tokens, lines: SourceLines(line, firstLine: lineNumber))
+        let statements = try state.parseStatements()
+        if statements.count > 1 {
+            throw state.lines.error("expected one command per line", at: statements[1].location)
+        }
+        return statements.first
+    }
+}
+
+/// Recursive descent over the tokens of one source.
+struct ParserState {
+    let tokens: [Token]
+    let lines: SourceLines
+    var index = 0
+
+    init(tokens: [Token], lines: SourceLines) {
+        self.tokens = tokens
+        self.lines = lines
+    }
+
+    // MARK: - Token access
+
+    var current: Token { tokens[index] }
+
+    func peek(_ offset: Int = 1) -> Token {
+        tokens[min(index + offset, tokens.count - 1)]
+    }
+
+    /// The token just consumed (or the current one at the very start).
+    var previous: Token { tokens[max(index - 1, 0)] }
+
+    @discardableResult
+    mutating func advance() -> Token {
+        let token = tokens[index]
+        if index < tokens.count - 1 { index += 1 }
+        return token
+    }
+
+    func error(_ message: String, at location: SourceLocation) -> ParseError {
+        lines.error(message, at: location)
+    }
+
+    /// Where to point at for something missing before the current token: the current token, unless it is
+    /// the end of the line or on a later line than the previous token, then just past the previous token.
+    var missingLocation: SourceLocation {
+        let token = current
+        if index > 0, token.isEndOfLine || token.location.line > previous.end.line {
+            return previous.end
+        }
+        return token.location
+    }
+
+    func expected(_ what: String) -> ParseError {
+        error(what, at: missingLocation)
+    }
+
+    // MARK: - Statements
+
+    mutating func parseStatements() throws(ParseError) -> [Statement] {
+        var statements: [Statement] = []
+        while true {
+            switch current.kind {
+            case .end:
+                return statements
+            case .newline:
+                advance()
+            default:
+                statements.append(try parseStatement())
+            }
+        }
+    }
+
+    mutating func parseStatement() throws(ParseError) -> Statement {
+        let first = current
+        guard case .identifier = first.kind else {
+            if isClosingBracket(first) {
+                throw error("unbalanced \(first.quotedForMessage): no bracket is open", at: first.location)
+            }
+            throw error("expected a command, found \(first.quotedForMessage)", at: first.location)
+        }
+        let keyword = first.text
+        guard Parser.commandNames.contains(keyword) else {
+            throw error(
+                "unknown command '\(keyword)'" + Suggestion.didYouMean(keyword, in: Parser.commandNames),
+                at: first.location)
+        }
+        advance()
+        let command: Command
+        switch keyword {
+        case "open": command = try parseOpen()
+        case "call": command = .call(try parseCall(after: "call"))
+        case "map": command = .map(try parseMap())
+        case "let": command = try parseLet()
+        case "expect": command = try parseExpect()
+        case "functions": command = .functions
+        case "help":
+            var topic: Name?
+            if case .identifier = current.kind {
+                topic = Name(current.text, at: current.location)
+                advance()
+            } else if case .word = current.kind {
+                topic = Name(current.text, at: current.location)
+                advance()
+            }
+            command = .help(topic)
+        case "status": command = .status
+        case "stats": command = .stats(optionalFunctionName())
+        case "cost": command = .cost
+        case "results": command = .results
+        case "logUrl": command = .logUrl(optionalFunctionName())
+        case "logs":
+            let function = isOptionStart ? nil : optionalFunctionName()
+            command = .logs(function, options: try parseOptions())
+        case "set":
+            guard isOptionStart else {
+                throw expected("expected key=value after 'set'")
+            }
+            command = .set(try parseOptions())
+        case "print":
+            switch current.kind {
+            case .string(let value):
+                advance()
+                command = .print(value)
+            case .rawText(let text):
+                advance()
+                command = .print(text)
+            default:
+                command = .print("")
+            }
+        case "sleep":
+            command = .sleep(try parseSleep())
+        case "source":
+            guard let path = parsePath() else {
+                throw expected("expected a file path after 'source'")
+            }
+            command = .source(path)
+        case "cleanup": command = .cleanup
+        case "gc": command = .gc
+        default: command = .exit  // exit, quit
+        }
+        try expectEndOfCommand()
+        return Statement(command, at: first.location)
+    }
+
+    mutating func expectEndOfCommand() throws(ParseError) {
+        let token = current
+        if token.isEndOfLine {
+            advance()
+            return
+        }
+        if isClosingBracket(token) {
+            throw error("unbalanced \(token.quotedForMessage): no bracket is open", at: token.location)
+        }
+        throw error("unexpected \(token.quotedForMessage) after the command", at: token.location)
+    }
+
+    mutating func optionalFunctionName() -> Name? {
+        guard case .identifier = current.kind else { return nil }
+        let name = Name(current.text, at: current.location)
+        advance()
+        return name
+    }
+
+    // MARK: - Commands
+
+    mutating func parseOpen() throws(ParseError) -> Command {
+        var provider: Name?
+        if current.isIdentifier("local") || current.isIdentifier("aws") {
+            let next = peek()
+            // A provider when another token, the module, follows (separated by whitespace).
+            if next.precededBySpace, startsPath(at: index + 1) {
+                provider = Name(current.text, at: current.location)
+                advance()
+            }
+        }
+        guard let module = parsePath() else {
+            throw expected("expected a module path after 'open'")
+        }
+        return .open(provider: provider, module: module, options: try parseOptions())
+    }
+
+    /// Whether a path starts at token `i`: a quoted string, or a word that is not an option key.
+    func startsPath(at i: Int) -> Bool {
+        guard i < tokens.count else { return false }
+        switch tokens[i].kind {
+        case .string: return true
+        case .identifier, .word, .number:
+            return !(i + 1 < tokens.count && tokens[i + 1].kind == .equals)
+        default: return false
+        }
+    }
+
+    /// A path: a quoted string, or a run of adjacent words (and colons: `C:\dir`) up to whitespace.
+    mutating func parsePath() -> String? {
+        guard startsPath(at: index) else { return nil }
+        if case .string(let value) = current.kind {
+            advance()
+            return value
+        }
+        return joinAdjacentWords()
+    }
+
+    /// The text of the current word and of the words and colons written right after it, without space.
+    mutating func joinAdjacentWords() -> String {
+        var text = advance().text
+        while !current.precededBySpace {
+            switch current.kind {
+            case .identifier, .word, .number, .colon:
+                text += advance().text
+            default:
+                return text
+            }
+        }
+        return text
+    }
+
+    mutating func parseLet() throws(ParseError) -> Command {
+        let nameToken = current
+        let name: Name
+        switch nameToken.kind {
+        case .identifier:
+            name = Name(nameToken.text, at: nameToken.location)
+        case .variable(let text):
+            name = Name(text, at: nameToken.location)
+        default:
+            throw expected("expected a variable name after 'let'")
+        }
+        advance()
+        guard current.kind == .equals else {
+            throw expected("expected '=' after 'let \(name.text)'")
+        }
+        advance()
+        if current.isIdentifier("call") {
+            advance()
+            return .letBinding(name, .call(try parseCall(after: "call")))
+        }
+        if current.isIdentifier("map") {
+            advance()
+            return .letBinding(name, .map(try parseMap()))
+        }
+        if current.isEndOfLine {
+            throw expected("expected a value after 'let \(name.text) ='")
+        }
+        return .letBinding(name, .value(try parseValue()))
+    }
+
+    mutating func parseExpect() throws(ParseError) -> Command {
+        guard current.isIdentifier("call") else {
+            throw expected("expected 'call' after 'expect'")
+        }
+        advance()
+        let call = try parseCall(after: "call")
+        if current.kind == .doubleEquals {
+            advance()
+            if current.isEndOfLine {
+                throw expected("expected a value after '=='")
+            }
+            return .expect(.equals(call, try parseValue()))
+        }
+        if current.isIdentifier("fails") {
+            advance()
+            var kind: Name?
+            if case .identifier = current.kind {
+                kind = Name(current.text, at: current.location)
+                advance()
+            }
+            return .expect(.fails(call, kind: kind))
+        }
+        if current.kind == .equals {
+            throw error("expected '==' or 'fails' after the call ('=' assigns, '==' compares)", at: current.location)
+        }
+        throw expected("expected '==' or 'fails' after the call")
+    }
+
+    mutating func parseSleep() throws(ParseError) -> Expr {
+        let token = current
+        switch token.kind {
+        case .number, .variable:
+            return try parseValue()
+        case .word where looksNumeric(token.text):
+            throw error("invalid number '\(token.text)' (the duration is in seconds, e.g. sleep 0.5)",
+                        at: token.location)
+        default:
+            throw expected("expected a duration in seconds after 'sleep' (a number or $variable)")
+        }
+    }
+
+    // MARK: - call and map
+
+    /// `FN(ARGS) [xN] [key=value ...]`, after the keyword.
+    mutating func parseCall(after keyword: String) throws(ParseError) -> CallExpr {
+        guard case .identifier = current.kind else {
+            if case .word = current.kind {
+                throw error("invalid function name '\(current.text)'", at: current.location)
+            }
+            throw expected("expected a function name after '\(keyword)'")
+        }
+        let function = Name(current.text, at: current.location)
+        advance()
+        guard current.kind == .leftParen else {
+            throw expected("expected '(' after function name '\(function.text)'")
+        }
+        let open = advance()
+        var arguments: [Expr] = []
+        if current.kind == .rightParen {
+            advance()
+        } else {
+            while true {
+                if current.kind == .comma {
+                    throw error("expected an argument, found ','", at: current.location)
+                }
+                if current.isEndOfLine {
+                    throw expected("expected ')' after arguments")
+                }
+                try closingMismatch(expecting: ")", open: open)
+                arguments.append(try parseValue())
+                if current.kind == .comma {
+                    advance()
+                    if current.kind == .rightParen {
+                        throw error("expected an argument after ',' (trailing commas are not allowed)",
+                                    at: current.location)
+                    }
+                    continue
+                }
+                if current.kind == .rightParen {
+                    advance()
+                    break
+                }
+                try closingMismatch(expecting: ")", open: open)
+                if startsValue(current), !current.isEndOfLine, current.location.line == previous.end.line {
+                    throw error("expected ',' between arguments", at: current.location)
+                }
+                throw expected("expected ')' after arguments")
+            }
+        }
+        var call = CallExpr(function: function, arguments: arguments)
+        var options: [OptionArg] = []
+        var seen: Set<String> = []
+        while true {
+            if isOptionStart {
+                options.append(try parseOption(seen: &seen))
+            } else if let countToken = countStart {
+                if call.count != nil {
+                    throw error("the count is already given", at: countToken.location)
+                }
+                call.count = try parseCount()
+            } else {
+                break
+            }
+        }
+        call.options = options
+        return call
+    }
+
+    /// The current token when it starts a count: `x`, `x100`, `x1.5` (an invalid one), not `x=...`.
+    var countStart: Token? {
+        let token = current
+        switch token.kind {
+        case .identifier, .word: break
+        default: return nil
+        }
+        guard token.text.first == "x", peek().kind != .equals else { return nil }
+        let rest = token.text.dropFirst()
+        if rest.isEmpty { return token }
+        if let c = rest.first, c.isASCII, c.isNumber { return token }
+        return nil
+    }
+
+    mutating func parseCount() throws(ParseError) -> Expr {
+        let token = advance()
+        let rest = String(token.text.dropFirst())
+        let restLocation = SourceLocation(line: token.location.line, column: token.location.column + 1)
+        if !rest.isEmpty {
+            guard rest.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw error("invalid count '\(rest)' after 'x' (a whole number or $variable)", at: restLocation)
+            }
+            return .literal(.number(rest), restLocation)
+        }
+        let next = current
+        switch next.kind {
+        case .variable(let name) where next.location.line == token.end.line:
+            advance()
+            return .variable(Name(name, at: next.location))
+        case .number where next.location.line == token.end.line:
+            guard next.text.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw error("invalid count '\(next.text)' after 'x' (a whole number or $variable)",
+                            at: next.location)
+            }
+            advance()
+            return .literal(.number(next.text), next.location)
+        default:
+            throw expected("expected a count after 'x' (e.g. x100 or x$n)")
+        }
+    }
+
+    /// `FN ELEMENTS [key=value ...]`, after `map`.
+    mutating func parseMap() throws(ParseError) -> MapExpr {
+        guard case .identifier = current.kind else {
+            throw expected("expected a function name after 'map'")
+        }
+        let function = Name(current.text, at: current.location)
+        advance()
+        if current.kind == .leftParen {
+            throw error("expected the elements after 'map \(function.text)', e.g. [1, 2, 3] (map takes no parentheses)",
+                        at: current.location)
+        }
+        guard startsValue(current), !isOptionStart else {
+            throw expected("expected the elements after 'map \(function.text)', e.g. [1, 2, 3]")
+        }
+        let elements = try parseValue()
+        return MapExpr(function: function, elements: elements, options: try parseOptions())
+    }
+
+    // MARK: - Options
+
+    /// Whether `key=` starts at the current token.
+    var isOptionStart: Bool {
+        switch current.kind {
+        case .identifier, .word: return peek().kind == .equals && peek().location.line == current.end.line
+        default: return false
+        }
+    }
+
+    mutating func parseOptions() throws(ParseError) -> [OptionArg] {
+        var options: [OptionArg] = []
+        var seen: Set<String> = []
+        while isOptionStart {
+            options.append(try parseOption(seen: &seen))
+        }
+        return options
+    }
+
+    static func isOptionKey(_ text: String) -> Bool {
+        guard let first = text.first, first == "_" || (first.isASCII && first.isLetter) else { return false }
+        return text.allSatisfy { $0 == "_" || $0 == "-" || $0 == "." || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
+    }
+
+    /// `key=value`: a bare word value is a string; numbers, strings, `$variables`, arrays, objects, `true`,
+    /// `false` and `null` are values.
+    mutating func parseOption(seen: inout Set<String>) throws(ParseError) -> OptionArg {
+        let keyToken = advance()
+        guard ParserState.isOptionKey(keyToken.text) else {
+            throw error("invalid option name '\(keyToken.text)'", at: keyToken.location)
+        }
+        let key = Name(keyToken.text, at: keyToken.location)
+        guard seen.insert(key.text).inserted else {
+            throw error("duplicate option '\(key.text)'", at: key.location)
+        }
+        advance()  // =
+        let valueToken = current
+        let missing = "expected a value after '\(key.text)='"
+        if valueToken.isEndOfLine || valueToken.location.line > previous.end.line || isOptionStart {
+            throw error(missing, at: previous.end)
+        }
+        switch valueToken.kind {
+        case .identifier, .word, .number:
+            let text = joinAdjacentWords()
+            let value: JSONValue
+            if text != valueToken.text {
+                value = .string(text)
+            } else {
+                switch valueToken.kind {
+                case .number: value = .number(text)
+                case .identifier where text == "true": value = .bool(true)
+                case .identifier where text == "false": value = .bool(false)
+                case .identifier where text == "null": value = .null
+                default: value = .string(text)
+                }
+            }
+            return OptionArg(key: key, value: .literal(value, valueToken.location))
+        case .string, .variable, .leftBracket, .leftBrace:
+            return OptionArg(key: key, value: try parseValue())
+        case .doubleEquals:
+            throw error(missing, at: previous.end)
+        default:
+            if isClosingBracket(valueToken) {
+                throw error("unbalanced \(valueToken.quotedForMessage): no bracket is open", at: valueToken.location)
+            }
+            throw error("\(missing), found \(valueToken.quotedForMessage)", at: valueToken.location)
+        }
+    }
+
+    // MARK: - Values
+
+    func isClosingBracket(_ token: Token) -> Bool {
+        switch token.kind {
+        case .rightParen, .rightBracket, .rightBrace: return true
+        default: return false
+        }
+    }
+
+    func startsValue(_ token: Token) -> Bool {
+        switch token.kind {
+        case .string, .number, .variable, .leftBracket, .leftBrace, .identifier, .word: return true
+        default: return false
+        }
+    }
+
+    func looksNumeric(_ text: String) -> Bool {
+        guard let first = text.first else { return false }
+        if first.isASCII && first.isNumber { return true }
+        if first == "-" || first == "+" || first == "." {
+            if let second = text.dropFirst().first, second == "." || (second.isASCII && second.isNumber) {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// When the current token closes a different bracket than the one open, a "mismatched" error.
+    func closingMismatch(expecting closer: String, open: Token) throws(ParseError) {
+        let token = current
+        guard isClosingBracket(token) else { return }
+        throw error(
+            "mismatched \(token.quotedForMessage): expected '\(closer)' to close the '\(open.text)' at \(open.location)",
+            at: token.location)
+    }
+
+    /// A JSON-like value: literals, strings in either quotes, arrays, objects (bare-name keys allowed),
+    /// `$variables`.
+    mutating func parseValue() throws(ParseError) -> Expr {
+        let token = current
+        switch token.kind {
+        case .string(let value):
+            advance()
+            return .literal(.string(value), token.location)
+        case .number:
+            advance()
+            return .literal(.number(token.text), token.location)
+        case .variable(let name):
+            advance()
+            return .variable(Name(name, at: token.location))
+        case .identifier:
+            switch token.text {
+            case "true": advance(); return .literal(.bool(true), token.location)
+            case "false": advance(); return .literal(.bool(false), token.location)
+            case "null": advance(); return .literal(.null, token.location)
+            default:
+                throw error(
+                    "expected a value, found '\(token.text)' (strings need quotes: \"\(token.text)\")",
+                    at: token.location)
+            }
+        case .word:
+            if looksNumeric(token.text) {
+                throw error("invalid number '\(token.text)'", at: token.location)
+            }
+            throw error("expected a value, found \(token.quotedForMessage)", at: token.location)
+        case .leftBracket:
+            return try parseArray()
+        case .leftBrace:
+            return try parseObject()
+        case .newline, .end:
+            throw expected("expected a value")
+        default:
+            if isClosingBracket(token) {
+                throw error("unexpected \(token.quotedForMessage), expected a value", at: token.location)
+            }
+            throw error("expected a value, found \(token.quotedForMessage)", at: token.location)
+        }
+    }
+
+    mutating func parseArray() throws(ParseError) -> Expr {
+        let open = advance()
+        var elements: [Expr] = []
+        if current.kind == .rightBracket {
+            advance()
+            return .array([], open.location)
+        }
+        while true {
+            if current.kind == .comma {
+                throw error("expected an array element, found ','", at: current.location)
+            }
+            if current.isEndOfLine {
+                throw expected("expected ']' after array elements")
+            }
+            try closingMismatch(expecting: "]", open: open)
+            elements.append(try parseValue())
+            if current.kind == .comma {
+                advance()
+                if current.kind == .rightBracket {
+                    throw error("expected an array element after ',' (trailing commas are not allowed)",
+                                at: current.location)
+                }
+                continue
+            }
+            if current.kind == .rightBracket {
+                advance()
+                return .array(elements, open.location)
+            }
+            try closingMismatch(expecting: "]", open: open)
+            if startsValue(current), current.location.line == previous.end.line {
+                throw error("expected ',' between array elements", at: current.location)
+            }
+            throw expected("expected ']' after array elements")
+        }
+    }
+
+    mutating func parseObject() throws(ParseError) -> Expr {
+        let open = advance()
+        var members: [(key: String, value: Expr)] = []
+        if current.kind == .rightBrace {
+            advance()
+            return .object([], open.location)
+        }
+        while true {
+            let keyToken = current
+            let key: String
+            switch keyToken.kind {
+            case .string(let value): key = value
+            case .identifier: key = keyToken.text
+            case .comma:
+                throw error("expected an object key, found ','", at: keyToken.location)
+            default:
+                if keyToken.isEndOfLine {
+                    throw expected("expected '}' after object members")
+                }
+                try closingMismatch(expecting: "}", open: open)
+                throw error("expected an object key (a string or a name), found \(keyToken.quotedForMessage)",
+                            at: keyToken.location)
+            }
+            advance()
+            guard current.kind == .colon else {
+                throw expected("expected ':' after object key")
+            }
+            advance()
+            if current.isEndOfLine || current.kind == .comma || current.kind == .rightBrace {
+                throw expected("expected a value after '\(keyToken.text):'")
+            }
+            members.append((key: key, value: try parseValue()))
+            if current.kind == .comma {
+                advance()
+                if current.kind == .rightBrace {
+                    throw error("expected an object member after ',' (trailing commas are not allowed)",
+                                at: current.location)
+                }
+                continue
+            }
+            if current.kind == .rightBrace {
+                advance()
+                return .object(members, open.location)
+            }
+            try closingMismatch(expecting: "}", open: open)
+            if startsValue(current), current.location.line == previous.end.line {
+                throw error("expected ',' between object members", at: current.location)
+            }
+            throw expected("expected '}' after object members")
+        }
+    }
+}
