@@ -257,10 +257,12 @@ final class Worker: Sendable {
 
     /// The error for a worker that ended during a call: its exit code or signal, and the last log lines.
     private func exitError(code: Int32, function: String) -> FaastError {
-        let tail = Self.tail(ofFile: logPath, lines: 8)
+        let recent = Self.tail(ofFile: logPath, lines: 200)
+        let tail = recent.split(separator: "\n").suffix(8).joined(separator: "\n")
         let name = function.isEmpty ? "the worker" : function
         let how = code >= 0 ? "exited with code \(code)" : "was killed by signal \(Self.signalName(-code))"
-        if tail.contains("heap out of memory") || tail.contains("MemoryError") {
+        // V8 prints its verdict before a long native stack trace, so look further back than the tail shown.
+        if recent.contains("heap out of memory") || recent.contains("OOMErrorHandler") || recent.contains("MemoryError") {
             return FaastError(.outOfMemory, "\(name) ran out of memory (the worker \(how))", logLocation: logURL)
         }
         var message = "\(name): the worker \(how) during the call"

@@ -14,18 +14,26 @@ public final class RateLimiter: Sendable {
         tolerance = Double(max(1, burst) - 1) / rate
     }
 
-    /// Waits for a slot; returns the monotonic time (seconds) the slot was granted for.
+    /// Waits for a slot; returns the monotonic time (seconds) it was granted at.
+    ///
+    /// Slots are granted against the clock when a caller is actually ready, never reserved ahead: a waiter
+    /// that wakes late cannot bunch up with the next one, so the spacing holds between real starts.
     @discardableResult
     public func acquire() async throws -> Double {
-        let now = MonotonicClock.seconds()
-        let start = tat.withLock { tat -> Double in
-            let allowed = max(now, tat - tolerance)
-            tat = max(tat, allowed) + interval
-            return allowed
+        while true {
+            try Task.checkCancellation()
+            let now = MonotonicClock.seconds()
+            let wait = tat.withLock { tat -> Double in
+                let allowed = tat - tolerance
+                if allowed <= now {
+                    tat = max(tat, now) + interval
+                    return 0
+                }
+                return allowed - now
+            }
+            if wait == 0 { return now }
+            try await Task.sleep(nanoseconds: UInt64(wait * 1e9) + 1)
         }
-        let wait = start - MonotonicClock.seconds()
-        if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
-        return start
     }
 }
 
