@@ -60,3 +60,37 @@ int faast_wait_status_code(int status) {
     if (WIFSIGNALED(status)) return -WTERMSIG(status);
     return 0;
 }
+
+#include <poll.h>
+
+static volatile sig_atomic_t sigint_count = 0;
+static volatile sig_atomic_t sigterm_flag = 0;
+
+static void on_sigint(int sig) { (void)sig; sigint_count++; }
+static void on_sigterm(int sig) { (void)sig; sigterm_flag = 1; }
+
+void faast_signals_install(void) {
+    struct sigaction sa;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_sigterm;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+int faast_take_sigint(void) {
+    int n = sigint_count;
+    sigint_count = 0;
+    return n;
+}
+
+int faast_sigterm_received(void) { return sigterm_flag; }
+
+int faast_wait_stdin(int timeout_ms) {
+    struct pollfd p = {.fd = 0, .events = POLLIN};
+    int r = poll(&p, 1, timeout_ms);
+    if (r < 0) return -1;
+    return r > 0 ? 1 : 0;
+}

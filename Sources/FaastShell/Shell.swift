@@ -1,1 +1,352 @@
 import FaastCore
+import FaastLanguage
+import FaastLocal
+import Foundation
+
+/// A user mistake found while running a command: a message and, where known, the place in the line.
+struct ShellError: Error {
+    var message: String
+    var location: SourceLocation?
+    init(_ message: String, at location: SourceLocation? = nil) {
+        self.message = message
+        self.location = location
+    }
+}
+
+/// The session evaluator: runs parsed commands against the open deployment and renders what happened.
+/// It knows nothing of characters (the parser's job) nor of terminals beyond the output sink.
+public actor Shell {
+    let output: any OutputSink
+    let style: Style
+    var options: ShellOptions
+    let factories: [String: any ProviderFactory]
+    var invoker: Invoker?
+    var variables: [String: JSONValue] = [:]
+    var lastBatch: BatchResult?
+    /// Session defaults for calls (`set concurrency=5`, `set retries=0`).
+    var callDefaults = CallOptions()
+    /// Scripts being sourced, to refuse a `source` loop.
+    var sourceStack: [String] = []
+
+    public init(options: ShellOptions, output: any OutputSink, factories: [String: any ProviderFactory]? = nil) {
+        self.options = options
+        self.output = output
+        style = Style(terminal: output.outIsTerminal)
+        self.factories = factories ?? ["local": LocalProviderFactory()]
+    }
+
+    var format: OutputFormat { options.format }
+    var showTiming: Bool { options.timing ?? output.outIsTerminal }
+
+    /// The open deployment's functions (for completion).
+    public var functionNames: [String] { invoker?.provider.functions.map(\.name) ?? [] }
+    public var hasSession: Bool { invoker != nil }
+    public var variableNames: [String] { variables.keys.sorted() }
+
+    // MARK: - Running text
+
+    /// Parses and runs a whole script; stops at the first failure unless `continueOnError`.
+    /// A syntax error anywhere stops it before anything runs.
+    public func runScript(_ text: String, context: SourceContext) async -> CommandStatus {
+        let statements: [Statement]
+        do {
+            statements = try Parser.parse(text)
+        } catch {
+            emitSyntaxError(error, context: context)
+            return .usage
+        }
+        var worst = CommandStatus.ok
+        for statement in statements {
+            if Task.isCancelled { return .interrupted }
+            let status = await execute(statement, context: context)
+            switch status {
+            case .ok: continue
+            case .exit, .interrupted: return status == .exit ? worst : status
+            case .usage: return .usage
+            case .failed:
+                worst = .failed
+                if !options.continueOnError { return .failed }
+            }
+        }
+        return worst
+    }
+
+    /// Parses and runs one logical line typed at the prompt.
+    public func runLine(_ text: String, lineNumber: Int = 1) async -> CommandStatus {
+        let context = SourceContext(file: nil, text: text, directory: FileManager.default.currentDirectoryPath)
+        do {
+            guard let statement = try Parser.parseLine(text, lineNumber: lineNumber) else { return .ok }
+            return await execute(statement, context: context)
+        } catch {
+            emitSyntaxError(error, context: context)
+            return .usage
+        }
+    }
+
+    func emitSyntaxError(_ error: ParseError, context: SourceContext) {
+        if format == .json {
+            emitJSON(command: nil, ok: false, [
+                "error": [
+                    "kind": "syntax", "message": .string(error.message),
+                    "line": .int(error.location.line), "column": .int(error.location.column),
+                ],
+            ])
+        } else {
+            output.err(style.red("") + error.rendered(file: context.file) + "\n")
+        }
+    }
+
+    /// Runs one command; never throws: every problem is rendered and becomes a status.
+    public func execute(_ statement: Statement, context: SourceContext) async -> CommandStatus {
+        if options.echo, format == .text {
+            output.out(style.dim("faast> " + context.line(statement.location.line).trimmingCharacters(in: .whitespaces)) + "\n")
+        }
+        do {
+            return try await dispatch(statement.command, at: statement.location, context: context)
+        } catch let error as ShellError {
+            emitUsageError(error, command: statement.command.name, context: context)
+            return .usage
+        } catch let error as FaastError {
+            emitFailure(error, command: statement.command.name)
+            return error.kind == .cancelled ? .interrupted : .failed
+        } catch {
+            emitUsageError(ShellError("\(error)"), command: statement.command.name, context: context)
+            return .usage
+        }
+    }
+
+    private func dispatch(_ command: Command, at location: SourceLocation, context: SourceContext) async throws -> CommandStatus {
+        switch command {
+        case .open(let provider, let module, let opts):
+            return try await open(provider: provider, module: module, options: opts, context: context)
+        case .call(let call):
+            return try await runCall(call, context: context).status
+        case .map(let map):
+            return try await runMap(map, context: context).status
+        case .letBinding(let name, let binding):
+            return try await runLet(name, binding, context: context)
+        case .expect(let expectation):
+            return try await runExpect(expectation, context: context)
+        case .functions: return try functionsCommand()
+        case .help(let topic): return helpCommand(topic)
+        case .status: return await statusCommand()
+        case .stats(let fn): return try statsCommand(fn)
+        case .cost: return try await costCommand()
+        case .results: return try resultsCommand()
+        case .logUrl(let fn): return try logUrlCommand(fn)
+        case .logs(let fn, let opts): return try await logsCommand(fn, options: opts)
+        case .set(let opts): return try setCommand(opts)
+        case .print(let text): return try printCommand(text, at: location)
+        case .sleep(let expr): return try await sleepCommand(expr)
+        case .source(let path): return try await sourceCommand(path, context: context)
+        case .cleanup: return try await cleanupCommand()
+        case .gc: return try await gcCommand()
+        case .exit: return .exit
+        }
+    }
+
+    // MARK: - Sessions
+
+    private func open(provider: Name?, module: String, options opts: [OptionArg], context: SourceContext) async throws -> CommandStatus {
+        var settings = options.deploy
+        try applyDeployOptions(opts, to: &settings)
+        let providerName = provider?.text ?? options.provider
+        let path = FilePaths.absolute(module, relativeTo: context.directory)
+        try await openModule(path: path, provider: providerName, settings: settings, at: provider?.location)
+        return .ok
+    }
+
+    /// Deploys `path` and makes it the session's module, replacing (and cleaning up) the previous one.
+    public func openModule(path: String, provider providerName: String, settings: DeploySettings, at location: SourceLocation? = nil) async throws {
+        guard let factory = factories[providerName] else {
+            let known = factories.keys.sorted()
+            throw ShellError("unknown provider '\(providerName)'; use \(known.joined(separator: " or "))"
+                + Suggestion.didYouMean(providerName, in: known), at: location)
+        }
+        let spec = try resolveModule(path)
+        if invoker != nil { _ = try? await closeSession(report: false) }
+        let started = MonotonicClock.seconds()
+        let provider = try await factory.deploy(spec, settings: settings)
+        invoker = Invoker(provider: provider)
+        options.provider = providerName
+        let ms = (MonotonicClock.seconds() - started) * 1000
+        if format == .json {
+            emitJSON(command: "open", ok: true, [
+                "provider": .string(providerName), "module": .string(spec.path),
+                "functions": .array(provider.functions.map { .string($0.signature) }),
+            ])
+        } else if output.errIsTerminal {
+            var line = "opened \(FilePaths.lastComponent(spec.path)) on \(providerName): "
+                + provider.functions.map(\.signature).joined(separator: "  ")
+            if showTiming { line += style.dim("  (\(Format.duration(ms: ms)))") }
+            output.err(line + "\n")
+        }
+    }
+
+    /// Cleans up the open deployment; returns what was removed.
+    @discardableResult
+    func closeSession(report: Bool) async throws -> CleanupReport {
+        guard let invoker else { return [] }
+        self.invoker = nil
+        lastBatch = nil
+        return try await invoker.provider.cleanup()
+    }
+
+    /// Ends the session: cleans up unless `--keep`.
+    public func shutdown() async {
+        guard let invoker else { return }
+        if options.keep {
+            if format == .text {
+                output.err("kept the deployment (--keep): \(invoker.provider.logLocation(function: nil))\n")
+            }
+            return
+        }
+        _ = try? await closeSession(report: false)
+    }
+
+    func requireSession(at location: SourceLocation? = nil) throws -> Invoker {
+        guard let invoker else {
+            throw ShellError("no module is open: use 'open MODULE' first (e.g. open examples/functions.js)", at: location)
+        }
+        return invoker
+    }
+
+    private func applyDeployOptions(_ opts: [OptionArg], to settings: inout DeploySettings) throws {
+        let keys = ["memory", "timeout", "concurrency", "mode", "env", "retries", "rate", "burst", "retention",
+                    "region", "role", "architecture", "include", "exclude"]
+        for opt in opts {
+            let value = try evaluate(opt.value, index: nil)
+            switch opt.key.text {
+            case "memory": settings.memoryMb = try positiveInt(value, opt)
+            case "timeout": settings.timeout = try positiveNumber(value, opt)
+            case "concurrency": settings.concurrency = try nonNegativeInt(value, opt)
+            case "mode": settings.mode = try mode(value, opt)
+            case "retries": settings.maxRetries = try nonNegativeInt(value, opt)
+            case "rate": settings.rate = try positiveNumber(value, opt)
+            case "burst": settings.burst = try positiveInt(value, opt)
+            case "retention": settings.logRetentionDays = try positiveNumber(value, opt)
+            case "env":
+                guard case .object(let members) = value else {
+                    throw ShellError("env= takes an object, e.g. env={\"KEY\": \"value\"}", at: opt.value.location)
+                }
+                for m in members { settings.env[m.key] = m.value.stringValue ?? m.value.jsonText }
+            case "region", "role", "architecture", "include", "exclude":
+                settings.extra[opt.key.text] = value.stringValue ?? value.jsonText
+            default:
+                throw ShellError("unknown option '\(opt.key.text)' for open" + Suggestion.didYouMean(opt.key.text, in: keys)
+                    + "; options: " + keys.joined(separator: ", "), at: opt.key.location)
+            }
+        }
+    }
+
+    // MARK: - Option values
+
+    func number(_ v: JSONValue, _ opt: OptionArg) throws -> Double {
+        if let d = v.doubleValue { return d }
+        if let s = v.stringValue, let d = Double(s) { return d }
+        throw ShellError("\(opt.key.text)= takes a number, not \(v.jsonText)", at: opt.value.location)
+    }
+
+    func positiveNumber(_ v: JSONValue, _ opt: OptionArg) throws -> Double {
+        let d = try number(v, opt)
+        guard d > 0 else { throw ShellError("\(opt.key.text)= must be greater than 0", at: opt.value.location) }
+        return d
+    }
+
+    func nonNegativeInt(_ v: JSONValue, _ opt: OptionArg) throws -> Int {
+        let d = try number(v, opt)
+        guard d >= 0, d == d.rounded(), d < 1e9 else {
+            throw ShellError("\(opt.key.text)= takes a whole number of 0 or more", at: opt.value.location)
+        }
+        return Int(d)
+    }
+
+    func positiveInt(_ v: JSONValue, _ opt: OptionArg) throws -> Int {
+        let n = try nonNegativeInt(v, opt)
+        guard n > 0 else { throw ShellError("\(opt.key.text)= must be at least 1", at: opt.value.location) }
+        return n
+    }
+
+    func mode(_ v: JSONValue, _ opt: OptionArg) throws -> InvocationMode {
+        let s = v.stringValue ?? v.jsonText
+        guard let m = InvocationMode(rawValue: s) else {
+            throw ShellError("mode= takes https or queue, not '\(s)'"
+                + Suggestion.didYouMean(s, in: InvocationMode.allCases.map(\.rawValue)), at: opt.value.location)
+        }
+        return m
+    }
+
+    func bool(_ v: JSONValue, _ opt: OptionArg) throws -> Bool {
+        if let b = v.boolValue { return b }
+        switch v.stringValue ?? "" {
+        case "on", "yes", "true": return true
+        case "off", "no", "false": return false
+        default: throw ShellError("\(opt.key.text)= takes on or off", at: opt.value.location)
+        }
+    }
+
+    // MARK: - Expressions
+
+    /// The value of an expression; `$i` only inside a fan-out (index non-nil).
+    func evaluate(_ expr: Expr, index: Int?) throws -> JSONValue {
+        try Self.evaluate(expr, variables: variables, index: index)
+    }
+
+    static func evaluate(_ expr: Expr, variables: [String: JSONValue], index: Int?) throws -> JSONValue {
+        switch expr {
+        case .literal(let v, _): return v
+        case .array(let items, _): return .array(try items.map { try evaluate($0, variables: variables, index: index) })
+        case .object(let members, _):
+            return .object(try members.map { JSONMember($0.key, try evaluate($0.value, variables: variables, index: index)) })
+        case .variable(let name):
+            if name.text == "i" {
+                guard let index else {
+                    throw ShellError("$i is the index of a fan-out; use it in a call with xN, e.g. call square($i) x10", at: name.location)
+                }
+                return .int(index)
+            }
+            if let v = variables[name.text] { return v }
+            if name.text == "_" { throw ShellError("$_ is the last result, and nothing has returned yet", at: name.location) }
+            throw ShellError("unknown variable $\(name.text)"
+                + Suggestion.didYouMean(name.text, in: variables.keys).replacingOccurrences(of: "'", with: "'$"),
+                at: name.location)
+        }
+    }
+
+    static func usesIndex(_ expr: Expr) -> Bool {
+        switch expr {
+        case .literal: return false
+        case .variable(let n): return n.text == "i"
+        case .array(let items, _): return items.contains(where: usesIndex)
+        case .object(let members, _): return members.contains { usesIndex($0.value) }
+        }
+    }
+}
+
+extension Command {
+    /// The command's keyword, for JSON output.
+    var name: String {
+        switch self {
+        case .open: return "open"
+        case .call: return "call"
+        case .map: return "map"
+        case .letBinding: return "let"
+        case .expect: return "expect"
+        case .functions: return "functions"
+        case .help: return "help"
+        case .status: return "status"
+        case .stats: return "stats"
+        case .cost: return "cost"
+        case .results: return "results"
+        case .logUrl: return "logUrl"
+        case .logs: return "logs"
+        case .set: return "set"
+        case .print: return "print"
+        case .sleep: return "sleep"
+        case .source: return "source"
+        case .cleanup: return "cleanup"
+        case .gc: return "gc"
+        case .exit: return "exit"
+        }
+    }
+}

@@ -19,3 +19,15 @@ int faast_pipe(int fds[2]);
 int faast_wait_status_code(int status);
 
 #endif
+
+#ifndef FAAST_SYS_SIGNALS
+#define FAAST_SYS_SIGNALS
+/// Installs SIGINT and SIGTERM handlers that only count (no SA_RESTART, so a blocking poll wakes up).
+void faast_signals_install(void);
+/// Returns how many SIGINTs arrived since the last call, and resets the count.
+int faast_take_sigint(void);
+/// Whether a SIGTERM (or SIGHUP) has arrived.
+int faast_sigterm_received(void);
+/// Waits up to `timeout_ms` for standard input to be readable: 1 readable, 0 timeout, -1 interrupted.
+int faast_wait_stdin(int timeout_ms);
+#endif

@@ -7,12 +7,15 @@ struct LaneResult: Sendable {
     var latency = LatencyRecorder()
     var retries = 0
     var last: CallOutcome?
+    var usage = Usage()
 
     mutating func add(index: Int, _ outcome: CallOutcome) {
         indices.append(index)
         results.append(outcome.result)
         if outcome.attempts > 0 { latency.record(ms: outcome.latencyMs) }
         retries += max(0, outcome.attempts - 1)
+        usage.requests += outcome.billedRequests
+        usage.billedMs += outcome.billedMs
         last = outcome
     }
 }
@@ -45,6 +48,8 @@ public struct BatchResult: Sendable {
     public var failureGroups: [FailureGroup]
     /// The full outcome of the call that finished last (the only one, for a single call).
     public var lastOutcome: CallOutcome?
+    /// What this batch consumed, for its cost.
+    public var usage = Usage()
 
     init(function: String, mode: InvocationMode, count: Int, lanes: [LaneResult], elapsedSeconds: Double) {
         self.function = function
@@ -58,6 +63,8 @@ public struct BatchResult: Sendable {
             for (i, r) in zip(lane.indices, lane.results) { results[i] = r }
             recorder.merge(lane.latency)
             retries += lane.retries
+            usage.requests += lane.usage.requests
+            usage.billedMs += lane.usage.billedMs
             if lastOutcome == nil { lastOutcome = lane.last }
         }
         var ok = 0, failed = 0, cancelled = 0
@@ -77,6 +84,7 @@ public struct BatchResult: Sendable {
                 }
             }
         }
+        if mode == .queue { usage.queueCalls = usage.requests }
         self.results = results
         self.ok = ok
         self.failed = failed

@@ -1,0 +1,210 @@
+import FaastCore
+import FaastLanguage
+import Foundation
+
+/// What running a call command produced: its status and the value it binds (`let`, `$_`).
+struct CallRun {
+    var status: CommandStatus
+    var value: JSONValue?
+    var error: FaastError?
+    /// Failures of a fan-out (for `expect ... fails`).
+    var failures = 0
+    var total = 1
+}
+
+extension Shell {
+    /// Per-call options over the session's defaults.
+    func callOptions(_ opts: [OptionArg]) throws -> CallOptions {
+        var o = callDefaults
+        let keys = ["mode", "timeout", "retries", "concurrency", "rate", "burst"]
+        for opt in opts {
+            let v = try evaluate(opt.value, index: nil)
+            switch opt.key.text {
+            case "mode": o.mode = try mode(v, opt)
+            case "timeout": o.timeout = try positiveNumber(v, opt)
+            case "retries": o.maxRetries = try nonNegativeInt(v, opt)
+            case "concurrency": o.concurrency = try nonNegativeInt(v, opt)
+            case "rate": o.rate = try positiveNumber(v, opt)
+            case "burst": o.burst = try positiveInt(v, opt)
+            default:
+                throw ShellError("unknown call option '\(opt.key.text)'" + Suggestion.didYouMean(opt.key.text, in: keys)
+                    + "; options: " + keys.joined(separator: ", "), at: opt.key.location)
+            }
+        }
+        return o
+    }
+
+    /// Checks the function name and arity, pointing at the name when wrong.
+    func validate(_ invoker: Invoker, _ function: Name, argumentCount: Int) throws {
+        do {
+            try invoker.validate(function: function.text, argumentCount: argumentCount)
+        } catch {
+            throw ShellError(error.message, at: function.location)
+        }
+    }
+
+    func runCall(_ call: CallExpr, context: SourceContext, quiet: Bool = false) async throws -> CallRun {
+        let invoker = try requireSession(at: call.function.location)
+        let options = try callOptions(call.options)
+        try validate(invoker, call.function, argumentCount: call.arguments.count)
+        guard let countExpr = call.count else {
+            if let i = call.arguments.first(where: Self.usesIndex) {
+                _ = try evaluate(i, index: nil)  // throws the "$i is the index of a fan-out" error
+            }
+            let args = try call.arguments.map { try evaluate($0, index: nil) }
+            return await single(invoker, call.function.text, args: args, options: options, quiet: quiet)
+        }
+        let countValue = try evaluate(countExpr, index: nil)
+        guard let count = countValue.intValue, count >= 0, count <= 100_000_000 else {
+            throw ShellError("the fan-out count must be a whole number of 0 or more, not \(countValue.jsonText)", at: countExpr.location)
+        }
+        // Evaluate once up front so that mistakes are reported before any call is made.
+        _ = try call.arguments.map { try evaluate($0, index: 0) }
+        let arguments = call.arguments
+        let variables = self.variables
+        return await fanOut(invoker, call.function.text, count: count, options: options, quiet: quiet) { i in
+            arguments.map { (try? Shell.evaluate($0, variables: variables, index: i)) ?? .null }
+        }
+    }
+
+    func runMap(_ map: MapExpr, context: SourceContext, quiet: Bool = false) async throws -> CallRun {
+        let invoker = try requireSession(at: map.function.location)
+        let options = try callOptions(map.options)
+        let elements = try evaluate(map.elements, index: nil)
+        guard case .array(let items) = elements else {
+            throw ShellError("map takes an array of arguments, e.g. map square [1, 2, 3]", at: map.elements.location)
+        }
+        let argLists = items.map { item -> [JSONValue] in
+            if case .array(let spread) = item { return spread }
+            return [item]
+        }
+        for args in Set(argLists.map(\.count)) {
+            try validate(invoker, map.function, argumentCount: args)
+        }
+        return await fanOut(invoker, map.function.text, count: argLists.count, options: options, quiet: quiet) { argLists[$0] }
+    }
+
+    private func single(_ invoker: Invoker, _ function: String, args: [JSONValue], options: CallOptions, quiet: Bool) async -> CallRun {
+        let outcome = await invoker.call(function, args: args, options: options)
+        switch outcome.result {
+        case .success(let value):
+            variables["_"] = value
+            if !quiet { renderValue(value, function: function, outcome: outcome) }
+            return CallRun(status: .ok, value: value)
+        case .failure(let error):
+            if !quiet { emitFailure(error, command: "call", function: function, attempts: outcome.attempts) }
+            return CallRun(status: error.kind == .cancelled ? .interrupted : .failed, error: error, failures: 1)
+        }
+    }
+
+    private func fanOut(
+        _ invoker: Invoker, _ function: String, count: Int, options: CallOptions, quiet: Bool,
+        arguments: @escaping @Sendable (Int) -> [JSONValue]
+    ) async -> CallRun {
+        let progress = BatchProgress()
+        let display = (format == .text && output.errIsTerminal) ? ProgressLine.start(progress, output: output) : nil
+        let batch = await invoker.fanOut(function, count: count, options: options, progress: progress, arguments: arguments)
+        await display?.finish()
+        let interrupted = Task.isCancelled || batch.cancelled > 0
+        let cost = await invoker.provider.costSnapshot(usage: batch.usage)
+        lastBatch = batch
+        let values: [JSONValue] = batch.results.map { (try? $0.get()) ?? .null }
+        variables["_"] = .array(values)
+        if !quiet || batch.failed > 0 || interrupted { renderBatch(batch, cost: cost, interrupted: interrupted) }
+        let firstError: FaastError? = batch.failureGroups.first?.example
+        let status: CommandStatus = interrupted ? .interrupted : (batch.failed > 0 ? .failed : .ok)
+        return CallRun(status: status, value: .array(values), error: firstError, failures: batch.failed, total: count)
+    }
+
+    // MARK: - let and expect
+
+    func runLet(_ name: Name, _ binding: Binding, context: SourceContext) async throws -> CommandStatus {
+        if name.text == "i" || name.text == "_" {
+            throw ShellError("$\(name.text) is reserved (\(name.text == "i" ? "the fan-out index" : "the last result"))", at: name.location)
+        }
+        let run: CallRun
+        switch binding {
+        case .value(let expr):
+            variables[name.text] = try evaluate(expr, index: nil)
+            if format == .json { emitJSON(command: "let", ok: true, ["name": .string(name.text), "value": variables[name.text]!]) }
+            return .ok
+        case .call(let call): run = try await runCall(call, context: context, quiet: call.count == nil)
+        case .map(let map): run = try await runMap(map, context: context)
+        }
+        if let value = run.value, run.status != .interrupted {
+            variables[name.text] = value
+            if format == .json, run.total == 1, run.status == .ok {
+                emitJSON(command: "let", ok: true, ["name": .string(name.text), "value": value])
+            }
+        }
+        return run.status
+    }
+
+    func runExpect(_ expectation: Expectation, context: SourceContext) async throws -> CommandStatus {
+        switch expectation {
+        case .equals(let call, let expected):
+            let want = try evaluate(expected, index: nil)
+            let run = try await runCall(call, context: context, quiet: true)
+            if run.status == .interrupted { return .interrupted }
+            let description = describe(call)
+            if let error = run.error, run.failures > 0 {
+                return expectResult(false, description + " == " + want.jsonText, detail: "it failed: \(error.kind.rawValue): \(error.message)",
+                                    want: want, got: nil)
+            }
+            let got = run.value ?? .null
+            let pass: Bool
+            if call.count != nil, case .array(let values) = got {
+                pass = values.allSatisfy { $0.isEquivalent(to: want) }
+            } else {
+                pass = got.isEquivalent(to: want)
+            }
+            return expectResult(pass, description + " == " + want.jsonText, detail: pass ? nil : "got \(got.jsonText)", want: want, got: got)
+        case .fails(let call, let kindName):
+            var kind: FaastError.Kind?
+            if let kindName {
+                guard let k = FaastError.Kind(rawValue: kindName.text) else {
+                    let kinds = FaastError.Kind.allCases.map(\.rawValue)
+                    throw ShellError("unknown error kind '\(kindName.text)'" + Suggestion.didYouMean(kindName.text, in: kinds)
+                        + "; kinds: " + kinds.joined(separator: ", "), at: kindName.location)
+                }
+                kind = k
+            }
+            let run = try await runCall(call, context: context, quiet: true)
+            if run.status == .interrupted { return .interrupted }
+            let description = describe(call) + " fails" + (kind.map { " \($0.rawValue)" } ?? "")
+            guard let error = run.error, run.failures == run.total else {
+                return expectResult(false, description, detail: run.total == 1 ? "it returned \((run.value ?? .null).jsonText)"
+                    : "\(run.total - run.failures) of \(run.total) calls succeeded", want: nil, got: run.value)
+            }
+            if let kind, error.kind != kind {
+                return expectResult(false, description, detail: "it failed with \(error.kind.rawValue): \(error.message)", want: nil, got: nil)
+            }
+            return expectResult(true, description, detail: "\(error.kind.rawValue): \(error.message.split(separator: "\n").first ?? "")",
+                                want: nil, got: nil)
+        }
+    }
+
+    private func expectResult(_ pass: Bool, _ what: String, detail: String?, want: JSONValue?, got: JSONValue?) -> CommandStatus {
+        if format == .json {
+            var fields: [String: JSONValue] = ["expectation": .string(what)]
+            if let detail { fields["detail"] = .string(detail) }
+            emitJSON(command: "expect", ok: pass, fields)
+        } else if pass {
+            output.out(style.green("✓") + " \(what)" + (detail.map { style.dim(" (\($0))") } ?? "") + "\n")
+        } else {
+            output.err(style.red("✗") + " expect \(what): \(detail ?? "failed")\n")
+        }
+        return pass ? .ok : .failed
+    }
+
+    /// `add(1, 2) x10` as written, for messages.
+    func describe(_ call: CallExpr) -> String {
+        let args = call.arguments.map { expr -> String in
+            if case .variable(let n) = expr { return "$" + n.text }
+            return (try? evaluate(expr, index: 0).jsonText) ?? "?"
+        }
+        var s = "\(call.function.text)(\(args.joined(separator: ", ")))"
+        if let count = call.count, let n = try? evaluate(count, index: nil) { s += " x\(n.jsonText)" }
+        return s
+    }
+}

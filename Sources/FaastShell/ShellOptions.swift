@@ -1,0 +1,65 @@
+import FaastCore
+
+/// How results are written: for people, or one JSON object per command for scripts.
+public enum OutputFormat: String, Sendable, CaseIterable {
+    case text
+    case json
+}
+
+/// What the command line decided for a shell session.
+public struct ShellOptions: Sendable {
+    /// `local` or `aws`.
+    public var provider = "local"
+    public var deploy = DeploySettings()
+    public var format = OutputFormat.text
+    /// Print each command before running it.
+    public var echo = false
+    /// Scripts go on after a failed call or expect (the exit code still says 1).
+    public var continueOnError = false
+    /// Leave the deployment up on exit.
+    public var keep = false
+    /// Show latencies after results; nil: only when standard output is a terminal.
+    public var timing: Bool?
+    public init() {}
+}
+
+/// The outcome of one command, which decides the exit code of a script.
+public enum CommandStatus: Sendable, Equatable {
+    case ok
+    /// A call or an expect failed (exit code 1).
+    case failed
+    /// A usage or syntax error (exit code 2).
+    case usage
+    /// `exit` / `quit`.
+    case exit
+    /// Interrupted by Ctrl-C (exit code 130).
+    case interrupted
+}
+
+/// Exit codes, documented in README.
+public enum ExitStatus {
+    public static let ok: Int32 = 0
+    public static let failed: Int32 = 1
+    public static let usage: Int32 = 2
+    public static let interrupted: Int32 = 130
+    public static let terminated: Int32 = 143
+}
+
+/// The text a command came from: for error positions and carets, and relative paths.
+public struct SourceContext: Sendable {
+    /// The script's path as given, or nil for the prompt and `-c`.
+    public var file: String?
+    public var lines: [String]
+    /// Folder that relative paths in `open` and `source` start from.
+    public var directory: String
+
+    public init(file: String?, text: String, directory: String) {
+        self.file = file
+        lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+        }
+        self.directory = directory
+    }
+
+    public func line(_ n: Int) -> String { n >= 1 && n <= lines.count ? lines[n - 1] : "" }
+}

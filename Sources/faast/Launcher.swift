@@ -1,0 +1,118 @@
+import FaastCore
+import FaastLocal
+import FaastShell
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Wires the command line to a shell: opens the module, runs what was asked, cleans up, picks the exit code.
+struct Launcher {
+    let flags: SessionFlags
+
+    func makeShell() -> (Shell, StandardOutput) {
+        installSignalHandlers()
+        let output = StandardOutput()
+        return (Shell(options: flags.shellOptions, output: output), output)
+    }
+
+    /// The prompt, `-c` commands or standard input, on `module` if one is given.
+    func runSession(module: String?, commands: [String]) async -> Int32 {
+        let (shell, output) = makeShell()
+        if let module, let failure = await open(shell, module: module) { return failure }
+        let code: Int32
+        if !commands.isEmpty {
+            code = await runLines(shell, commands)
+        } else if isatty(0) == 0 {
+            let text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            code = await runText(shell, text, file: nil)
+        } else {
+            return await Repl(shell: shell, output: output).run()
+        }
+        await shell.shutdown()
+        return code
+    }
+
+    func runScript(path: String, module: String?, extraCommands: [String]) async -> Int32 {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            StandardOutput().err("error: cannot read \(path): no such file\n")
+            return ExitStatus.usage
+        }
+        let (shell, _) = makeShell()
+        if let module, let failure = await open(shell, module: module) { return failure }
+        var code = await runText(shell, String(decoding: data, as: UTF8.self), file: path)
+        if code == ExitStatus.ok, !extraCommands.isEmpty { code = await runLines(shell, extraCommands) }
+        await shell.shutdown()
+        return code
+    }
+
+    /// Opens the module given on the command line; returns an exit code when that fails.
+    private func open(_ shell: Shell, module: String) async -> Int32? {
+        do {
+            try await shell.openModule(path: FilePaths.absolute(module), provider: flags.provider, settings: flags.shellOptions.deploy)
+            return nil
+        } catch let error as FaastError {
+            StandardOutput().err("error: \(error.message)\n")
+            return FilePaths.isRegularFile(FilePaths.absolute(module)) ? ExitStatus.failed : ExitStatus.usage
+        } catch {
+            StandardOutput().err("error: \(error)\n")
+            return ExitStatus.usage
+        }
+    }
+
+    private func runText(_ shell: Shell, _ text: String, file: String?) async -> Int32 {
+        let directory = file.map { (FilePaths.absolute($0) as NSString).deletingLastPathComponent }
+            ?? FileManager.default.currentDirectoryPath
+        let context = SourceContext(file: file ?? "<stdin>", text: text, directory: directory)
+        let status = await runInterruptibly { await shell.runScript(text, context: context) }
+        return Self.exitCode(status)
+    }
+
+    private func runLines(_ shell: Shell, _ lines: [String]) async -> Int32 {
+        var worst = ExitStatus.ok
+        for (i, line) in lines.enumerated() {
+            let status = await runInterruptibly { await shell.runLine(line, lineNumber: i + 1) }
+            let code = Self.exitCode(status)
+            if status == .exit { break }
+            if code == ExitStatus.ok { continue }
+            if code == ExitStatus.failed, flags.continueOnError {
+                worst = ExitStatus.failed
+                continue
+            }
+            return code
+        }
+        return worst
+    }
+
+    static func exitCode(_ status: CommandStatus) -> Int32 {
+        if terminationRequested { return ExitStatus.terminated }
+        switch status {
+        case .ok, .exit: return ExitStatus.ok
+        case .failed: return ExitStatus.failed
+        case .usage: return ExitStatus.usage
+        case .interrupted: return ExitStatus.interrupted
+        }
+    }
+
+    static func cleanup(provider: String, region: String?, execute: Bool, force: Bool) async -> Int32 {
+        let output = StandardOutput()
+        switch provider {
+        case "local":
+            do {
+                let report = try await LocalProviderFactory().collectGarbage(settings: DeploySettings())
+                output.out(report.isEmpty ? "nothing to clean up\n" : report.joined(separator: "\n") + "\n")
+                return ExitStatus.ok
+            } catch {
+                output.err("error: \(error)\n")
+                return ExitStatus.failed
+            }
+        case "aws":
+            output.err("error: the aws provider is not available in this build yet\n")
+            return ExitStatus.failed
+        default:
+            output.err("error: unknown provider '\(provider)'; use local or aws\n")
+            return ExitStatus.usage
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import FaastCore
+import FaastShell
+import Foundation
+
+/// `faast [MODULE | SCRIPT.faast [MODULE]] [-c COMMAND ...]`: the default command.
+struct Session: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "open",
+        abstract: "Open a session on a module: the prompt, -c commands, a script, or commands on standard input.")
+
+    @Argument(help: ArgumentHelp("A module (.js .cjs .mjs .py) or a script (.faast).", valueName: "MODULE|SCRIPT"),
+              completion: .file(extensions: ["js", "cjs", "mjs", "py", "faast"]))
+    var target: String?
+
+    @Argument(help: ArgumentHelp("With a script: the module to open before it runs.", valueName: "MODULE"),
+              completion: .file(extensions: ["js", "cjs", "mjs", "py"]))
+    var module: String?
+
+    @Option(name: .customShort("c"), help: ArgumentHelp("A command to run (repeatable); then exit.", valueName: "COMMAND"))
+    var commands: [String] = []
+
+    @OptionGroup var flags: SessionFlags
+
+    func run() async throws {
+        let code: Int32
+        if let target, target.hasSuffix(".faast") {
+            code = await Launcher(flags: flags).runScript(path: target, module: module, extraCommands: commands)
+        } else {
+            if module != nil {
+                throw ValidationError("a second argument is only for scripts: faast SCRIPT.faast MODULE")
+            }
+            code = await Launcher(flags: flags).runSession(module: target, commands: commands)
+        }
+        throw ExitCode(code)
+    }
+}
+
+/// `faast run SCRIPT.faast [MODULE]`.
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a .faast script.")
+
+    @Argument(help: ArgumentHelp("The script.", valueName: "SCRIPT"), completion: .file(extensions: ["faast"]))
+    var script: String
+
+    @Argument(help: ArgumentHelp("A module to open before the script runs.", valueName: "MODULE"),
+              completion: .file(extensions: ["js", "cjs", "mjs", "py"]))
+    var module: String?
+
+    @OptionGroup var flags: SessionFlags
+
+    func run() async throws {
+        throw ExitCode(await Launcher(flags: flags).runScript(path: script, module: module, extraCommands: []))
+    }
+}
+
+/// `faast cleanup local|aws [--region R] [--execute] [--force]`.
+struct Cleanup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List (and with --execute, delete) what faast sessions left on a provider.")
+
+    @Argument(help: ArgumentHelp("The provider.", valueName: "local|aws"), completion: .list(["local", "aws"]))
+    var provider: String
+
+    @Option(help: "The AWS region.")
+    var region: String?
+
+    @Flag(help: "Delete what is listed.")
+    var execute = false
+
+    @Flag(help: "Do not ask for confirmation.")
+    var force = false
+
+    func run() async throws {
+        throw ExitCode(await Launcher.cleanup(provider: provider, region: region, execute: execute, force: force))
+    }
+}
