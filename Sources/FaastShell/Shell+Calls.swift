@@ -14,8 +14,8 @@ struct CallRun {
 
 extension Shell {
     /// Per-call options over the session's defaults.
-    func callOptions(_ opts: [OptionArg]) throws -> CallOptions {
-        var o = callDefaults
+    func callOptions(_ opts: [OptionArg], over base: CallOptions? = nil) throws -> CallOptions {
+        var o = base ?? callDefaults
         let keys = ["mode", "timeout", "retries", "concurrency", "rate", "burst"]
         for opt in opts {
             let v = try evaluate(opt.value, index: nil)

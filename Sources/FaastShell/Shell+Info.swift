@@ -223,13 +223,7 @@ extension Shell {
             case "timing": nextOptions.timing = try bool(v, opt)
             case "echo": nextOptions.echo = try bool(v, opt)
             case "concurrency", "timeout", "retries", "rate", "burst", "mode":
-                let o = try callOptions([opt])
-                next.concurrency = o.concurrency
-                next.timeout = o.timeout
-                next.maxRetries = o.maxRetries
-                next.rate = o.rate
-                next.burst = o.burst
-                next.mode = o.mode
+                next = try callOptions([opt], over: next)
             default:
                 throw ShellError("unknown setting '\(opt.key.text)'" + Suggestion.didYouMean(opt.key.text, in: keys)
                     + "; settings: " + keys.joined(separator: ", "), at: opt.key.location)
