@@ -135,8 +135,7 @@ public final class LocalProvider: Provider {
             case .returned(_, let value, let timing):
                 return InvocationResponse(value: value, timing: timing)
             case .failed(_, let remote, let kind, let timing):
-                throw Self.error(remote: remote, kind: kind, function: request.function, timing: timing,
-                                 log: worker.logURL)
+                throw FaastError.fromRuntime(remote, kind: kind, timing: timing, logLocation: worker.logURL)
             default:
                 throw FaastError(.transport, "unexpected response from the worker", logLocation: worker.logURL)
             }
@@ -144,20 +143,6 @@ public final class LocalProvider: Provider {
             pool.release(worker)
             throw error
         }
-    }
-
-    /// Maps a runtime's error report to a `FaastError`.
-    static func error(remote: RemoteError, kind: String?, function: String, timing: RemoteTiming, log: String) -> FaastError {
-        let k: FaastError.Kind
-        switch kind {
-        case "serialization": k = .serialization
-        case "outOfMemory": k = .outOfMemory
-        case "notFound": k = .notFound
-        case "protocol": k = .transport
-        default: k = .exception
-        }
-        let message = k == .exception ? "\(remote.name): \(remote.message)" : remote.message
-        return FaastError(k, message, remote: remote, logLocation: log, timing: timing)
     }
 
     public func logLocation(function: String?) -> String { "file://" + session.logDirectory + "/" }

@@ -76,3 +76,20 @@ public struct FaastError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(kind.rawValue): \(message)" }
 }
+
+extension FaastError {
+    /// A trampoline's error report as a `FaastError`: the function's own exception unless the runtime named
+    /// one of faast's kinds (serialization, outOfMemory, notFound, protocol).
+    public static func fromRuntime(_ remote: RemoteError, kind: String?, timing: RemoteTiming?, logLocation: String?) -> FaastError {
+        let k: Kind
+        switch kind {
+        case "serialization": k = .serialization
+        case "outOfMemory": k = .outOfMemory
+        case "notFound": k = .notFound
+        case "protocol": k = .transport
+        default: k = .exception
+        }
+        let message = k == .exception ? "\(remote.name): \(remote.message)" : remote.message
+        return FaastError(k, message, remote: remote, logLocation: logLocation, timing: timing)
+    }
+}
