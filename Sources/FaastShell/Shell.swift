@@ -1,3 +1,4 @@
+import FaastAWS
 import FaastCore
 import FaastLanguage
 import FaastLocal
@@ -32,7 +33,7 @@ public actor Shell {
         self.options = options
         self.output = output
         style = Style(terminal: output.outIsTerminal)
-        self.factories = factories ?? ["local": LocalProviderFactory()]
+        self.factories = factories ?? ["local": LocalProviderFactory(), "aws": AWSProviderFactory()]
     }
 
     var format: OutputFormat { options.format }

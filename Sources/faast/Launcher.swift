@@ -1,3 +1,4 @@
+import FaastAWS
 import FaastCore
 import FaastLocal
 import FaastShell
@@ -108,11 +109,51 @@ struct Launcher {
                 return ExitStatus.failed
             }
         case "aws":
-            output.err("error: the aws provider is not available in this build yet\n")
-            return ExitStatus.failed
+            return await cleanupAWS(region: region, execute: execute, force: force, output: output)
         default:
             output.err("error: unknown provider '\(provider)'; use local or aws\n")
             return ExitStatus.usage
+        }
+    }
+}
+
+extension Launcher {
+    /// `faast cleanup aws`: lists every faast resource; deletes them with --execute (asking unless --force).
+    static func cleanupAWS(region: String?, execute: Bool, force: Bool, output: StandardOutput) async -> Int32 {
+        do {
+            let client = try AWSClient.fromEnvironment(region: region)
+            let collector = GarbageCollector(client: client)
+            let resources = try await collector.inventory()
+            if resources.isEmpty {
+                output.out("no faast resources in \(client.region)\n")
+                return ExitStatus.ok
+            }
+            output.out("faast resources in \(client.region):\n")
+            for r in resources { output.out("  \(r.kind.rawValue)  \(r.name)\n") }
+            guard execute else {
+                output.out("nothing deleted: run again with --execute to delete these \(resources.count) resources\n")
+                return ExitStatus.ok
+            }
+            if !force {
+                guard isatty(0) == 1 else {
+                    output.err("error: not deleting without confirmation; add --force to delete from a script\n")
+                    return ExitStatus.usage
+                }
+                output.err("delete these \(resources.count) resources? [y/N] ")
+                guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+                    output.out("nothing deleted\n")
+                    return ExitStatus.ok
+                }
+            }
+            let report = await collector.delete(resources)
+            output.out(report.joined(separator: "\n") + "\n")
+            return report.contains { $0.hasPrefix("could not") } ? ExitStatus.failed : ExitStatus.ok
+        } catch let error as FaastError {
+            output.err("error: \(error.message)\n")
+            return ExitStatus.failed
+        } catch {
+            output.err("error: \(error)\n")
+            return ExitStatus.failed
         }
     }
 }

@@ -1,0 +1,101 @@
+import FaastCore
+import Foundation
+
+/// One AWS resource that faast made.
+public struct FaastResource: Sendable, Hashable {
+    public enum Kind: String, Sendable, Comparable {
+        case function, topic, queue, logGroup = "log group", role
+        public static func < (a: Kind, b: Kind) -> Bool { a.order < b.order }
+        var order: Int { [.topic: 0, .queue: 1, .function: 2, .logGroup: 3, .role: 4][self] ?? 5 }
+    }
+    public var kind: Kind
+    /// The name shown to people.
+    public var name: String
+    /// What the delete call takes (function name, topic ARN, queue URL, log group name, role name).
+    public var handle: String
+    public var sessionId: String?
+    /// When the session's retention ends, when known.
+    public var expires: Date?
+}
+
+/// Finds faast's resources by name and tag; `gc` deletes those of sessions past retention, and
+/// `faast cleanup aws --execute` deletes all of them, a few requests a second.
+public struct GarbageCollector: Sendable {
+    let services: AWSServices
+
+    public init(client: AWSClient) { services = AWSServices(client: client) }
+    init(services: AWSServices) { self.services = services }
+
+    static func expiry(_ tags: [String: String]) -> Date? {
+        guard let created = tags["faast:created"].flatMap(Double.init) else { return nil }
+        let days = tags["faast:retentionDays"].flatMap(Double.init) ?? 1
+        return Date(timeIntervalSince1970: created + days * 86_400)
+    }
+
+    /// Every faast resource in the region (and the shared role).
+    public func inventory() async throws -> [FaastResource] {
+        var out: [FaastResource] = []
+        for f in try await services.listFunctions() {
+            guard let name = f["FunctionName"]?.stringValue, let id = ResourceNames.sessionId(inName: name) else { continue }
+            let tags = (try? await services.listTags(arn: f["FunctionArn"]?.stringValue ?? name)) ?? [:]
+            out.append(FaastResource(kind: .function, name: name, handle: name, sessionId: id, expires: Self.expiry(tags)))
+        }
+        for arn in try await services.listTopics() {
+            let name = String(arn.split(separator: ":").last ?? "")
+            guard let id = ResourceNames.sessionId(inName: name) else { continue }
+            let tags = (try? await services.topicTags(arn)) ?? [:]
+            out.append(FaastResource(kind: .topic, name: name, handle: arn, sessionId: id, expires: Self.expiry(tags)))
+        }
+        for url in try await services.listQueues(prefix: ResourceNames.prefix) {
+            let name = String(url.split(separator: "/").last ?? "")
+            guard let id = ResourceNames.sessionId(inName: name) else { continue }
+            let tags = (try? await services.queueTags(url)) ?? [:]
+            out.append(FaastResource(kind: .queue, name: name, handle: url, sessionId: id, expires: Self.expiry(tags)))
+        }
+        for g in try await services.listLogGroups(prefix: "/aws/lambda/" + ResourceNames.prefix) {
+            guard let name = g["logGroupName"]?.stringValue, let id = ResourceNames.sessionId(inName: name) else { continue }
+            let created = (g["creationTime"]?.doubleValue ?? 0) / 1000
+            let days = g["retentionInDays"]?.doubleValue ?? 1
+            out.append(FaastResource(kind: .logGroup, name: name, handle: name, sessionId: id,
+                                     expires: Date(timeIntervalSince1970: created + days * 86_400)))
+        }
+        if try await services.roleArn(ResourceNames.defaultRole) != nil {
+            out.append(FaastResource(kind: .role, name: ResourceNames.defaultRole, handle: ResourceNames.defaultRole))
+        }
+        return out.sorted { ($0.kind, $0.name) < ($1.kind, $1.name) }
+    }
+
+    /// `gc`: deletes the resources of sessions whose retention has passed (never `excluding`'s, nor the role).
+    func collect(excluding: String?, execute: Bool, now: Date = Date()) async throws -> CleanupReport {
+        let all = try await inventory()
+        let expired = all.filter { r in
+            guard r.kind != .role, r.sessionId != excluding, let expires = r.expires else { return false }
+            return expires < now
+        }
+        return await delete(expired)
+    }
+
+    /// Deletes `resources` in a safe order, at most 5 requests a second; reports each.
+    public func delete(_ resources: [FaastResource]) async -> CleanupReport {
+        let limiter = RateLimiter(rate: 5, burst: 5)
+        var report: [String] = []
+        for r in resources.sorted(by: { ($0.kind, $0.name) < ($1.kind, $1.name) }) {
+            _ = try? await limiter.acquire()
+            do {
+                switch r.kind {
+                case .function:
+                    try? await services.deleteEventInvokeConfig(r.handle)
+                    try await services.deleteFunction(r.handle)
+                case .topic: try await services.deleteTopic(r.handle)
+                case .queue: try await services.deleteQueue(r.handle)
+                case .logGroup: try await services.deleteLogGroup(r.handle)
+                case .role: try await services.deleteRole(r.handle)
+                }
+                report.append("deleted \(r.kind.rawValue) \(r.name)")
+            } catch {
+                report.append("could not delete \(r.kind.rawValue) \(r.name): \(error)")
+            }
+        }
+        return report
+    }
+}

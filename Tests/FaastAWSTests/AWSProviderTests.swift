@@ -1,0 +1,121 @@
+import FaastCore
+import Foundation
+import Testing
+
+@testable import FaastAWS
+
+/// End to end against moto_server: real packages, real signed requests, real responses; only the machine
+/// that runs the function is this one.
+@Suite("the AWS provider against moto", .serialized)
+struct AWSProviderTests {
+    func deploy(_ module: String, _ configure: (inout DeploySettings) -> Void = { _ in }) async throws -> AWSProvider {
+        var settings = DeploySettings()
+        settings.memoryMb = 256
+        settings.timeout = 10
+        configure(&settings)
+        let provider = try await AWSProviderFactory(environment: Moto.environment())
+            .deploy(try resolveModule(Moto.module(module)), settings: settings)
+        return provider as! AWSProvider
+    }
+
+    @Test("node: deploy, https calls, an exception, a timeout, queue fan-out of 200, cost, logs, cleanup leaves only logs")
+    func nodeEndToEnd() async throws {
+        let provider = try await deploy("sample.js") { $0.timeout = 2 }
+        let invoker = Invoker(provider: provider)
+        #expect(provider.functions.contains { $0.name == "hello" && $0.parameters == ["name"] })
+
+        let hello = await invoker.call("hello", args: ["lambda"])
+        #expect(hello.value == "hello lambda!")
+        #expect(hello.billedMs >= 1, "billed duration comes from Lambda's REPORT line")
+
+        let big = await invoker.call("echo", args: [["unicode": "你好 👋", "n": .number("42")]])
+        #expect(big.value == ["unicode": "你好 👋", "n": .number("42")])
+
+        let failure = await invoker.call("fail", args: ["boom"])
+        #expect(failure.error?.kind == .exception)
+        #expect(failure.error?.remote?.message == "boom")
+        #expect(failure.error?.logLocation?.contains("console.aws.amazon.com/cloudwatch") == true)
+
+        let slow = await invoker.call("sleep", args: [5000])
+        #expect(slow.error?.kind == .timeout, "\(String(describing: slow.error))")
+        #expect(slow.attempts == 1)
+
+        let batch = await invoker.fanOut("noop", count: 200, options: CallOptions(concurrency: 20, mode: .queue)) { [.int($0)] }
+        #expect(batch.ok == 200, "\(batch.failureGroups.map(\.message))")
+        #expect(batch.results.enumerated().allSatisfy { (try? $0.element.get()) == .int($0.offset + 1) })
+
+        let cost = await provider.costSnapshot(usage: invoker.stats.usage)
+        #expect(cost.total > 0)
+        #expect(cost.metrics.contains { $0.name == "snsPublish" })
+        #expect(cost.priceSource.contains("built-in"), "moto has no Pricing API, so the dated table is used and said")
+
+        let logs = try await provider.recentLogs(function: nil, last: 200)
+        #expect(logs.contains { $0.contains("START") })
+
+        let report = try await provider.cleanup()
+        #expect(report.contains { $0.hasPrefix("deleted function") })
+        #expect(report.contains { $0.hasPrefix("deleted queue") })
+        let left = try Moto.inventory(containing: provider.names.sessionId)
+        #expect(left["functions"] == [])
+        #expect(left["topics"] == [])
+        #expect(left["queues"] == [])
+        #expect(left["logGroups"] == [provider.names.logGroup])
+        // Idempotent.
+        #expect(try await provider.cleanup() == ["already cleaned up"])
+    }
+
+    @Test("python: deploy and call in both modes")
+    func pythonModule() async throws {
+        let provider = try await deploy("sample.py")
+        let invoker = Invoker(provider: provider)
+        #expect(await invoker.call("add", args: [.number("12345678901234567890123"), 1]).value == .number("12345678901234567890124"))
+        #expect(await invoker.call("hello", args: ["q"], options: CallOptions(mode: .queue)).value == "hello q!")
+        let failure = await invoker.call("fail", args: ["py"], options: CallOptions(mode: .queue))
+        #expect(failure.error?.kind == .exception)
+        _ = try await provider.cleanup()
+    }
+
+    @Test("a failed deploy rolls back what it created")
+    func rollback() async throws {
+        do {
+            _ = try await deploy("sample.js") { $0.extra["role"] = "no-such-role" }
+            Issue.record("deployed with a missing role")
+        } catch let e as FaastError {
+            #expect(e.kind == .deployFailed)
+            #expect(e.message.contains("no-such-role"))
+        }
+        do {
+            _ = try await deploy("broken.js")
+            Issue.record("deployed a module that does not load")
+        } catch let e as FaastError {
+            #expect(e.kind == .deployFailed)
+        }
+        let left = try Moto.inventory(containing: "faast-")
+        let services = AWSServices(client: try Moto.client())
+        for f in left["functions"] ?? [] {
+            let tags = try await services.listTags(arn: "arn:aws:lambda:us-east-1:123456789012:function:\(f)")
+            #expect(tags["faast:session"] != nil)
+        }
+        #expect((left["functions"] ?? []).count == (left["functions"] ?? []).filter { f in (left["logGroups"] ?? []).contains("/aws/lambda/" + f) }.count)
+    }
+
+    @Test("gc removes sessions past their retention, and only those")
+    func garbageCollection() async throws {
+        let old = try await deploy("sample.js")
+        let invoker = Invoker(provider: old)
+        _ = await invoker.call("hello", args: ["x"], options: CallOptions(mode: .queue))
+        let current = try await deploy("sample.js")
+        let collector = GarbageCollector(client: try Moto.client())
+        let inventory = try await collector.inventory()
+        #expect(inventory.contains { $0.kind == .function && $0.sessionId == old.names.sessionId })
+        #expect(inventory.contains { $0.kind == .queue && $0.sessionId == old.names.sessionId })
+        #expect(inventory.contains { $0.kind == .role })
+        let report = try await collector.collect(excluding: current.names.sessionId, execute: true, now: Date().addingTimeInterval(3 * 86_400))
+        #expect(report.contains("deleted function \(old.names.function)"))
+        let leftOld = try Moto.inventory(containing: old.names.sessionId)
+        #expect(leftOld.values.allSatisfy(\.isEmpty), "\(leftOld)")
+        let leftCurrent = try Moto.inventory(containing: current.names.sessionId)
+        #expect(leftCurrent["functions"] == [current.names.function])
+        _ = try await current.cleanup()
+    }
+}
