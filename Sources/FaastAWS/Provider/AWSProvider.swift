@@ -53,7 +53,8 @@ public final class AWSProvider: Provider {
     var architecture: String { settings.extra["architecture"] ?? "x86_64" }
 
     public var details: [(String, String)] {
-        [("region", region), ("function", names.function), ("role", roleName), ("architecture", architecture)]
+        [("region", region), ("function", names.function), ("role", roleName), ("architecture", architecture),
+         ("AWS retries", "\(services.client.retryCount.count) (throttling and server errors, control plane)")]
     }
 
     // MARK: - Deploy
@@ -213,7 +214,8 @@ public final class AWSProvider: Provider {
         if response.header("x-amz-function-error") != nil {
             throw Self.functionError(payload, function: request.function, timeout: request.timeout, report: report, log: logUrl)
         }
-        return try envelope(payload, request: request, billedMs: report.billedMs, memoryMb: report.maxMemoryMb, log: logUrl)
+        return try envelope(payload, request: request, billedMs: report.billedMs, memoryMb: report.maxMemoryMb, log: logUrl,
+                            transferBytes: response.body.count)
     }
 
     private func invokeQueue(_ request: InvocationRequest, message: String) async throws -> InvocationResponse {
@@ -232,11 +234,12 @@ public final class AWSProvider: Provider {
     }
 
     /// The trampoline's response envelope as a result or the function's own error.
-    private func envelope(_ payload: JSONValue, request: InvocationRequest, billedMs: Double?, memoryMb: Double?, log: String) throws -> InvocationResponse {
+    private func envelope(_ payload: JSONValue, request: InvocationRequest, billedMs: Double?, memoryMb: Double?, log: String,
+                          transferBytes: Int = 0) throws -> InvocationResponse {
         switch try WireProtocol.decode(payload) {
         case .returned(_, let value, var timing):
             if let memoryMb { timing.memoryMb = memoryMb }
-            return InvocationResponse(value: value, timing: timing, billedMs: billedMs)
+            return InvocationResponse(value: value, timing: timing, billedMs: billedMs, transferBytes: transferBytes)
         case .failed(_, let remote, let kind, let timing):
             var error = FaastError.fromRuntime(remote, kind: kind, timing: timing, logLocation: log)
             error.billedMs = billedMs

@@ -35,6 +35,10 @@ public struct LambdaPrices: Sendable, Hashable {
             // A response is sent, received and deleted.
             metrics.append(CostMetric(name: "sqsRequests", unit: "request", price: sqsRequest, measured: Double(usage.queueCalls * 3)))
         }
+        if usage.bytes > 0 {
+            metrics.append(CostMetric(name: "dataOutbound", unit: "GB", price: dataTransferOutGb,
+                                      measured: Double(usage.bytes) / 1_073_741_824, note: "responses received"))
+        }
         return metrics
     }
 }

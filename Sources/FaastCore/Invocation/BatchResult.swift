@@ -16,6 +16,7 @@ struct LaneResult: Sendable {
         retries += max(0, outcome.attempts - 1)
         usage.requests += outcome.billedRequests
         usage.billedMs += outcome.billedMs
+        usage.bytes += outcome.transferBytes
         last = outcome
     }
 }
@@ -65,6 +66,7 @@ public struct BatchResult: Sendable {
             retries += lane.retries
             usage.requests += lane.usage.requests
             usage.billedMs += lane.usage.billedMs
+            usage.bytes += lane.usage.bytes
             if lastOutcome == nil { lastOutcome = lane.last }
         }
         var ok = 0, failed = 0, cancelled = 0

@@ -37,6 +37,8 @@ public struct CallOutcome: Sendable {
     public var billedMs: Double
     /// Attempts that reached the function.
     public var billedRequests: Int
+    /// Response bytes received over the network.
+    public var transferBytes = 0
 
     public var value: JSONValue? { try? result.get() }
     public var error: FaastError? {

@@ -105,6 +105,7 @@ public final class Invoker: Sendable {
         var attempt = 0
         var billedMs = 0.0
         var billedRequests = 0
+        var transferBytes = 0
         var result: Result<JSONValue, FaastError>
         var timing = RemoteTiming()
         while true {
@@ -116,6 +117,7 @@ public final class Invoker: Sendable {
                 timing = response.timing
                 billedRequests += 1
                 billedMs += response.billedMs ?? Self.billed(response.timing)
+                transferBytes += response.transferBytes
                 result = .success(response.value)
                 break
             } catch {
@@ -145,11 +147,13 @@ public final class Invoker: Sendable {
             }
         }
         let now = MonotonicClock.seconds()
-        return CallOutcome(
+        var outcome = CallOutcome(
             function: plan.function, result: result, latencyMs: (now - dispatched) * 1000,
             queuedMs: (dispatched - queuedSince) * 1000, attempts: attempt + 1, timing: timing,
             receivedAtEpochMs: MonotonicClock.epochMs(), dispatchedAt: dispatched, billedMs: billedMs,
             billedRequests: billedRequests)
+        outcome.transferBytes = transferBytes
+        return outcome
     }
 
     /// 1 ms billing steps of an attempt's execution time.

@@ -82,10 +82,13 @@ public struct InvocationResponse: Sendable {
     public var timing: RemoteTiming
     /// What the provider billed, in ms, when it says (Lambda's REPORT line); else derived from timing.
     public var billedMs: Double?
-    public init(value: JSONValue, timing: RemoteTiming, billedMs: Double? = nil) {
+    /// Bytes that came back over the network (data transfer out, priced on AWS).
+    public var transferBytes: Int
+    public init(value: JSONValue, timing: RemoteTiming, billedMs: Double? = nil, transferBytes: Int = 0) {
         self.value = value
         self.timing = timing
         self.billedMs = billedMs
+        self.transferBytes = transferBytes
     }
 }
 

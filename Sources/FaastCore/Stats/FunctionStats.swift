@@ -89,6 +89,7 @@ public final class SessionStats: Sendable {
             s.byFunction[outcome.function] = f
             s.usage.requests += outcome.billedRequests
             s.usage.billedMs += outcome.billedMs
+            s.usage.bytes += outcome.transferBytes
             if mode == .queue { s.usage.queueCalls += outcome.billedRequests }
         }
     }
