@@ -68,6 +68,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Drivers for scripts/bench that measure pieces the faast binary cannot show alone (the AWS client).
+        .executableTarget(
+            name: "faast-bench",
+            dependencies: ["FaastAWS", "FaastCore"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "FaastCoreTests", dependencies: ["FaastCore"], swiftSettings: strict),
         .testTarget(name: "FaastLocalTests", dependencies: ["FaastLocal", "FaastCore"], swiftSettings: strict),
         .testTarget(name: "FaastLanguageTests", dependencies: ["FaastLanguage", "FaastCore"], swiftSettings: strict),

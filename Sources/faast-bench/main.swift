@@ -1,0 +1,2 @@
+// Benchmark drivers for scripts/bench (filled in with the benchmarks).
+print("faast-bench: no benchmark named")
