@@ -126,22 +126,24 @@ public final class LocalProvider: Provider {
 
     public func invoke(_ request: InvocationRequest) async throws -> InvocationResponse {
         let worker = try await pool.acquire()
+        let response: WireResponse
         do {
-            let response = try await worker.exchange(
+            response = try await worker.exchange(
                 line: WireProtocol.callRequest(callId: request.callId, function: request.function, args: request.args),
                 callId: request.callId, function: request.function, timeout: request.timeout)
-            pool.release(worker)
-            switch response {
-            case .returned(_, let value, let timing):
-                return InvocationResponse(value: value, timing: timing)
-            case .failed(_, let remote, let kind, let timing):
-                throw FaastError.fromRuntime(remote, kind: kind, timing: timing, logLocation: worker.logURL)
-            default:
-                throw FaastError(.transport, "unexpected response from the worker", logLocation: worker.logURL)
-            }
-        } catch let error as FaastError {
+        } catch {
             pool.release(worker)
             throw error
+        }
+        // Exactly one release per acquire: a worker listed idle twice would serve two calls at once.
+        pool.release(worker)
+        switch response {
+        case .returned(_, let value, let timing):
+            return InvocationResponse(value: value, timing: timing)
+        case .failed(_, let remote, let kind, let timing):
+            throw FaastError.fromRuntime(remote, kind: kind, timing: timing, logLocation: worker.logURL)
+        default:
+            throw FaastError(.transport, "unexpected response from the worker", logLocation: worker.logURL)
         }
     }
 

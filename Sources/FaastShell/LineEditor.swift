@@ -33,6 +33,9 @@ final class LineEditor: Sendable {
     init(historyPath: String) {
         self.historyPath = historyPath
         setlocale(LC_CTYPE, "")
+        // libedit creates its editor lazily in most readline calls, but not in rl_parse_and_bind (called by
+        // faast_el_configure): without this the prompt crashed (SIGSEGV in el_parse) before it was shown.
+        rl_initialize()
         faast_el_configure(complete, Completion.wordBreaks)
         let dir = (historyPath as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

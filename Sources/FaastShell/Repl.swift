@@ -5,7 +5,8 @@ import Foundation
 
 /// Runs `body` as a task that Ctrl-C (SIGINT) or SIGTERM cancels; returns its status.
 public func runInterruptibly(_ body: @escaping @Sendable () async -> CommandStatus) async -> CommandStatus {
-    _ = faast_take_sigint()
+    // A Ctrl-C that arrived since the last command (while opening a module, between script lines) counts:
+    // the prompt consumes its own, so nothing stale is left here.
     let task = Task { await body() }
     let watcher = Task {
         while !Task.isCancelled {

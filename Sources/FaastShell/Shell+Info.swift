@@ -16,7 +16,7 @@ extension Shell {
         return .ok
     }
 
-    func helpCommand(_ topic: Name?) -> CommandStatus {
+    func helpCommand(_ topic: Name?) throws -> CommandStatus {
         var text: String
         if let topic {
             if let c = Help.commands.first(where: { $0.name == topic.text || (topic.text == "quit" && $0.name == "exit") }) {
@@ -26,7 +26,8 @@ extension Shell {
                     + f.parameters.map { _ in "…" }.joined(separator: ", ") + ")"
             } else {
                 let names = Help.commands.map(\.name) + functionNames
-                text = "no command or function named '\(topic.text)'" + Suggestion.didYouMean(topic.text, in: names)
+                throw ShellError("no command or function named '\(topic.text)'" + Suggestion.didYouMean(topic.text, in: names),
+                                 at: topic.location)
             }
         } else {
             text = Help.overview

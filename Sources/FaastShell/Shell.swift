@@ -5,7 +5,8 @@ import FaastLocal
 import Foundation
 
 /// A user mistake found while running a command: a message and, where known, the place in the line.
-struct ShellError: Error {
+struct ShellError: Error, CustomStringConvertible {
+    var description: String { message }
     var message: String
     var location: SourceLocation?
     init(_ message: String, at location: SourceLocation? = nil) {
@@ -129,7 +130,7 @@ public actor Shell {
         case .expect(let expectation):
             return try await runExpect(expectation, context: context)
         case .functions: return try functionsCommand()
-        case .help(let topic): return helpCommand(topic)
+        case .help(let topic): return try helpCommand(topic)
         case .status: return await statusCommand()
         case .stats(let fn): return try statsCommand(fn)
         case .cost: return try await costCommand()

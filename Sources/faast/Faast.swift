@@ -104,9 +104,10 @@ struct Faast: AsyncParsableCommand {
             Foundation.exit(exit.rawValue)
         } catch {
             let code = exitCode(for: error)
-            let message = fullMessage(for: error)
+            var message = fullMessage(for: error)
             if code == .success {
-                print(message)
+                if let shell = CompletionShell.requesting { message = CompletionScripts.patched(message, for: shell) }
+                print(message, terminator: message.hasSuffix("\n") ? "" : "\n")
                 Foundation.exit(0)
             }
             FileHandle.standardError.write(Data((message + "\n").utf8))

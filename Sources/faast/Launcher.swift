@@ -3,6 +3,7 @@ import FaastCore
 import FaastLocal
 import FaastShell
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -50,9 +51,28 @@ struct Launcher {
 
     /// Opens the module given on the command line; returns an exit code when that fails.
     private func open(_ shell: Shell, module: String) async -> Int32? {
+        let path = FilePaths.absolute(module), provider = flags.provider, settings = flags.shellOptions.deploy
+        let failure = Mutex<(any Error)?>(nil)
+        let status = await runInterruptibly {
+            do {
+                try await shell.openModule(path: path, provider: provider, settings: settings)
+                return .ok
+            } catch {
+                failure.withLock { $0 = error }
+                return .failed
+            }
+        }
+        if status == .interrupted || Task.isCancelled || terminationRequested {
+            await shell.shutdown()
+            return terminationRequested ? ExitStatus.terminated : ExitStatus.interrupted
+        }
+        guard let error = failure.withLock({ $0 }) else { return nil }
+        if let error = error as? FaastError, error.kind == .cancelled {
+            await shell.shutdown()
+            return ExitStatus.interrupted
+        }
         do {
-            try await shell.openModule(path: FilePaths.absolute(module), provider: flags.provider, settings: flags.shellOptions.deploy)
-            return nil
+            throw error
         } catch let error as FaastError {
             StandardOutput().err("error: \(error.message)\n")
             return FilePaths.isRegularFile(FilePaths.absolute(module)) ? ExitStatus.failed : ExitStatus.usage

@@ -59,7 +59,8 @@ struct Cleanup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List (and with --execute, delete) what faast sessions left on a provider.")
 
-    @Argument(help: ArgumentHelp("The provider.", valueName: "local|aws"), completion: .list(["local", "aws"]))
+    // valueName is also a shell variable name in the generated zsh completion: no '|' in it.
+    @Argument(help: ArgumentHelp("The provider: local or aws.", valueName: "provider"), completion: .list(["local", "aws"]))
     var provider: String
 
     @Option(help: "The AWS region.")

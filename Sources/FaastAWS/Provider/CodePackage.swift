@@ -35,7 +35,7 @@ public struct CodePackage: Sendable {
         // Sizes first, so an oversized package fails before anything is read.
         let declared = extra.reduce(moduleData.count) { total, relative in
             let size = (try? FileManager.default.attributesOfItem(atPath: folder + "/" + relative)[.size] as? Int) ?? 0
-            return total + (size ?? 0)
+            return total + size
         }
         if declared > maxUnzippedBytes {
             throw FaastError(.deployFailed, "the code package would be \(declared / 1_048_576) MB unzipped; Lambda allows 250 MB: narrow include= or add exclude=")

@@ -94,6 +94,6 @@ public enum Pricing {
             "gbSecondArm": .double(prices.gbSecondArm), "request": .double(prices.request), "source": .string(prices.source),
         ]
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: path, contents: Data(doc.prettyText.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: path, contents: Data(doc.prettyText.utf8), attributes: [.posixPermissions: 0o600])
     }
 }

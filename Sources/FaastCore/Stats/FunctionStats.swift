@@ -27,6 +27,25 @@ public struct FunctionStats: Sendable {
 
     public init() {}
 
+    /// Adds one finished call.
+    public mutating func record(_ outcome: CallOutcome) {
+        invocations += 1
+        retries += max(0, outcome.attempts - 1)
+        switch outcome.result {
+        case .success: completed += 1
+        case .failure: errors += 1
+        }
+        if outcome.attempts > 0 { latency.record(ms: outcome.latencyMs) }
+        queued.record(ms: outcome.queuedMs)
+        if let exec = outcome.timing.executionMs {
+            execution.record(ms: exec)
+            if let end = outcome.timing.end { returnTime.record(ms: max(0, outcome.receivedAtEpochMs - end)) }
+        }
+        if let mem = outcome.timing.memoryMb { maxMemoryMb = max(maxMemoryMb, mem) }
+        billedMs += outcome.billedMs
+        requests += outcome.billedRequests
+    }
+
     public mutating func merge(_ o: FunctionStats) {
         invocations += o.invocations
         completed += o.completed
@@ -68,25 +87,8 @@ public final class SessionStats: Sendable {
     /// One finished call: its outcome and each attempt's measurements.
     public func record(_ outcome: CallOutcome, mode: InvocationMode) {
         state.withLock { s in
-            var f = s.byFunction[outcome.function] ?? FunctionStats()
-            f.invocations += 1
-            f.retries += max(0, outcome.attempts - 1)
-            switch outcome.result {
-            case .success: f.completed += 1
-            case .failure: f.errors += 1
-            }
-            if outcome.result.isCancelledFailure == false || outcome.attempts > 0 {
-                f.latency.record(ms: outcome.latencyMs)
-            }
-            f.queued.record(ms: outcome.queuedMs)
-            if let exec = outcome.timing.executionMs {
-                f.execution.record(ms: exec)
-                if let end = outcome.timing.end { f.returnTime.record(ms: max(0, outcome.receivedAtEpochMs - end)) }
-            }
-            if let mem = outcome.timing.memoryMb { f.maxMemoryMb = max(f.maxMemoryMb, mem) }
-            f.billedMs += outcome.billedMs
-            f.requests += outcome.billedRequests
-            s.byFunction[outcome.function] = f
+            // In place: copying FunctionStats out of the dictionary would copy its histograms on every call.
+            s.byFunction[outcome.function, default: FunctionStats()].record(outcome)
             s.usage.requests += outcome.billedRequests
             s.usage.billedMs += outcome.billedMs
             s.usage.bytes += outcome.transferBytes
@@ -112,9 +114,3 @@ public final class SessionStats: Sendable {
     public var usage: Usage { state.withLock { $0.usage } }
 }
 
-extension Result where Failure == FaastError {
-    var isCancelledFailure: Bool {
-        if case .failure(let e) = self { return e.kind == .cancelled }
-        return false
-    }
-}

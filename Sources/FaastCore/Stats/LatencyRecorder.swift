@@ -62,6 +62,7 @@ public struct LatencyRecorder: Sendable {
     /// Counts per bucket for a small text histogram: `buckets` log-spaced ranges from min to max.
     public func buckets(_ buckets: Int) -> [(upperMs: Double, count: Int)] {
         guard count > 0, buckets > 0 else { return [] }
+        if maximum - minimum < 0.001 { return [(maximum, count)] }
         let lo = max(0.001, minimum), hi = max(lo * 1.0001, maximum)
         let ratio = pow(hi / lo, 1 / Double(buckets))
         var edges: [Double] = []

@@ -1,0 +1,165 @@
+"""The interactive prompt through a pseudo-terminal: values, history, tab completion, Ctrl-C, continuation
+lines, Ctrl-D and cleanup."""
+import os
+import re
+import stat
+
+import pexpect
+import pytest
+
+from conftest import EXAMPLES, wait_for, worker_pids
+
+JS = EXAMPLES / "functions.js"
+PROMPT = "faast> "
+TIMEOUT = 15
+
+
+@pytest.fixture
+def spawn(faast_bin, env):
+    children = []
+
+    def start(module=JS):
+        child = pexpect.spawn(faast_bin, [str(module)], env=dict(env, TERM="xterm"), encoding="utf-8",
+                              dimensions=(24, 200), timeout=TIMEOUT)
+        children.append(child)
+        child.expect_exact(PROMPT)
+        return child
+
+    yield start
+    for child in children:
+        if child.isalive():
+            child.terminate(force=True)
+
+
+def command(child, line, *expected):
+    """Types `line` and Enter, then waits for each of `expected` and the next prompt."""
+    child.send(line + "\r")
+    for e in expected:
+        child.expect_exact(e)
+    child.expect_exact(PROMPT)
+    return child.before
+
+
+def leave(child):
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+    child.close()
+    return child.exitstatus
+
+
+def history_entries(state_home):
+    """Entries of libedit's history file (its format escapes spaces and the like as \\ooo)."""
+    path = state_home / "faast" / "history"
+    lines = path.read_text().splitlines()
+    assert lines[0] == "_HiStOrY_V2_"
+    return [re.sub(r"\\(\d{3})", lambda m: chr(int(m.group(1), 8)), l) for l in lines[1:]]
+
+
+def test_a_call_prints_its_value(spawn):
+    child = spawn()
+    command(child, 'call hello("repl")', '"hello repl!"')
+    command(child, "call add(1, 2)", "3")
+    assert leave(child) == 0
+
+
+def test_history_is_saved_private_and_recalled(spawn, state_home):
+    child = spawn()
+    command(child, 'call hello("one")', '"hello one!"')
+    assert leave(child) == 0
+
+    path = state_home / "faast" / "history"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert 'call hello("one")' in history_entries(state_home)
+
+    child = spawn()
+    child.send("\x1b[A")  # Up: the last entry of the previous session
+    child.send("\r")
+    child.expect_exact('"hello one!"')
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
+
+
+def test_tab_completes_a_function_name(spawn):
+    child = spawn()
+    child.send("call hel\t")
+    child.send('("tab")\r')
+    child.expect_exact('"hello tab!"')
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
+
+
+def test_tab_completes_an_option_value(spawn):
+    child = spawn()
+    child.send('call hello("x") mode=q\t')
+    child.send("\r")
+    child.expect_exact('"hello x!"')
+    child.expect_exact(PROMPT)
+    # the completed option was really given: the call went through the queue
+    command(child, "call hello(\"y\") x2 mode=q\t", "2 ok", "(hello x2, mode queue)")
+    assert leave(child) == 0
+
+
+def test_ctrl_c_interrupts_a_fan_out_and_the_prompt_returns(spawn, state_home):
+    child = spawn()
+    child.send("call sleep(200) x1000\r")
+    child.expect(r"\d+/1,000")  # the progress line: calls are running
+    child.sendcontrol("c")
+    child.expect_exact("interrupted: ")
+    child.expect_exact(" cancelled")
+    child.expect_exact("(sleep x1000, mode https)")
+    child.expect_exact(PROMPT)
+    command(child, "call add(1, 2)", "3")
+    assert leave(child) == 0
+
+
+def test_ctrl_c_clears_a_half_typed_line(spawn):
+    child = spawn()
+    child.send("call hello(")
+    child.sendcontrol("c")
+    child.expect_exact("^C")
+    child.expect_exact(PROMPT)
+    # the cleared text is gone: the new line runs on its own, and no continuation is pending
+    command(child, "call add(2, 2)", "4")
+    assert leave(child) == 0
+
+
+def test_continuation_lines(spawn):
+    child = spawn()
+    child.send("call add(1,\r")
+    child.expect_exact("...> ")
+    child.send("2)\r")
+    child.expect_exact("3")
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
+
+
+def test_ctrl_d_exits_0_and_cleans_up(spawn, state_home):
+    child = spawn()
+    command(child, "call square($i) x20", "20 ok")
+    assert worker_pids(state_home)
+    assert leave(child) == 0
+    assert wait_for(lambda: not worker_pids(state_home), timeout=10), f"workers left: {worker_pids(state_home)}"
+
+
+def test_exit_command_leaves(spawn):
+    child = spawn()
+    child.send("exit\r")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_unknown_function_suggests_and_the_session_goes_on(spawn):
+    child = spawn()
+    command(child, 'call helo("x")', "no function 'helo' in functions.js (did you mean 'hello'?)")
+    child.send("call add(5, 5)\r")
+    child.expect_exact("10")
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
+
+
+def test_syntax_error_at_the_prompt(spawn):
+    child = spawn()
+    command(child, "calll", "unknown command 'calll' (did you mean 'call'?)")
+    command(child, "call add(1, 1)", "2")
+    assert leave(child) == 0
