@@ -113,7 +113,7 @@ struct AWSProviderTests {
         let report = try await collector.collect(excluding: current.names.sessionId, execute: true, now: Date().addingTimeInterval(3 * 86_400))
         #expect(report.contains("deleted function \(old.names.function)"))
         let leftOld = try Moto.inventory(containing: old.names.sessionId)
-        #expect(leftOld.values.allSatisfy(\.isEmpty), "\(leftOld)")
+        #expect(leftOld.values.allSatisfy { $0.isEmpty }, "\(leftOld)")
         let leftCurrent = try Moto.inventory(containing: current.names.sessionId)
         #expect(leftCurrent["functions"] == [current.names.function])
         _ = try await current.cleanup()

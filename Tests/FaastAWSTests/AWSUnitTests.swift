@@ -89,7 +89,7 @@ struct AWSUnitTests {
         #expect(a.zip == b.zip)
         #expect(a.files == ["data/a.json", "faast_module.js", "trampoline.js"])
         // A sparse file: its size counts, nothing is written or read.
-        FileManager.default.createFile(atPath: dir + "/data/big.bin", contents: nil)
+        #expect(FileManager.default.createFile(atPath: dir + "/data/big.bin", contents: nil))
         let handle = try #require(FileHandle(forWritingAtPath: dir + "/data/big.bin"))
         try handle.truncate(atOffset: 260 * 1024 * 1024)
         try handle.close()
