@@ -43,7 +43,6 @@ struct ErrorKindTests {
         #expect(slow.error?.kind == .timeout)
         #expect(slow.error?.message == "sleep exceeded its 1 s timeout")
         #expect(slow.attempts == 1, "a timeout is never retried")
-        #expect(slow.latencyMs < 4000)
         let oldPid = try #require(before.value?.intValue)
         try await Task.sleep(nanoseconds: 200_000_000)
         #expect(!processIsRunning(Int32(oldPid)), "the timed-out worker was killed")

@@ -92,7 +92,8 @@ struct LimitTests {
         try await Task.sleep(nanoseconds: 500_000_000)
         task.cancel()
         let batch = await task.value
-        #expect(MonotonicClock.seconds() - started < 5)
+        // The calls sleep 10 s: ending well before shows they were killed, not awaited.
+        #expect(MonotonicClock.seconds() - started < 8)
         #expect(batch.cancelled == 50)
         #expect(batch.ok == 0)
         try await Task.sleep(nanoseconds: 300_000_000)

@@ -60,8 +60,9 @@ public final class AWSClient: Sendable {
 
     /// `send` with retries for throttling, server errors and connection failures; errors decoded.
     func call(_ service: Endpoints.Service, method: String, path: String, query: [(name: String, value: String)] = [],
-              headers: [(name: String, value: String)] = [], body: [UInt8] = [], timeout: Double = 30,
+              headers: [(name: String, value: String)] = [], body: [UInt8] = [], timeout: Double = 30, attempts: Int? = nil,
               decodeError: (HTTPResponse) -> AWSServiceError) async throws -> HTTPResponse {
+        let maxAttempts = attempts ?? self.maxAttempts
         var attempt = 0
         while true {
             do {
@@ -93,10 +94,11 @@ public final class AWSClient: Sendable {
     }
 
     /// AWS JSON 1.0/1.1 (CloudWatch Logs, SQS, Pricing): `X-Amz-Target: prefix.Action`.
-    func json(_ service: Endpoints.Service, target: String, version: String = "1.1", body: JSONValue, timeout: Double = 30) async throws -> JSONValue {
+    func json(_ service: Endpoints.Service, target: String, version: String = "1.1", body: JSONValue, timeout: Double = 30,
+              attempts: Int? = nil) async throws -> JSONValue {
         let response = try await call(service, method: "POST", path: "/", headers: [
             ("Content-Type", "application/x-amz-json-\(version)"), ("X-Amz-Target", target),
-        ], body: Array(body.jsonText.utf8), timeout: timeout) { Self.jsonError(service: service.serviceId, $0) }
+        ], body: Array(body.jsonText.utf8), timeout: timeout, attempts: attempts) { Self.jsonError(service: service.serviceId, $0) }
         if response.body.isEmpty { return .null }
         return (try? JSONParser.parse(bytes: response.body)) ?? .null
     }

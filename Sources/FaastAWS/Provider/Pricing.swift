@@ -1,5 +1,6 @@
 import FaastCore
 import Foundation
+import Synchronization
 
 /// Lambda, SNS, SQS and data transfer prices for a region: from the AWS Pricing API, cached for a day
 /// under `~/.cache/faast`, or the dated built-in table when the API cannot be reached.
@@ -9,6 +10,8 @@ public enum Pricing {
         let cacheDir = cacheDirectory ?? FilePaths.xdg("XDG_CACHE_HOME", default: ".cache")
         let cacheFile = "\(cacheDir)/pricing-lambda-\(region).json"
         if let cached = readCache(cacheFile, now: now) { return cached }
+        // Asked once per process and file: an unreachable API must not slow every `cost`.
+        if let known = fallbacks.withLock({ $0[cacheFile] }) { return known }
         do {
             let products = try await fetch(region: region, client: client)
             var prices = try parse(products: products)
@@ -18,9 +21,12 @@ public enum Pricing {
         } catch {
             var fallback = LambdaPrices.builtIn
             fallback.source += "; the Pricing API was not reachable"
+            fallbacks.withLock { $0[cacheFile] = fallback }
             return fallback
         }
     }
+
+    private static let fallbacks = Mutex<[String: LambdaPrices]>([:])
 
     /// GetProducts pages for AWSLambda in the region (the PriceList entries, each a JSON document).
     static func fetch(region: String, client: AWSClient) async throws -> [JSONValue] {
@@ -33,7 +39,8 @@ public enum Pricing {
                 JSONMember("FormatVersion", "aws_v1"), JSONMember("MaxResults", 100),
             ]
             if let token { body.append(JSONMember("NextToken", .string(token))) }
-            let page = try await client.json(.pricing, target: "AWSPriceListService.GetProducts", body: .object(body), timeout: 10)
+            // One short attempt: prices are a nicety, and the dated table is always there.
+            let page = try await client.json(.pricing, target: "AWSPriceListService.GetProducts", body: .object(body), timeout: 5, attempts: 1)
             for item in page["PriceList"]?.arrayValue ?? [] {
                 if let text = item.stringValue, let doc = try? JSONParser.parse(text) { all.append(doc) } else { all.append(item) }
             }

@@ -67,7 +67,8 @@ public struct BatchResult: Sendable {
             usage.requests += lane.usage.requests
             usage.billedMs += lane.usage.billedMs
             usage.bytes += lane.usage.bytes
-            if lastOutcome == nil { lastOutcome = lane.last }
+            // Lanes arrive in the order they finished: the last one holds the call that finished last.
+            if let last = lane.last { lastOutcome = last }
         }
         var ok = 0, failed = 0, cancelled = 0
         var groups: [String: FailureGroup] = [:]

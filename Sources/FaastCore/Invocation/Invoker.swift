@@ -77,7 +77,8 @@ public final class Invoker: Sendable {
                         self.stats.record(outcome, mode: mode)
                         lane.add(index: i, outcome)
                         observer?(i, outcome)
-                        progress?.finished(failed: outcome.error != nil, retries: max(0, outcome.attempts - 1))
+                        progress?.finished(failed: outcome.error.map { $0.kind != .cancelled } ?? false,
+                                           retries: max(0, outcome.attempts - 1))
                     }
                     return lane
                 }

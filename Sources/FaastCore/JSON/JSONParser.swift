@@ -161,7 +161,9 @@ public struct JSONParser {
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                guard let s = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) else {
+                    throw JSONParseError(message: "invalid UTF-8 in string", offset: start)
+                }
                 index += 1
                 return s
             }
@@ -173,8 +175,11 @@ public struct JSONParser {
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
+                guard let s = String(validating: out, as: UTF8.self) else {
+                    throw JSONParseError(message: "invalid UTF-8 in string", offset: start)
+                }
                 index += 1
-                return String(decoding: out, as: UTF8.self)
+                return s
             }
             if b < 0x20 { throw error("control character in string") }
             if b != UInt8(ascii: "\\") {

@@ -80,14 +80,23 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    static func isIntegerLiteral(_ text: String) -> Bool {
+        let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+        return !digits.isEmpty && digits.allSatisfy { $0 >= "0" && $0 <= "9" }
+    }
+
     /// Structural equality where numbers compare by value (`1.0 == 1`, `1e2 == 100`) as well as by text.
     public func isEquivalent(to other: JSONValue) -> Bool {
         switch (self, other) {
         case (.number(let a), .number(let b)):
             if a == b { return true }
-            if let x = Int(a), let y = Int(b) { return x == y }
-            if a.count > 15 || b.count > 15, Int(a) != nil || Int(b) != nil { return false }
-            guard let x = Double(a), let y = Double(b) else { return false }
+            // JSON integer literals have no leading zeros, so equal integers have equal text (but -0 and 0).
+            if Self.isIntegerLiteral(a), Self.isIntegerLiteral(b) {
+                return (a == "-0" || a == "0") && (b == "-0" || b == "0")
+            }
+            // An integer too large for a double is equal to no other number than itself.
+            if (Self.isIntegerLiteral(a) && a.count > 15) || (Self.isIntegerLiteral(b) && b.count > 15) { return false }
+            guard let x = Double(a), let y = Double(b), x.isFinite, y.isFinite else { return false }
             return x == y
         case (.array(let a), .array(let b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.isEquivalent(to: $1) }

@@ -29,6 +29,11 @@ public struct FunctionStats: Sendable {
 
     /// Adds one finished call.
     public mutating func record(_ outcome: CallOutcome) {
+        // A call cancelled before it started was never invoked.
+        if outcome.attempts == 0, outcome.error?.kind == .cancelled {
+            queued.record(ms: outcome.queuedMs)
+            return
+        }
         invocations += 1
         retries += max(0, outcome.attempts - 1)
         switch outcome.result {

@@ -3,6 +3,7 @@
 public enum Suggestion {
     /// The best candidate for `word`, or nil when nothing is within a plausible typo distance.
     public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+        let candidates = Array(candidates)
         let target = Array(word.lowercased())
         var best: (name: String, distance: Int)?
         for candidate in candidates {
@@ -12,9 +13,10 @@ public enum Suggestion {
         guard let best else { return nil }
         let limit = max(1, min(3, (max(target.count, 2) + 1) / 3))
         if best.distance <= limit { return best.name }
-        // A prefix of a longer name ("hel" for "hello") is a plausible intent too.
-        if target.count >= 2, best.name.lowercased().hasPrefix(word.lowercased()) { return best.name }
-        return nil
+        // A prefix of a longer name ("conc" for "concurrency") is a plausible intent too: the shortest such name.
+        guard target.count >= 2 else { return nil }
+        let lower = word.lowercased()
+        return candidates.filter { $0.lowercased().hasPrefix(lower) }.min { $0.count < $1.count }
     }
 
     /// " (did you mean 'x'?)" or "" — ready to append to a message.
