@@ -1,6 +1,5 @@
 import FaastCore
 import Foundation
-import Synchronization
 
 @testable import FaastAWS
 
@@ -9,27 +8,31 @@ import Synchronization
 enum Moto {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
-    private static let started = Mutex<String?>(nil)
+    /// Started once per test process. Its output goes to a file, not a pipe: the server it leaves running
+    /// in the background would hold a pipe open, and reading it to the end would never return.
+    private static let started: Result<String, FaastError> = {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: repo + "/scripts/moto")
+        p.arguments = ["start"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        do {
+            try p.run()
+        } catch {
+            return .failure(FaastError(.transport, "could not run scripts/moto: \(error)"))
+        }
+        p.waitUntilExit()
+        let url = ((try? String(contentsOfFile: repo + "/.build/moto.endpoint", encoding: .utf8)) ?? "")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        guard p.terminationStatus == 0, url.hasPrefix("http") else {
+            return .failure(FaastError(.transport, "could not start moto_server with scripts/moto (see .build/moto.log)"))
+        }
+        return .success(url)
+    }()
 
     static func endpoint() throws -> String {
         if let url = ProcessInfo.processInfo.environment["AWS_ENDPOINT_URL"], !url.isEmpty { return url }
-        return try started.withLock { cached in
-            if let cached { return cached }
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: repo + "/scripts/moto")
-            p.arguments = ["start"]
-            let out = Pipe()
-            p.standardOutput = out
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            let url = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard p.terminationStatus == 0, url.hasPrefix("http") else {
-                throw FaastError(.transport, "could not start moto_server with scripts/moto")
-            }
-            cached = url
-            return url
-        }
+        return try started.get()
     }
 
     /// The environment a provider sees: moto's endpoint and dummy credentials, nothing from the real one.
