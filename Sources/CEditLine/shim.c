@@ -3,7 +3,9 @@
 
 static char word_breaks_storage[64];
 
-void faast_el_configure(rl_completion_func_t *completion, const char *word_breaks) {
+void faast_el_configure(rl_completion_func_t *completion, const char *word_breaks, int (*getc)(FILE *)) {
+    rl_getc_function = getc;
+    rl_initialize();
     rl_catch_signals = 0;  // faast handles SIGINT itself
     rl_attempted_completion_function = completion;
     strncpy(word_breaks_storage, word_breaks, sizeof word_breaks_storage - 1);

@@ -88,9 +88,20 @@ int faast_take_sigint(void) {
 
 int faast_sigterm_received(void) { return sigterm_flag; }
 
-int faast_wait_stdin(int timeout_ms) {
-    struct pollfd p = {.fd = 0, .events = POLLIN};
-    int r = poll(&p, 1, timeout_ms);
-    if (r < 0) return -1;
-    return r > 0 ? 1 : 0;
+
+int faast_sigint_pending(void) { return sigint_count > 0; }
+
+int faast_getc(FILE *stream) {
+    (void)stream;
+    for (;;) {
+        if (sigint_count > 0 || sigterm_flag) return -1;
+        struct pollfd p = {.fd = 0, .events = POLLIN};
+        int r = poll(&p, 1, 100);
+        if (r <= 0) continue;
+        unsigned char c;
+        ssize_t n = read(0, &c, 1);
+        if (n == 1) return c;
+        if (n == 0) return 4;
+        if (errno != EINTR && errno != EAGAIN) return 4;
+    }
 }

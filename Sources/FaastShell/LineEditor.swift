@@ -33,10 +33,9 @@ final class LineEditor: Sendable {
     init(historyPath: String) {
         self.historyPath = historyPath
         setlocale(LC_CTYPE, "")
-        // libedit creates its editor lazily in most readline calls, but not in rl_parse_and_bind (called by
-        // faast_el_configure): without this the prompt crashed (SIGSEGV in el_parse) before it was shown.
-        rl_initialize()
-        faast_el_configure(complete, Completion.wordBreaks)
+        // Initializes libedit (rl_parse_and_bind needs the editor to exist) with faast_getc as its input:
+        // a read that gives up when a Ctrl-C is pending, whichever thread the signal was delivered to.
+        faast_el_configure(complete, Completion.wordBreaks, faast_getc)
         let dir = (historyPath as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         // Not history_truncate_file: on Linux it drops libedit's header and the next load fails. Stifle instead.
@@ -51,13 +50,12 @@ final class LineEditor: Sendable {
         defer { rl_callback_handler_remove() }
         while true {
             if faast_sigterm_received() != 0 { return .terminated }
-            let ready = faast_wait_stdin(100)
             if faast_take_sigint() > 0 {
                 faast_el_interrupt_line()
                 StandardOutput.write(1, "^C\n")
                 return .interrupted
             }
-            guard ready == 1 else { continue }
+            // One key per call; faast_getc returns early when a signal is pending.
             rl_callback_read_char()
             if let event = acceptedLine.withLock({ e -> LineEvent? in defer { e = nil }; return e }) { return event }
         }

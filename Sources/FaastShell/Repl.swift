@@ -9,8 +9,10 @@ public func runInterruptibly(_ body: @escaping @Sendable () async -> CommandStat
     // the prompt consumes its own, so nothing stale is left here.
     let task = Task { await body() }
     let watcher = Task {
-        while !Task.isCancelled {
+        while true {
             try? await Task.sleep(nanoseconds: 50_000_000)
+            // Checked before taking a signal: a watcher that outlived its command must not eat the next Ctrl-C.
+            if Task.isCancelled { return }
             if faast_take_sigint() > 0 || faast_sigterm_received() != 0 {
                 task.cancel()
                 return
@@ -19,6 +21,7 @@ public func runInterruptibly(_ body: @escaping @Sendable () async -> CommandStat
     }
     let status = await task.value
     watcher.cancel()
+    await watcher.value
     return status
 }
 

@@ -4,7 +4,8 @@
 #include <editline/readline.h>
 
 /// Setters and getters for libedit's readline globals (Swift 6 cannot assign imported mutable globals).
-void faast_el_configure(rl_completion_func_t *completion, const char *word_breaks);
+/// Initializes libedit with `getc` as its input function (set before rl_initialize, as libedit requires).
+void faast_el_configure(rl_completion_func_t *completion, const char *word_breaks, int (*getc)(FILE *));
 const char *faast_el_line_buffer(void);
 int faast_el_point(void);
 /// Clears the line being edited after Ctrl-C and starts a fresh prompt.

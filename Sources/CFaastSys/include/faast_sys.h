@@ -28,6 +28,14 @@ void faast_signals_install(void);
 int faast_take_sigint(void);
 /// Whether a SIGTERM (or SIGHUP) has arrived.
 int faast_sigterm_received(void);
-/// Waits up to `timeout_ms` for standard input to be readable: 1 readable, 0 timeout, -1 interrupted.
-int faast_wait_stdin(int timeout_ms);
+#endif
+
+#ifndef FAAST_SYS_GETC
+#define FAAST_SYS_GETC
+#include <stdio.h>
+/// Whether a SIGINT is pending (without taking it).
+int faast_sigint_pending(void);
+/// A getc for the line editor: waits for a byte of standard input, but gives up (-1) as soon as a SIGINT
+/// or SIGTERM is pending, whichever thread caught it. End of input reads as Ctrl-D (4).
+int faast_getc(FILE *stream);
 #endif
