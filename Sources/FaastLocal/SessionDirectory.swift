@@ -68,11 +68,13 @@ public struct SessionDirectory: Sendable {
             lines += text.split(separator: "\n", omittingEmptySubsequences: true)
         }
         if let function {
-            // "<time> <callId> START <name>" names the function of each call id.
+            // "<time> <callId> START <name>" (or "ABORTED <name>: why") names the function of each call id.
             var ids = Set<Substring>()
             for line in lines {
-                let parts = line.split(separator: " ", maxSplits: 3)
-                if parts.count == 4, parts[2] == "START", parts[3] == function { ids.insert(parts[1]) }
+                let parts = line.split(separator: " ", maxSplits: 4)
+                guard parts.count >= 4 else { continue }
+                if parts[2] == "START", parts[3] == function { ids.insert(parts[1]) }
+                if parts[2] == "ABORTED", parts[3] == function + ":" { ids.insert(parts[1]) }
             }
             lines = lines.filter { line in
                 let parts = line.split(separator: " ", maxSplits: 2)

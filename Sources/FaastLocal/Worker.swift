@@ -143,7 +143,22 @@ final class Worker: Sendable {
         }
         kill(-pid, SIGKILL)
         kill(pid, SIGKILL)
+        if let pending { noteAborted(pending, reason: fault.message) }
         pending?.continuation.resume(throwing: fault)
+    }
+
+    /// The trampoline writes a call's START line with its first output or its END line; a call that never
+    /// got there is marked in the log by the host, so the log still says which call the worker was running.
+    private func noteAborted(_ pending: Pending, reason: String) {
+        guard !pending.callId.isEmpty else { return }
+        let fd = open(logPath, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let stamp = formatter.string(from: Date())
+        let line = "\(stamp) \(pending.callId) ABORTED \(pending.function): \(reason.split(separator: "\n").first ?? "")\n"
+        _ = line.withCString { write(fd, $0, strlen($0)) }
     }
 
     /// Closes the request pipe so the worker exits by itself; kills it if it has not after `grace` seconds.
@@ -219,7 +234,9 @@ final class Worker: Sendable {
         }
         closeRequest()
         if let pending {
-            pending.continuation.resume(throwing: exitError(code: code, function: pending.function))
+            let error = exitError(code: code, function: pending.function)
+            noteAborted(pending, reason: error.message)
+            pending.continuation.resume(throwing: error)
         }
     }
 
@@ -325,3 +342,4 @@ func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePo
     defer { pointers.forEach { free($0) } }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
+

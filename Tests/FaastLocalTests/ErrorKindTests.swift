@@ -43,6 +43,9 @@ struct ErrorKindTests {
         #expect(slow.error?.kind == .timeout)
         #expect(slow.error?.message == "sleep exceeded its 1 s timeout")
         #expect(slow.attempts == 1, "a timeout is never retried")
+        let logs = try await provider.recentLogs(function: "sleep", last: 10)
+        #expect(logs.contains { $0.contains(" ABORTED sleep: sleep exceeded its 1 s timeout") },
+                "the log says which call the killed worker was running: \(logs)")
         let oldPid = try #require(before.value?.intValue)
         try await Task.sleep(nanoseconds: 200_000_000)
         #expect(!processIsRunning(Int32(oldPid)), "the timed-out worker was killed")

@@ -84,7 +84,8 @@ struct LimitTests {
     func cancellation() async throws {
         let provider = try await Fixtures.deploy("sample.py") { $0.concurrency = 5 }
         let invoker = Invoker(provider: provider)
-        _ = await invoker.fanOut("noop", count: 5) { [.int($0)] }
+        // Slow enough that all five lanes run at once, so five workers start.
+        _ = await invoker.fanOut("sleep", count: 5) { _ in [300] }
         let warm = provider.workerPids
         #expect(warm.count == 5)
         let started = MonotonicClock.seconds()
@@ -106,7 +107,7 @@ struct LimitTests {
     func cleanupLeavesNoProcesses() async throws {
         let provider = try await Fixtures.deploy("sample.js") { $0.concurrency = 4 }
         let invoker = Invoker(provider: provider)
-        _ = await invoker.fanOut("noop", count: 8) { [.int($0)] }
+        _ = await invoker.fanOut("sleep", count: 8) { _ in [200] }  // slow enough that four lanes run at once
         let pids = provider.workerPids
         #expect(pids.count == 4)
         let report = try await provider.cleanup()
