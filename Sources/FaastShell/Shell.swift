@@ -220,12 +220,15 @@ public actor Shell {
             let value = try evaluate(opt.value, index: nil)
             switch opt.key.text {
             case "memory": settings.memoryMb = try positiveInt(value, opt)
-            case "timeout": settings.timeout = try positiveNumber(value, opt)
-            case "concurrency": settings.concurrency = try nonNegativeInt(value, opt)
-            case "mode": settings.mode = try mode(value, opt)
-            case "retries": settings.maxRetries = try nonNegativeInt(value, opt)
-            case "rate": settings.rate = try positiveNumber(value, opt)
-            case "burst": settings.burst = try positiveInt(value, opt)
+            case "timeout", "concurrency", "mode", "retries", "rate", "burst":
+                // The keys calls take too, read the same way.
+                let o = try callOptions([opt], over: CallOptions())
+                settings.timeout = o.timeout ?? settings.timeout
+                settings.concurrency = o.concurrency ?? settings.concurrency
+                settings.mode = o.mode ?? settings.mode
+                settings.maxRetries = o.maxRetries ?? settings.maxRetries
+                settings.rate = o.rate ?? settings.rate
+                settings.burst = o.burst ?? settings.burst
             case "retention": settings.logRetentionDays = try positiveNumber(value, opt)
             case "env":
                 guard case .object(let members) = value else {
