@@ -163,3 +163,16 @@ def test_syntax_error_at_the_prompt(spawn):
     command(child, "calll", "unknown command 'calll' (did you mean 'call'?)")
     command(child, "call add(1, 1)", "2")
     assert leave(child) == 0
+
+
+def test_ctrl_r_searches_history(spawn):
+    child = spawn()
+    command(child, 'call hello("needle")', '"hello needle!"')
+    command(child, "call add(1, 2)", "3")
+    child.sendcontrol("r")
+    child.send("needle")
+    child.expect_exact("needle")  # the search echoes what it looks for
+    child.send("\r")
+    child.expect_exact('"hello needle!"')
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
