@@ -89,10 +89,7 @@ final class Worker: Sendable {
             throw FaastError(.deployFailed, "cannot start \(launch.executable): \(String(cString: strerror(-pid)))")
         }
         let worker = Worker(id: id, pid: pid, logPath: logPath, requestFd: request[1], responseFd: response[0])
-        let thread = Thread { [worker] in worker.readLoop() }
-        thread.name = "faast-worker-\(id)"
-        thread.stackSize = 256 * 1024
-        thread.start()
+        ResponseLoop.shared.watch(worker)
         return worker
     }
 
@@ -197,29 +194,44 @@ final class Worker: Sendable {
 
     // MARK: - Reading
 
-    private func readLoop() {
-        var buffer = [UInt8]()
-        buffer.reserveCapacity(64 * 1024)
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    /// Partial line carried between reads; touched only by the response loop's thread.
+    private let partial = Mutex<[UInt8]>([])
+
+    /// Reads what the worker has written (called by the response loop when the pipe is readable).
+    /// Returns false at the end of the pipe: the worker has exited.
+    func readAvailable(into chunk: inout [UInt8]) -> Bool {
         while true {
             let n = chunk.withUnsafeMutableBytes { read(responseFd, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { break }
-            var start = 0
-            chunk.withUnsafeBufferPointer { bytes in
-                for i in 0..<n where bytes[i] == 0x0A {
-                    if buffer.isEmpty {
-                        deliver(UnsafeBufferPointer(rebasing: bytes[start..<i]))
-                    } else {
-                        buffer.append(contentsOf: bytes[start..<i])
-                        buffer.withUnsafeBufferPointer { deliver($0) }
-                        buffer.removeAll(keepingCapacity: true)
-                    }
-                    start = i + 1
-                }
-                if start < n { buffer.append(contentsOf: bytes[start..<n]) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno == EAGAIN || errno == EWOULDBLOCK
             }
+            if n == 0 { return false }
+            partial.withLock { buffer in
+                var start = 0
+                chunk.withUnsafeBufferPointer { bytes in
+                    for i in 0..<n where bytes[i] == 0x0A {
+                        if buffer.isEmpty {
+                            deliver(UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                        } else {
+                            buffer.append(contentsOf: bytes[start..<i])
+                            buffer.withUnsafeBufferPointer { deliver($0) }
+                            buffer.removeAll(keepingCapacity: true)
+                        }
+                        start = i + 1
+                    }
+                    if start < n { buffer.append(contentsOf: bytes[start..<n]) }
+                }
+            }
+            if n < chunk.count { return true }
         }
+    }
+
+    var responseDescriptor: Int32 { responseFd }
+
+    /// After the end of the pipe: reaps the process and fails the call in flight with how it ended.
+    /// Runs on a thread of its own, since the process may take a moment to become reapable.
+    func finishAfterExit() {
         close(responseFd)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
@@ -343,3 +355,47 @@ func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePo
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
 
+
+/// One thread that reads every worker's responses through epoll: a burst of responses from several
+/// workers costs one wake-up, not one per worker thread.
+final class ResponseLoop: Sendable {
+    static let shared = ResponseLoop()
+    private let epfd: Int32
+    private let workers = Mutex<[Int32: Worker]>([:])
+
+    private init() {
+        epfd = faast_epoll_create()
+        let thread = Thread { [self] in run() }
+        thread.name = "faast-responses"
+        thread.start()
+    }
+
+    func watch(_ worker: Worker) {
+        let fd = worker.responseDescriptor
+        workers.withLock { $0[fd] = worker }
+        if faast_epoll_add(epfd, fd) != 0 {
+            // Cannot watch it: treat it as gone, so the call fails instead of hanging.
+            workers.withLock { $0[fd] = nil }
+            Thread { worker.finishAfterExit() }.start()
+        }
+    }
+
+    private func run() {
+        var ready = [Int32](repeating: 0, count: 64)
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = ready.withUnsafeMutableBufferPointer { faast_epoll_wait(epfd, $0.baseAddress, 64, -1) }
+            if n <= 0 { continue }
+            for i in 0..<Int(n) {
+                let fd = ready[i]
+                guard let worker = workers.withLock({ $0[fd] }) else { continue }
+                if !worker.readAvailable(into: &chunk) {
+                    // End of the pipe: stop watching before the descriptor is closed (and its number reused).
+                    _ = faast_epoll_remove(epfd, fd)
+                    workers.withLock { $0[fd] = nil }
+                    Thread { worker.finishAfterExit() }.start()
+                }
+            }
+        }
+    }
+}
