@@ -24,9 +24,6 @@ const IS_MAIN = require.main === module;
 
 let currentCallId = '-';
 let lambdaMode = false;
-// The START line of the call in flight, written with its first output or with its END line: one log write
-// per quiet call instead of two. A worker killed mid-call gets an ABORTED line from the host instead.
-let pendingStart = null;
 
 function stamp(callId) {
   return lambdaMode ? callId + ' ' : new Date().toISOString() + ' ' + callId + ' ';
@@ -77,7 +74,6 @@ class LineStamper {
     }
   }
   emit(text) {
-    if (pendingStart !== null) { text = pendingStart + text; pendingStart = null; }
     try { writeAllSync(this.fd, text); } catch (_) { /* the log is gone; nothing to do */ }
   }
 }
@@ -107,6 +103,11 @@ function installLogging() {
 
 function flushLogs() {
   if (stdoutStamper) { stdoutStamper.flush(); stderrStamper.flush(); }
+}
+
+function logLine(callId, text) {
+  const line = stamp(callId) + text + '\n';
+  try { writeAllSync(1, line); } catch (_) { /* ignore */ }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -648,15 +649,12 @@ function callFunction(callId, name, args, hasTags) {
   const idText = JSON.stringify(callId);
   const idStr = String(callId);
   currentCallId = idStr;
-  pendingStart = stamp(idStr) + 'START ' + name + '\n';
+  logLine(idStr, 'START ' + name);
   const start = nowMs();
   const finish = (body) => {
     const end = nowMs();
     flushLogs();
-    const endLine = stamp(idStr) + 'END ' + name + ' ' + (end - start).toFixed(1) + ' ms\n';
-    const text = pendingStart === null ? endLine : pendingStart + endLine;
-    pendingStart = null;
-    try { writeAllSync(1, text); } catch (_) { /* ignore */ }
+    logLine(idStr, 'END ' + name + ' ' + (end - start).toFixed(1) + ' ms');
     currentCallId = '-';
     return '{"callId":' + idText + body + ',"start":' + start + ',"end":' + end + ',"memoryMb":' + memoryMb(start, end) + '}';
   };
@@ -964,10 +962,6 @@ class _StampedStream:
             self._emit(text)
 
     def _emit(self, text):
-        global _pending_start
-        if _pending_start is not None:
-            text = _pending_start + text
-            _pending_start = None
         try:
             _write_all(self._fd, text.encode("utf-8", "replace"))
         except OSError:
@@ -1001,9 +995,6 @@ class _StampedStream:
 
 _stdout = None
 _stderr = None
-# The START line of the call in flight, written with its first output or with its END line: one log write
-# per quiet call instead of two. A worker killed mid-call gets an ABORTED line from the host instead.
-_pending_start = None
 
 
 def _install_logging():
@@ -1020,6 +1011,13 @@ def _flush_logs():
     if _stdout is not None:
         _stdout.flush_partial()
         _stderr.flush_partial()
+
+
+def _log_line(call_id, text):
+    try:
+        _write_all(1, (_stamp(call_id) + text + "\n").encode("utf-8", "replace"))
+    except OSError:
+        pass
 
 
 def _memory_mb():
@@ -1388,10 +1386,10 @@ def handle_request(msg):
 
 
 def call_function(call_id, name, args):
-    global _current_call_id, _pending_start
+    global _current_call_id
     id_str = str(call_id)
     _current_call_id = id_str
-    _pending_start = _stamp(id_str) + "START " + name + "\n"
+    _log_line(id_str, "START " + name)
     start = time.time() * 1000
     out = {"callId": call_id}
     try:
@@ -1445,12 +1443,7 @@ def call_function(call_id, name, args):
         out["error"] = {"name": "MemoryError", "message": _safe_str(e), "stack": "", "kind": "outOfMemory"}
     end = time.time() * 1000
     _flush_logs()
-    text = (_pending_start or "") + _stamp(id_str) + "END %s %.1f ms\n" % (name, end - start)
-    _pending_start = None
-    try:
-        _write_all(1, text.encode("utf-8", "replace"))
-    except OSError:
-        pass
+    _log_line(id_str, "END %s %.1f ms" % (name, end - start))
     _current_call_id = "-"
     if "value" in out:
         out = {"callId": call_id, "type": "returned", "value": out["value"]}

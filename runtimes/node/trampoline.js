@@ -18,9 +18,6 @@ const IS_MAIN = require.main === module;
 
 let currentCallId = '-';
 let lambdaMode = false;
-// The START line of the call in flight, written with its first output or with its END line: one log write
-// per quiet call instead of two. A worker killed mid-call gets an ABORTED line from the host instead.
-let pendingStart = null;
 
 function stamp(callId) {
   return lambdaMode ? callId + ' ' : new Date().toISOString() + ' ' + callId + ' ';
@@ -71,7 +68,6 @@ class LineStamper {
     }
   }
   emit(text) {
-    if (pendingStart !== null) { text = pendingStart + text; pendingStart = null; }
     try { writeAllSync(this.fd, text); } catch (_) { /* the log is gone; nothing to do */ }
   }
 }
@@ -101,6 +97,11 @@ function installLogging() {
 
 function flushLogs() {
   if (stdoutStamper) { stdoutStamper.flush(); stderrStamper.flush(); }
+}
+
+function logLine(callId, text) {
+  const line = stamp(callId) + text + '\n';
+  try { writeAllSync(1, line); } catch (_) { /* ignore */ }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -642,15 +643,12 @@ function callFunction(callId, name, args, hasTags) {
   const idText = JSON.stringify(callId);
   const idStr = String(callId);
   currentCallId = idStr;
-  pendingStart = stamp(idStr) + 'START ' + name + '\n';
+  logLine(idStr, 'START ' + name);
   const start = nowMs();
   const finish = (body) => {
     const end = nowMs();
     flushLogs();
-    const endLine = stamp(idStr) + 'END ' + name + ' ' + (end - start).toFixed(1) + ' ms\n';
-    const text = pendingStart === null ? endLine : pendingStart + endLine;
-    pendingStart = null;
-    try { writeAllSync(1, text); } catch (_) { /* ignore */ }
+    logLine(idStr, 'END ' + name + ' ' + (end - start).toFixed(1) + ' ms');
     currentCallId = '-';
     return '{"callId":' + idText + body + ',"start":' + start + ',"end":' + end + ',"memoryMb":' + memoryMb(start, end) + '}';
   };

@@ -104,10 +104,6 @@ class _StampedStream:
             self._emit(text)
 
     def _emit(self, text):
-        global _pending_start
-        if _pending_start is not None:
-            text = _pending_start + text
-            _pending_start = None
         try:
             _write_all(self._fd, text.encode("utf-8", "replace"))
         except OSError:
@@ -141,9 +137,6 @@ class _StampedStream:
 
 _stdout = None
 _stderr = None
-# The START line of the call in flight, written with its first output or with its END line: one log write
-# per quiet call instead of two. A worker killed mid-call gets an ABORTED line from the host instead.
-_pending_start = None
 
 
 def _install_logging():
@@ -160,6 +153,13 @@ def _flush_logs():
     if _stdout is not None:
         _stdout.flush_partial()
         _stderr.flush_partial()
+
+
+def _log_line(call_id, text):
+    try:
+        _write_all(1, (_stamp(call_id) + text + "\n").encode("utf-8", "replace"))
+    except OSError:
+        pass
 
 
 def _memory_mb():
@@ -528,10 +528,10 @@ def handle_request(msg):
 
 
 def call_function(call_id, name, args):
-    global _current_call_id, _pending_start
+    global _current_call_id
     id_str = str(call_id)
     _current_call_id = id_str
-    _pending_start = _stamp(id_str) + "START " + name + "\n"
+    _log_line(id_str, "START " + name)
     start = time.time() * 1000
     out = {"callId": call_id}
     try:
@@ -585,12 +585,7 @@ def call_function(call_id, name, args):
         out["error"] = {"name": "MemoryError", "message": _safe_str(e), "stack": "", "kind": "outOfMemory"}
     end = time.time() * 1000
     _flush_logs()
-    text = (_pending_start or "") + _stamp(id_str) + "END %s %.1f ms\n" % (name, end - start)
-    _pending_start = None
-    try:
-        _write_all(1, text.encode("utf-8", "replace"))
-    except OSError:
-        pass
+    _log_line(id_str, "END %s %.1f ms" % (name, end - start))
     _current_call_id = "-"
     if "value" in out:
         out = {"callId": call_id, "type": "returned", "value": out["value"]}
