@@ -265,7 +265,8 @@ extension Shell {
                 continue
             }
             guard let value = variables[String(name)] else {
-                throw ShellError("unknown variable $\(name)" + Suggestion.didYouMean(String(name), in: variables.keys), at: location)
+                throw ShellError("unknown variable $\(name)"
+                    + Suggestion.didYouMean(String(name), in: variables.keys.filter { $0 != "_" }, sigil: "$"), at: location)
             }
             out += value.stringValue ?? value.jsonText
             rest = rest[name.endIndex...]

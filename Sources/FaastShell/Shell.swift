@@ -75,7 +75,8 @@ public actor Shell {
 
     /// Parses and runs one logical line typed at the prompt.
     public func runLine(_ text: String, lineNumber: Int = 1) async -> CommandStatus {
-        let context = SourceContext(file: nil, text: text, directory: FileManager.default.currentDirectoryPath)
+        let context = SourceContext(file: nil, text: text, directory: FileManager.default.currentDirectoryPath,
+                                    firstLine: lineNumber)
         do {
             guard let statement = try Parser.parseLine(text, lineNumber: lineNumber) else { return .ok }
             return await execute(statement, context: context)
@@ -313,7 +314,7 @@ public actor Shell {
             if let v = variables[name.text] { return v }
             if name.text == "_" { throw ShellError("$_ is the last result, and nothing has returned yet", at: name.location) }
             throw ShellError("unknown variable $\(name.text)"
-                + Suggestion.didYouMean(name.text, in: variables.keys).replacingOccurrences(of: "'", with: "'$"),
+                + Suggestion.didYouMean(name.text, in: variables.keys.filter { $0 != "_" }, sigil: "$"),
                 at: name.location)
         }
     }

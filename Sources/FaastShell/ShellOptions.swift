@@ -52,8 +52,11 @@ public struct SourceContext: Sendable {
     public var lines: [String]
     /// Folder that relative paths in `open` and `source` start from.
     public var directory: String
+    /// The line number of the text's first line (the n-th `-c` command is line n).
+    public var firstLine = 1
 
-    public init(file: String?, text: String, directory: String) {
+    public init(file: String?, text: String, directory: String, firstLine: Int = 1) {
+        self.firstLine = firstLine
         self.file = file
         lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
             $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
@@ -61,5 +64,8 @@ public struct SourceContext: Sendable {
         self.directory = directory
     }
 
-    public func line(_ n: Int) -> String { n >= 1 && n <= lines.count ? lines[n - 1] : "" }
+    public func line(_ n: Int) -> String {
+        let i = n - firstLine
+        return i >= 0 && i < lines.count ? lines[i] : ""
+    }
 }

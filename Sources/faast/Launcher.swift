@@ -75,7 +75,9 @@ struct Launcher {
             throw error
         } catch let error as FaastError {
             StandardOutput().err("error: \(error.message)\n")
-            return FilePaths.isRegularFile(FilePaths.absolute(module)) ? ExitStatus.failed : ExitStatus.usage
+            // A missing file or one that is not a module is a usage error; a module that fails to deploy is not.
+            let path = FilePaths.absolute(module)
+            return FilePaths.isRegularFile(path) && Runtime.forModule(path: path) != nil ? ExitStatus.failed : ExitStatus.usage
         } catch {
             StandardOutput().err("error: \(error)\n")
             return ExitStatus.usage

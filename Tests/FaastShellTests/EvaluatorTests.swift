@@ -139,6 +139,9 @@ struct EvaluatorTests {
         #expect(await h.shell.runLine("call hello(\"x\") mode=fast") == .usage)
         #expect(await h.shell.runLine("cal hello(\"x\")") == .usage)
         #expect(h.output.stderr.contains("did you mean 'call'?"))
+        // The n-th -c command is line n, and its text is shown with the caret.
+        #expect(await h.shell.runLine("call add($totl, 1)", lineNumber: 3) == .usage)
+        #expect(h.output.stderr.contains("3:10: error: unknown variable $totl\ncall add($totl, 1)\n         ^"))
         // The session is intact.
         #expect(await h.shell.runLine("call hello(\"still here\")") == .ok)
         #expect(h.output.stdout.contains("\"hello still here!\""))

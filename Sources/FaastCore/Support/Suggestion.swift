@@ -19,10 +19,10 @@ public enum Suggestion {
         return candidates.filter { $0.lowercased().hasPrefix(lower) }.min { $0.count < $1.count }
     }
 
-    /// " (did you mean 'x'?)" or "" — ready to append to a message.
-    public static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String {
+    /// " (did you mean 'x'?)" or "" — ready to append to a message; `sigil` is written before the name (`$`).
+    public static func didYouMean(_ word: String, in candidates: some Sequence<String>, sigil: String = "") -> String {
         guard let s = closest(to: word, in: candidates) else { return "" }
-        return " (did you mean '\(s)'?)"
+        return " (did you mean '\(sigil)\(s)'?)"
     }
 
     /// Optimal string alignment distance.
