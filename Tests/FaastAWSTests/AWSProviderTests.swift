@@ -72,6 +72,12 @@ struct AWSProviderTests {
         #expect(await invoker.call("hello", args: ["q"], options: CallOptions(mode: .queue)).value == "hello q!")
         let failure = await invoker.call("fail", args: ["py"], options: CallOptions(mode: .queue))
         #expect(failure.error?.kind == .exception)
+        // SNS takes 256 KB: a larger request fails before anything is sent.
+        let big = JSONValue.string(String(repeating: "x", count: 300 * 1024))
+        let tooBig = await invoker.call("echo", args: [big], options: CallOptions(mode: .queue))
+        #expect(tooBig.error?.kind == .invalidArgument)
+        #expect(tooBig.error?.message.contains("queue mode allows 256 KB") == true)
+        #expect(tooBig.billedRequests == 0)
         _ = try await provider.cleanup()
     }
 

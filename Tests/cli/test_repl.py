@@ -176,3 +176,13 @@ def test_ctrl_r_searches_history(spawn):
     child.expect_exact('"hello needle!"')
     child.expect_exact(PROMPT)
     assert leave(child) == 0
+
+
+def test_a_long_fan_out_shows_progress_that_disappears(spawn):
+    child = spawn()
+    # About a second: 20 calls of 100 ms, two at a time.
+    child.send("call sleep(100) x20 concurrency=2\r")
+    child.expect(r"\d+/20 · ")  # the live line on standard error: done/total, rate
+    child.expect_exact("20 ok")
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
