@@ -100,6 +100,8 @@ int faast_getc(FILE *stream) {
         if (r <= 0) continue;
         unsigned char c;
         ssize_t n = read(0, &c, 1);
+        // With the terminal's ISIG off, Ctrl-C arrives as a byte instead of a signal: the same thing.
+        if (n == 1 && c == 3) { sigint_count++; return -1; }
         if (n == 1) return c;
         if (n == 0) return 4;
         if (errno != EINTR && errno != EAGAIN) return 4;
