@@ -28,7 +28,7 @@ public struct LocalProviderFactory: ProviderFactory {
 
 /// A module deployed locally: warm workers, one call at a time each, killed at the timeout, replaced
 /// when they die; logs per worker in the session directory.
-public final class LocalProvider: Provider {
+public final class LocalProvider: BlockingProvider {
     public let name = "local"
     public let module: ModuleSpec
     public let functions: [FunctionInfo]
@@ -125,10 +125,25 @@ public final class LocalProvider: Provider {
     }
 
     public func invoke(_ request: InvocationRequest) async throws -> InvocationResponse {
-        let worker = try await pool.acquire()
+        // Callers outside the invocation core's thread lanes: the blocking call on a thread of its own.
+        let used = WorkerSlot()
+        return try await withTaskCancellationHandler {
+            try await runOnThread { try self.invokeBlocking(request, using: used) }
+        } onCancel: {
+            used.worker?.stop(because: FaastError(.cancelled, "\(request.function) was cancelled"))
+        }
+    }
+
+    public func invokeBlocking(_ request: InvocationRequest) throws(FaastError) -> InvocationResponse {
+        try invokeBlocking(request, using: nil)
+    }
+
+    private func invokeBlocking(_ request: InvocationRequest, using used: WorkerSlot?) throws(FaastError) -> InvocationResponse {
+        let worker = try pool.acquireBlocking()
+        used?.worker = worker
         let response: WireResponse
         do {
-            response = try await worker.exchange(
+            response = try worker.exchangeBlocking(
                 line: WireProtocol.callRequest(callId: request.callId, function: request.function, args: request.args),
                 callId: request.callId, function: request.function, timeout: request.timeout)
         } catch {
@@ -145,6 +160,10 @@ public final class LocalProvider: Provider {
         default:
             throw FaastError(.transport, "unexpected response from the worker", logLocation: worker.logURL)
         }
+    }
+
+    public func cancelCallsInFlight() {
+        pool.stopBusy(because: FaastError(.cancelled, "the call was cancelled"))
     }
 
     public func logLocation(function: String?) -> String { "file://" + session.logDirectory + "/" }
@@ -182,4 +201,13 @@ public final class LocalProvider: Provider {
 
     /// Worker processes currently running (for tests and `status`).
     public var workerPids: [Int32] { pool.pids }
+}
+
+/// The worker a call runs on, for a cancellation handler on another thread.
+final class WorkerSlot: Sendable {
+    private let slot = Mutex<Worker?>(nil)
+    var worker: Worker? {
+        get { slot.withLock { $0 } }
+        set { slot.withLock { $0 = newValue } }
+    }
 }

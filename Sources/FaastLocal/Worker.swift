@@ -32,24 +32,31 @@ final class Worker: Sendable {
     /// system hands out again is never written to. True once closed.
     private let requestClosed = Mutex(false)
 
-    private struct Pending {
-        var continuation: CheckedContinuation<WireResponse, any Error>
+    private struct Busy {
         var callId: String
         var function: String
     }
 
     private struct State {
-        var pending: Pending?
-        /// Messages that arrived while nobody waited (the ready line can beat its waiter).
-        var early: [WireResponse] = []
+        /// The call in flight, if any.
+        var busy: Busy?
         /// Why the worker was stopped, if we stopped it (timeout, cancel, cleanup).
         var fault: FaastError?
-        var exitCode: Int32?
         var dead = false
+        var exitCode: Int32 = 0
         /// Monotonic deadline of the call in flight, 0 when idle.
         var deadlineNs: UInt64 = 0
         var timeoutSeconds = 0.0
     }
+
+    /// Bytes read past the last complete line, and the read buffer; used only by the thread in an exchange.
+    private struct ReadState {
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    }
+    private let reader = Mutex(ReadState())
+    /// Held while reaping, so the process is waited for exactly once.
+    private let reaping = Mutex(false)
 
     private init(id: Int, pid: pid_t, logPath: String, requestFd: Int32, responseFd: Int32) {
         self.id = id
@@ -59,7 +66,12 @@ final class Worker: Sendable {
         self.responseFd = responseFd
     }
 
-    /// Starts a worker process and its reader thread (without waiting for it to be ready).
+    deinit {
+        closeRequest()
+        close(responseFd)
+    }
+
+    /// Starts a worker process (without waiting for it to be ready).
     static func spawn(id: Int, launch: WorkerLaunch) throws(FaastError) -> Worker {
         var request: [Int32] = [0, 0]
         var response: [Int32] = [0, 0]
@@ -76,9 +88,12 @@ final class Worker: Sendable {
         }
         let argv = [launch.executable] + launch.arguments
         let envp = launch.environment.map { "\($0.key)=\($0.value)" }
-        let pid = withCStrings(argv) { cArgv in
-            withCStrings(envp) { cEnvp in
-                faast_spawn_worker(launch.executable, cArgv, cEnvp, launch.directory, request[0], response[1], logFd)
+        let (executable, directory, requestRead, responseWrite) = (launch.executable, launch.directory, request[0], response[1])
+        let pid = Spawner.shared.run {
+            withCStrings(argv) { cArgv in
+                withCStrings(envp) { cEnvp in
+                    faast_spawn_worker(executable, cArgv, cEnvp, directory, requestRead, responseWrite, logFd)
+                }
             }
         }
         close(request[0])
@@ -88,73 +103,127 @@ final class Worker: Sendable {
             close(request[1]); close(response[0])
             throw FaastError(.deployFailed, "cannot start \(launch.executable): \(String(cString: strerror(-pid)))")
         }
-        let worker = Worker(id: id, pid: pid, logPath: logPath, requestFd: request[1], responseFd: response[0])
-        ResponseLoop.shared.watch(worker)
-        return worker
+        return Worker(id: id, pid: pid, logPath: logPath, requestFd: request[1], responseFd: response[0])
     }
 
     var isAlive: Bool { state.withLock { !$0.dead && $0.fault == nil } }
+    var isBusy: Bool { state.withLock { $0.busy != nil } }
 
-    /// Waits for the next unsolicited message (the ready or load-error line at start-up).
-    func nextMessage(timeout: Double) async throws -> WireResponse {
-        try await exchange(line: nil, callId: "", function: "", timeout: timeout)
+    /// Sends one request line (or none, to read the start-up line) and reads its response on the calling
+    /// thread, which blocks until the response arrives or the worker ends: a stop (timeout, cancellation)
+    /// kills the process, which ends the read. The response comes straight to the caller's thread.
+    func exchangeBlocking(line: String?, callId: String, function: String, timeout: Double) throws(FaastError) -> WireResponse {
+        try state.withLock { s throws(FaastError) in
+            if let fault = s.fault { throw fault }
+            if s.dead { throw FaastError(.workerExited, "the worker is no longer running") }
+            s.busy = Busy(callId: callId, function: function)
+            s.timeoutSeconds = timeout
+            s.deadlineNs = MonotonicClock.nanoseconds() + UInt64(max(0, timeout) * 1e9)
+        }
+        defer {
+            state.withLock { s in
+                s.busy = nil
+                s.deadlineNs = 0
+            }
+        }
+        if let line, !writeAll(line + "\n") {
+            kill(-pid, SIGKILL)
+            kill(pid, SIGKILL)
+        }
+        guard let bytes = readResponseLine() else {
+            let code = reap() ?? 0
+            if let fault = state.withLock({ $0.fault }) { throw fault }
+            let error = exitError(code: code, function: function)
+            noteAborted(callId: callId, function: function, reason: error.message)
+            throw error
+        }
+        let message: WireResponse
+        do {
+            message = try WireProtocol.decode(try JSONParser.parse(bytes: bytes))
+        } catch let e as FaastError {
+            throw e
+        } catch {
+            throw FaastError(.transport, "unreadable response from the worker: \(error)")
+        }
+        if case .failed(let id, _, _, _) = message, !callId.isEmpty, !id.isEmpty, id != callId {
+            throw FaastError(.transport, "response for \(id) while waiting for \(callId)")
+        }
+        return message
     }
 
-    /// Sends one request line and waits for its response.
-    /// Throws `FaastError` (timeout, cancelled, workerExited, outOfMemory, transport).
+    /// The async form, for deploys and single calls: the blocking exchange on a thread of its own.
     func exchange(line: String?, callId: String, function: String, timeout: Double) async throws -> WireResponse {
         try await withTaskCancellationHandler {
-            let response = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<WireResponse, any Error>) in
-                let immediate: Result<WireResponse, FaastError>? = state.withLock { s in
-                    if let fault = s.fault { return .failure(fault) }
-                    if line == nil, !s.early.isEmpty { return .success(s.early.removeFirst()) }
-                    if s.dead { return .failure(FaastError(.workerExited, "the worker is no longer running")) }
-                    s.pending = Pending(continuation: continuation, callId: callId, function: function)
-                    s.timeoutSeconds = timeout
-                    s.deadlineNs = MonotonicClock.nanoseconds() + UInt64(max(0, timeout) * 1e9)
-                    return nil
-                }
-                if let immediate {
-                    continuation.resume(with: immediate.mapError { $0 as any Error })
-                    return
-                }
-                if let line, !writeAll(line + "\n") {
-                    // The reader sees the end of the pipe and reports how the worker ended.
-                    kill(-pid, SIGKILL)
-                }
-            }
-            return response
+            try await runOnThread { try self.exchangeBlocking(line: line, callId: callId, function: function, timeout: timeout) }
         } onCancel: {
             stop(because: FaastError(.cancelled, function.isEmpty ? "cancelled" : "\(function) was cancelled"))
         }
     }
 
+    /// Waits for the start-up line (ready or load error).
+    func nextMessage(timeout: Double) async throws -> WireResponse {
+        try await exchange(line: nil, callId: "", function: "", timeout: timeout)
+    }
+
+    /// The next complete line from the response pipe, or nil at its end.
+    private func readResponseLine() -> [UInt8]? {
+        reader.withLock { r -> [UInt8]? in
+            while true {
+                if let nl = r.pending.firstIndex(of: 0x0A) {
+                    let line = Array(r.pending[..<nl])
+                    r.pending.removeFirst(nl + 1)
+                    if line.isEmpty { continue }
+                    return line
+                }
+                let n = r.chunk.withUnsafeMutableBytes { read(responseFd, $0.baseAddress, $0.count) }
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { return nil }
+                r.pending.append(contentsOf: r.chunk[0..<n])
+            }
+        }
+    }
+
+    /// Waits for the process once; returns its exit code (or -signal).
+    @discardableResult
+    private func reap(blocking: Bool = true) -> Int32? {
+        reaping.withLock { _ -> Int32? in
+            if let code = state.withLock({ $0.dead ? $0.exitCode : nil }) { return code }
+            var status: Int32 = 0
+            var r: pid_t
+            repeat { r = waitpid(pid, &status, blocking ? 0 : WNOHANG) } while r < 0 && errno == EINTR
+            guard r == pid || (r < 0 && errno == ECHILD) else { return nil }
+            let code = r == pid ? faast_wait_status_code(status) : 0
+            state.withLock { s in
+                s.dead = true
+                s.exitCode = code
+            }
+            closeRequest()
+            return code
+        }
+    }
+
     /// Fails the call in flight with `fault` and kills the worker (and anything it started).
     func stop(because fault: FaastError) {
-        let pending = state.withLock { s -> Pending? in
+        let busy = state.withLock { s -> Busy? in
             if s.fault == nil { s.fault = fault }
-            let p = s.pending
-            s.pending = nil
             s.deadlineNs = 0
-            return p
+            return s.busy
         }
         kill(-pid, SIGKILL)
         kill(pid, SIGKILL)
-        if let pending { noteAborted(pending, reason: fault.message) }
-        pending?.continuation.resume(throwing: fault)
+        if let busy { noteAborted(callId: busy.callId, function: busy.function, reason: fault.message) }
     }
 
-    /// The trampoline writes a call's START line with its first output or its END line; a call that never
-    /// got there is marked in the log by the host, so the log still says which call the worker was running.
-    private func noteAborted(_ pending: Pending, reason: String) {
-        guard !pending.callId.isEmpty else { return }
+    /// Marks in the worker's log a call that never reached its END line (killed or died).
+    private func noteAborted(callId: String, function: String, reason: String) {
+        guard !callId.isEmpty else { return }
         let fd = open(logPath, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard fd >= 0 else { return }
         defer { close(fd) }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let stamp = formatter.string(from: Date())
-        let line = "\(stamp) \(pending.callId) ABORTED \(pending.function): \(reason.split(separator: "\n").first ?? "")\n"
+        let line = "\(stamp) \(callId) ABORTED \(function): \(reason.split(separator: "\n").first ?? "")\n"
         _ = line.withCString { write(fd, $0, strlen($0)) }
     }
 
@@ -162,24 +231,25 @@ final class Worker: Sendable {
     func shutdown(grace: Double = 0.5) async {
         let busy = state.withLock { s -> Bool in
             if s.fault == nil { s.fault = FaastError(.cancelled, "the session was cleaned up") }
-            return s.pending != nil
+            return s.busy != nil
         }
         if busy { stop(because: FaastError(.cancelled, "the session was cleaned up")) }
         closeRequest()
         let deadline = MonotonicClock.seconds() + grace
         while MonotonicClock.seconds() < deadline {
-            if state.withLock({ $0.dead }) { return }
+            if reap(blocking: false) != nil { return }
             try? await Task.sleep(nanoseconds: 5_000_000)
         }
         kill(-pid, SIGKILL)
         kill(pid, SIGKILL)
+        reap()
     }
 
     /// Stops the call in flight if its deadline has passed (called by the provider's watchdog).
     func enforceDeadline(now: UInt64) {
         let expired = state.withLock { s -> (String, Double)? in
-            guard s.deadlineNs != 0, now >= s.deadlineNs, let p = s.pending else { return nil }
-            return (p.function, s.timeoutSeconds)
+            guard s.deadlineNs != 0, now >= s.deadlineNs, let b = s.busy else { return nil }
+            return (b.function, s.timeoutSeconds)
         }
         guard let (function, seconds) = expired else { return }
         let name = function.isEmpty ? "the worker" : function
@@ -190,98 +260,6 @@ final class Worker: Sendable {
 
     static func format(_ seconds: Double) -> String {
         seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
-    }
-
-    // MARK: - Reading
-
-    /// Partial line carried between reads; touched only by the response loop's thread.
-    private let partial = Mutex<[UInt8]>([])
-
-    /// Reads what the worker has written (called by the response loop when the pipe is readable).
-    /// Returns false at the end of the pipe: the worker has exited.
-    func readAvailable(into chunk: inout [UInt8]) -> Bool {
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(responseFd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errno == EAGAIN || errno == EWOULDBLOCK
-            }
-            if n == 0 { return false }
-            partial.withLock { buffer in
-                var start = 0
-                chunk.withUnsafeBufferPointer { bytes in
-                    for i in 0..<n where bytes[i] == 0x0A {
-                        if buffer.isEmpty {
-                            deliver(UnsafeBufferPointer(rebasing: bytes[start..<i]))
-                        } else {
-                            buffer.append(contentsOf: bytes[start..<i])
-                            buffer.withUnsafeBufferPointer { deliver($0) }
-                            buffer.removeAll(keepingCapacity: true)
-                        }
-                        start = i + 1
-                    }
-                    if start < n { buffer.append(contentsOf: bytes[start..<n]) }
-                }
-            }
-            if n < chunk.count { return true }
-        }
-    }
-
-    var responseDescriptor: Int32 { responseFd }
-
-    /// After the end of the pipe: reaps the process and fails the call in flight with how it ended.
-    /// Runs on a thread of its own, since the process may take a moment to become reapable.
-    func finishAfterExit() {
-        close(responseFd)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        let code = faast_wait_status_code(status)
-        let pending = state.withLock { s -> Pending? in
-            s.dead = true
-            s.exitCode = code
-            let p = s.pending
-            s.pending = nil
-            s.deadlineNs = 0
-            return s.fault == nil ? p : nil
-        }
-        closeRequest()
-        if let pending {
-            let error = exitError(code: code, function: pending.function)
-            noteAborted(pending, reason: error.message)
-            pending.continuation.resume(throwing: error)
-        }
-    }
-
-    private func deliver(_ line: UnsafeBufferPointer<UInt8>) {
-        if line.isEmpty { return }
-        let message: Result<WireResponse, FaastError>
-        do {
-            message = .success(try WireProtocol.decode(try JSONParser.parseDocument(line)))
-        } catch let e as FaastError {
-            message = .failure(e)
-        } catch {
-            message = .failure(FaastError(.transport, "unreadable response from the worker: \(error)"))
-        }
-        let pending = state.withLock { s -> Pending? in
-            guard let p = s.pending else {
-                if case .success(let m) = message { s.early.append(m) }
-                return nil
-            }
-            s.pending = nil
-            s.deadlineNs = 0
-            return p
-        }
-        guard let pending else { return }
-        switch message {
-        case .success(let m):
-            if case .failed(let callId, _, _, _) = m, callId != pending.callId, !pending.callId.isEmpty {
-                pending.continuation.resume(throwing: FaastError(.transport, "response for \(callId) while waiting for \(pending.callId)"))
-            } else {
-                pending.continuation.resume(returning: m)
-            }
-        case .failure(let e):
-            pending.continuation.resume(throwing: e)
-        }
     }
 
     /// The error for a worker that ended during a call: its exit code or signal, and the last log lines.
@@ -356,46 +334,42 @@ func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePo
 }
 
 
-/// One thread that reads every worker's responses through epoll: a burst of responses from several
-/// workers costs one wake-up, not one per worker thread.
-final class ResponseLoop: Sendable {
-    static let shared = ResponseLoop()
-    private let epfd: Int32
-    private let workers = Mutex<[Int32: Worker]>([:])
+/// Runs a blocking body on a thread of its own and awaits its result.
+func runOnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.stackSize = 512 * 1024
+        thread.start()
+    }
+}
+
+/// The one long-lived thread that forks every worker. PR_SET_PDEATHSIG fires when the *thread* that forked
+/// the child exits, not the process: a worker forked from a lane thread or a pool thread that later ends
+/// would be killed with it.
+final class Spawner: Sendable {
+    static let shared = Spawner()
+    private let jobs = Mutex<[@Sendable () -> Void]>([])
+    private let wake = DispatchSemaphore(value: 0)
 
     private init() {
-        epfd = faast_epoll_create()
-        let thread = Thread { [self] in run() }
-        thread.name = "faast-responses"
+        let thread = Thread { [self] in
+            while true {
+                wake.wait()
+                for job in jobs.withLock({ j -> [@Sendable () -> Void] in defer { j = [] }; return j }) { job() }
+            }
+        }
+        thread.name = "faast-spawner"
+        thread.stackSize = 512 * 1024
         thread.start()
     }
 
-    func watch(_ worker: Worker) {
-        let fd = worker.responseDescriptor
-        workers.withLock { $0[fd] = worker }
-        if faast_epoll_add(epfd, fd) != 0 {
-            // Cannot watch it: treat it as gone, so the call fails instead of hanging.
-            workers.withLock { $0[fd] = nil }
-            Thread { worker.finishAfterExit() }.start()
-        }
-    }
-
-    private func run() {
-        var ready = [Int32](repeating: 0, count: 64)
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = ready.withUnsafeMutableBufferPointer { faast_epoll_wait(epfd, $0.baseAddress, 64, -1) }
-            if n <= 0 { continue }
-            for i in 0..<Int(n) {
-                let fd = ready[i]
-                guard let worker = workers.withLock({ $0[fd] }) else { continue }
-                if !worker.readAvailable(into: &chunk) {
-                    // End of the pipe: stop watching before the descriptor is closed (and its number reused).
-                    _ = faast_epoll_remove(epfd, fd)
-                    workers.withLock { $0[fd] = nil }
-                    Thread { worker.finishAfterExit() }.start()
-                }
-            }
-        }
+    /// Runs `body` on the spawner thread and returns its result.
+    func run(_ body: @escaping @Sendable () -> pid_t) -> pid_t {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<pid_t>(0)
+        jobs.withLock { $0.append { result.withLock { $0 = body() }; done.signal() } }
+        wake.signal()
+        done.wait()
+        return result.withLock { $0 }
     }
 }

@@ -18,33 +18,41 @@ final class WorkerPool: Sendable {
 
     /// An idle warm worker, or a new one.
     func acquire() async throws -> Worker {
-        while true {
-            let candidate = state.withLock { s -> Worker?? in
-                if s.closed { return .some(nil) }
-                while let w = s.idle.popLast() {
-                    if w.isAlive { return .some(w) }
-                    s.all[w.id] = nil
-                }
-                return nil
+        if let idle = try takeIdle() { return idle }
+        return try await runOnThread { try self.startWorkerBlocking() }
+    }
+
+    /// An idle warm worker or a new one, on the calling thread (which blocks while a new one starts).
+    func acquireBlocking() throws(FaastError) -> Worker {
+        if let idle = try takeIdle() { return idle }
+        return try startWorkerBlocking()
+    }
+
+    private func takeIdle() throws(FaastError) -> Worker? {
+        try state.withLock { s throws(FaastError) -> Worker? in
+            if s.closed { throw FaastError(.cancelled, "the session has been cleaned up") }
+            while let w = s.idle.popLast() {
+                if w.isAlive { return w }
+                s.all[w.id] = nil
             }
-            switch candidate {
-            case .some(.some(let w)): return w
-            case .some(.none): throw FaastError(.cancelled, "the session has been cleaned up")
-            case .none: return try await startWorker()
-            }
+            return nil
         }
     }
 
     /// Starts a worker and waits until its module has loaded.
     func startWorker() async throws -> Worker {
+        try await runOnThread { try self.startWorkerBlocking() }
+    }
+
+    func startWorkerBlocking() throws(FaastError) -> Worker {
         let id = state.withLock { s -> Int in
             defer { s.nextId += 1 }
             return s.nextId
         }
         let worker = try Worker.spawn(id: id, launch: launch)
         state.withLock { $0.all[id] = worker }
-        do {
-            let first = try await worker.nextMessage(timeout: 60)
+        do throws(FaastError) {
+            let first = try worker.exchangeBlocking(line: nil, callId: "", function: "", timeout: 60)
             switch first {
             case .ready:
                 return worker
@@ -53,13 +61,19 @@ final class WorkerPool: Sendable {
             default:
                 throw FaastError(.deployFailed, "the worker sent an unexpected first message", logLocation: worker.logURL)
             }
-        } catch let error as FaastError {
+        } catch {
             worker.stop(because: error)
             state.withLock { $0.all[id] = nil }
             if error.kind == .deployFailed || error.kind == .cancelled { throw error }
             throw FaastError(.deployFailed, "the \(launch.executable) worker did not start: \(error.message)",
                              logLocation: worker.logURL)
         }
+    }
+
+    /// Stops every call in flight (a cancelled fan-out).
+    func stopBusy(because fault: FaastError) {
+        let workers = state.withLock { Array($0.all.values) }
+        for w in workers where w.isBusy { w.stop(because: fault) }
     }
 
     /// "functions.js:3: SyntaxError: Unexpected token '}'" with the module's own words.

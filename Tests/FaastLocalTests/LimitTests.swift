@@ -54,7 +54,7 @@ struct LimitTests {
         let path = Fixtures.writeModule("span.js", Self.spanModule)
         let provider = try await LocalProviderFactory(stateDirectory: Fixtures.stateDirectory())
             .deploy(try resolveModule(path), settings: DeploySettings())
-        let batch = await Invoker(provider: provider).fanOut("span", count: 24, options: CallOptions(concurrency: 0)) { _ in [300] }
+        let batch = await Invoker(provider: provider).fanOut("span", count: 24, options: CallOptions(concurrency: 0)) { _ in [2000] }
         let pids = Set(batch.results.compactMap { try? $0.get().arrayValue?[2] })
         #expect(pids.count == 24)
         _ = try await provider.cleanup()

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// The invocation core: every call, single or fanned out, goes through here for its limits
@@ -55,6 +56,13 @@ public final class Invoker: Sendable {
         let batchStart = MonotonicClock.seconds()
         progress?.start(total: count)
 
+        if let blocking = provider as? any BlockingProvider {
+            let laneResults = await fanOutOnThreads(
+                blocking, plan: plan, count: count, lanes: lanes, limiter: limiter, progress: progress, observer: observer,
+                arguments: arguments)
+            return BatchResult(function: function, mode: mode, count: count, lanes: laneResults,
+                               elapsedSeconds: MonotonicClock.seconds() - batchStart)
+        }
         let laneResults = await withTaskGroup(of: LaneResult.self) { group in
             for _ in 0..<lanes {
                 group.addTask {
@@ -92,7 +100,9 @@ public final class Invoker: Sendable {
             elapsedSeconds: MonotonicClock.seconds() - batchStart)
     }
 
-    private struct CallPlan: Sendable {
+    typealias CallPlanValue = CallPlan
+
+    struct CallPlan: Sendable {
         var function: String
         var timeout: Double
         var maxRetries: Int
@@ -101,60 +111,92 @@ public final class Invoker: Sendable {
 
     /// One call with its retries.
     private func run(_ plan: CallPlan, args: [JSONValue], queuedSince: Double) async -> CallOutcome {
-        let dispatched = MonotonicClock.seconds()
-        let callId = "c\(nextCallId.add(1, ordering: .relaxed).newValue)"
-        var attempt = 0
-        var billedMs = 0.0
-        var billedRequests = 0
-        var transferBytes = 0
-        var result: Result<JSONValue, FaastError>
-        var timing = RemoteTiming()
+        var call = CallAttempts(plan: plan, callId: "c\(nextCallId.add(1, ordering: .relaxed).newValue)", queuedSince: queuedSince)
         while true {
-            let request = InvocationRequest(
-                callId: attempt == 0 ? callId : "\(callId).\(attempt)", function: plan.function, args: args,
-                timeout: plan.timeout, mode: plan.mode, attempt: attempt)
             do {
-                let response = try await provider.invoke(request)
-                timing = response.timing
-                billedRequests += 1
-                billedMs += response.billedMs ?? Self.billed(response.timing)
-                transferBytes += response.transferBytes
-                result = .success(response.value)
+                call.succeeded(try await provider.invoke(call.request(args)))
                 break
             } catch {
-                var failure = Self.faastError(error)
-                if let t = failure.timing {
-                    timing = t
-                    billedRequests += 1
-                    billedMs += failure.billedMs ?? Self.billed(t)
-                } else if failure.kind == .timeout {
-                    billedRequests += 1
-                    billedMs += failure.billedMs ?? (plan.timeout * 1000).rounded(.up)
+                guard call.shouldRetry(Self.faastError(error)), !Task.isCancelled else { break }
+                do {
+                    try await Task.sleep(nanoseconds: retryPolicy.delayNanoseconds(afterAttempt: call.attempt))
+                    call.attempt += 1
+                } catch {
+                    call.cancelled()
+                    break
                 }
-                if failure.kind.isRetryable, attempt < plan.maxRetries, !Task.isCancelled {
-                    do {
-                        try await Task.sleep(nanoseconds: retryPolicy.delayNanoseconds(afterAttempt: attempt))
-                        attempt += 1
-                        continue
-                    } catch {
-                        failure = FaastError(.cancelled, "\(plan.function) was cancelled")
-                    }
-                }
-                if attempt > 0, failure.kind != .cancelled {
-                    failure.message += " (after \(attempt + 1) attempts)"
-                }
-                result = .failure(failure)
-                break
             }
         }
-        let now = MonotonicClock.seconds()
-        var outcome = CallOutcome(
-            function: plan.function, result: result, latencyMs: (now - dispatched) * 1000,
-            queuedMs: (dispatched - queuedSince) * 1000, attempts: attempt + 1, timing: timing,
-            receivedAtEpochMs: MonotonicClock.epochMs(), dispatchedAt: dispatched, billedMs: billedMs,
-            billedRequests: billedRequests)
-        outcome.transferBytes = transferBytes
-        return outcome
+        return call.outcome()
+    }
+
+    /// One call with its retries, on a lane thread of a blocking provider.
+    private func runBlocking(_ blocking: any BlockingProvider, _ plan: CallPlan, args: [JSONValue], queuedSince: Double,
+                             cancelled: CancelFlag) -> CallOutcome {
+        var call = CallAttempts(plan: plan, callId: "c\(nextCallId.add(1, ordering: .relaxed).newValue)", queuedSince: queuedSince)
+        while true {
+            do throws(FaastError) {
+                call.succeeded(try blocking.invokeBlocking(call.request(args)))
+                break
+            } catch {
+                guard call.shouldRetry(cancelled.isSet ? FaastError(.cancelled, "\(plan.function) was cancelled") : error) else { break }
+                // Back off in slices, so that a cancel is seen at once.
+                let until = MonotonicClock.seconds() + Double(retryPolicy.delayNanoseconds(afterAttempt: call.attempt)) / 1e9
+                while !cancelled.isSet, MonotonicClock.seconds() < until { usleep(5_000) }
+                if cancelled.isSet {
+                    call.cancelled()
+                    break
+                }
+                call.attempt += 1
+            }
+        }
+        return call.outcome()
+    }
+
+    /// A fan-out whose lanes are threads that block on the provider (see `BlockingProvider`).
+    private func fanOutOnThreads(
+        _ blocking: any BlockingProvider, plan: CallPlan, count: Int, lanes: Int, limiter: RateLimiter?,
+        progress: BatchProgress?, observer: (@Sendable (Int, CallOutcome) -> Void)?,
+        arguments: @escaping @Sendable (Int) -> [JSONValue]
+    ) async -> [LaneResult] {
+        let next = AtomicCounter()
+        let cancelled = CancelFlag()
+        let collected = Mutex<[LaneResult]>([])
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                let remaining = Mutex(lanes)
+                for _ in 0..<lanes {
+                    let thread = Thread {
+                        var lane = LaneResult()
+                        while true {
+                            let i = next.next()
+                            if i >= count { break }
+                            let queuedSince = MonotonicClock.seconds()
+                            let outcome: CallOutcome
+                            if cancelled.isSet || !(limiter?.acquireBlocking(cancelled: { cancelled.isSet }) ?? true) {
+                                outcome = CallOutcome.cancelled(plan.function, queuedSince: queuedSince)
+                            } else {
+                                outcome = self.runBlocking(blocking, plan, args: arguments(i), queuedSince: queuedSince, cancelled: cancelled)
+                            }
+                            self.stats.record(outcome, mode: plan.mode)
+                            lane.add(index: i, outcome)
+                            observer?(i, outcome)
+                            progress?.finished(failed: outcome.error.map { $0.kind != .cancelled } ?? false,
+                                               retries: max(0, outcome.attempts - 1))
+                        }
+                        let finished = lane
+                        collected.withLock { $0.append(finished) }
+                        if remaining.withLock({ n -> Int in n -= 1; return n }) == 0 { done.resume() }
+                    }
+                    thread.stackSize = 512 * 1024
+                    thread.start()
+                }
+            }
+        } onCancel: {
+            cancelled.set()
+            blocking.cancelCallsInFlight()
+        }
+        return collected.withLock { $0 }
     }
 
     /// 1 ms billing steps of an attempt's execution time.
@@ -201,4 +243,76 @@ extension CallOutcome {
 final class AtomicCounter: Sendable {
     private let value = Atomic<Int>(0)
     func next() -> Int { value.add(1, ordering: .relaxed).oldValue }
+}
+
+/// A flag set once, read by many threads.
+final class CancelFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
+}
+
+/// The bookkeeping of one call across its attempts: billing, timing, and the retry decision.
+struct CallAttempts {
+    let plan: Invoker.CallPlanValue
+    let callId: String
+    let queuedSince: Double
+    let dispatched = MonotonicClock.seconds()
+    var attempt = 0
+    var billedMs = 0.0
+    var billedRequests = 0
+    var transferBytes = 0
+    var timing = RemoteTiming()
+    var result: Result<JSONValue, FaastError>?
+
+    init(plan: Invoker.CallPlanValue, callId: String, queuedSince: Double) {
+        self.plan = plan
+        self.callId = callId
+        self.queuedSince = queuedSince
+    }
+
+    func request(_ args: [JSONValue]) -> InvocationRequest {
+        InvocationRequest(callId: attempt == 0 ? callId : "\(callId).\(attempt)", function: plan.function, args: args,
+                          timeout: plan.timeout, mode: plan.mode, attempt: attempt)
+    }
+
+    mutating func succeeded(_ response: InvocationResponse) {
+        timing = response.timing
+        billedRequests += 1
+        billedMs += response.billedMs ?? Invoker.billed(response.timing)
+        transferBytes += response.transferBytes
+        result = .success(response.value)
+    }
+
+    /// Records a failed attempt; true when it may be tried again (the caller then backs off).
+    mutating func shouldRetry(_ error: FaastError) -> Bool {
+        var failure = error
+        if let t = failure.timing {
+            timing = t
+            billedRequests += 1
+            billedMs += failure.billedMs ?? Invoker.billed(t)
+        } else if failure.kind == .timeout {
+            billedRequests += 1
+            billedMs += failure.billedMs ?? (plan.timeout * 1000).rounded(.up)
+        }
+        if failure.kind.isRetryable, attempt < plan.maxRetries { return true }
+        if attempt > 0, failure.kind != .cancelled { failure.message += " (after \(attempt + 1) attempts)" }
+        result = .failure(failure)
+        return false
+    }
+
+    mutating func cancelled() {
+        result = .failure(FaastError(.cancelled, "\(plan.function) was cancelled"))
+    }
+
+    func outcome() -> CallOutcome {
+        let now = MonotonicClock.seconds()
+        var outcome = CallOutcome(
+            function: plan.function, result: result ?? .failure(FaastError(.cancelled, "\(plan.function) was cancelled")),
+            latencyMs: (now - dispatched) * 1000, queuedMs: (dispatched - queuedSince) * 1000, attempts: attempt + 1,
+            timing: timing, receivedAtEpochMs: MonotonicClock.epochMs(), dispatchedAt: dispatched, billedMs: billedMs,
+            billedRequests: billedRequests)
+        outcome.transferBytes = transferBytes
+        return outcome
+    }
 }

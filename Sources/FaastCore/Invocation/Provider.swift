@@ -142,3 +142,13 @@ public func resolveModule(_ path: String, relativeTo directory: String? = nil) t
     }
     return ModuleSpec(path: absolute, runtime: runtime)
 }
+
+/// A provider whose calls can run on plain threads that block until the answer comes (local worker pipes):
+/// the invocation core then runs a fan-out's lanes on threads, so that a response wakes the very thread that
+/// sends the next request, with no hop through the task executor.
+public protocol BlockingProvider: Provider {
+    /// One invocation on the calling thread. Throws `FaastError`.
+    func invokeBlocking(_ request: InvocationRequest) throws(FaastError) -> InvocationResponse
+    /// Ends every call in flight as cancelled (their threads return at once).
+    func cancelCallsInFlight()
+}

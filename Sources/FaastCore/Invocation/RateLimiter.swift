@@ -14,6 +14,18 @@ public final class RateLimiter: Sendable {
         tolerance = Double(max(1, burst) - 1) / rate
     }
 
+    /// 0 when a slot is granted now (and takes it), else how long until one may be.
+    func tatWait(_ now: Double) -> Double {
+        tat.withLock { tat -> Double in
+            let allowed = tat - tolerance
+            if allowed <= now {
+                tat = max(tat, now) + interval
+                return 0
+            }
+            return allowed - now
+        }
+    }
+
     /// Waits for a slot; returns the monotonic time (seconds) it was granted at.
     ///
     /// Slots are granted against the clock when a caller is actually ready, never reserved ahead: a waiter
@@ -23,16 +35,22 @@ public final class RateLimiter: Sendable {
         while true {
             try Task.checkCancellation()
             let now = MonotonicClock.seconds()
-            let wait = tat.withLock { tat -> Double in
-                let allowed = tat - tolerance
-                if allowed <= now {
-                    tat = max(tat, now) + interval
-                    return 0
-                }
-                return allowed - now
-            }
+            let wait = tatWait(now)
             if wait == 0 { return now }
             try await Task.sleep(nanoseconds: UInt64(wait * 1e9) + 1)
+        }
+    }
+}
+
+extension RateLimiter {
+    /// `acquire` for a plain thread: sleeps until a slot is granted; false when `cancelled` turns true first.
+    public func acquireBlocking(cancelled: () -> Bool) -> Bool {
+        while true {
+            if cancelled() { return false }
+            let now = MonotonicClock.seconds()
+            let wait = tatWait(now)
+            if wait == 0 { return true }
+            usleep(UInt32(min(wait, 0.05) * 1e6) + 1)
         }
     }
 }
