@@ -107,30 +107,3 @@ int faast_getc(FILE *stream) {
         if (errno != EINTR && errno != EAGAIN) return 4;
     }
 }
-
-#include <sys/epoll.h>
-
-int faast_epoll_create(void) {
-    int fd = epoll_create1(EPOLL_CLOEXEC);
-    return fd < 0 ? -errno : fd;
-}
-
-int faast_epoll_add(int epfd, int fd) {
-    int flags = fcntl(fd, F_GETFL);
-    if (flags >= 0) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = fd};
-    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : -errno;
-}
-
-int faast_epoll_remove(int epfd, int fd) {
-    return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL) == 0 ? 0 : -errno;
-}
-
-int faast_epoll_wait(int epfd, int *fds, int max, int timeout_ms) {
-    struct epoll_event events[64];
-    if (max > 64) max = 64;
-    int n = epoll_wait(epfd, events, max, timeout_ms);
-    if (n < 0) return -errno;
-    for (int i = 0; i < n; i++) fds[i] = events[i].data.fd;
-    return n;
-}

@@ -40,13 +40,3 @@ int faast_sigint_pending(void);
 int faast_getc(FILE *stream);
 #endif
 
-#ifndef FAAST_SYS_EPOLL
-#define FAAST_SYS_EPOLL
-/// epoll for the workers' response pipes: one thread reads every worker's responses.
-int faast_epoll_create(void);
-/// Watches `fd` for input (and hang-up); also makes it non-blocking. 0 or -errno.
-int faast_epoll_add(int epfd, int fd);
-int faast_epoll_remove(int epfd, int fd);
-/// Waits for ready descriptors; fills `fds` with up to `max` of them; returns how many, or -errno.
-int faast_epoll_wait(int epfd, int *fds, int max, int timeout_ms);
-#endif
