@@ -57,8 +57,9 @@ public final class Invoker: Sendable {
         progress?.start(total: count)
 
         if let blocking = provider as? any BlockingProvider {
+            // Each lane is a thread and a worker process: "unlimited" stops at a number this machine survives.
             let laneResults = await fanOutOnThreads(
-                blocking, plan: plan, count: count, lanes: lanes, limiter: limiter, progress: progress, observer: observer,
+                blocking, plan: plan, count: count, lanes: min(lanes, Self.maxThreadLanes), limiter: limiter, progress: progress, observer: observer,
                 arguments: arguments)
             return BatchResult(function: function, mode: mode, count: count, lanes: laneResults,
                                elapsedSeconds: MonotonicClock.seconds() - batchStart)
@@ -101,6 +102,9 @@ public final class Invoker: Sendable {
     }
 
     typealias CallPlanValue = CallPlan
+
+    /// The most calls in flight at once on a blocking (local) provider, whatever the concurrency asked.
+    public static let maxThreadLanes = 256
 
     struct CallPlan: Sendable {
         var function: String
