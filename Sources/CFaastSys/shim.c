@@ -89,8 +89,6 @@ int faast_take_sigint(void) {
 int faast_sigterm_received(void) { return sigterm_flag; }
 
 
-int faast_sigint_pending(void) { return sigint_count > 0; }
-
 int faast_getc(FILE *stream) {
     (void)stream;
     for (;;) {

@@ -160,11 +160,6 @@ final class Worker: Sendable {
         }
     }
 
-    /// Waits for the start-up line (ready or load error).
-    func nextMessage(timeout: Double) async throws -> WireResponse {
-        try await exchange(line: nil, callId: "", function: "", timeout: timeout)
-    }
-
     /// The next complete line from the response pipe, or nil at its end.
     private func readResponseLine() -> [UInt8]? {
         reader.withLock { r -> [UInt8]? in

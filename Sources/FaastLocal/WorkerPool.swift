@@ -16,12 +16,6 @@ final class WorkerPool: Sendable {
 
     init(launch: WorkerLaunch) { self.launch = launch }
 
-    /// An idle warm worker, or a new one.
-    func acquire() async throws -> Worker {
-        if let idle = try takeIdle() { return idle }
-        return try await runOnThread { try self.startWorkerBlocking() }
-    }
-
     /// An idle warm worker or a new one, on the calling thread (which blocks while a new one starts).
     func acquireBlocking() throws(FaastError) -> Worker {
         if let idle = try takeIdle() { return idle }

@@ -33,8 +33,6 @@ int faast_sigterm_received(void);
 #ifndef FAAST_SYS_GETC
 #define FAAST_SYS_GETC
 #include <stdio.h>
-/// Whether a SIGINT is pending (without taking it).
-int faast_sigint_pending(void);
 /// A getc for the line editor: waits for a byte of standard input, but gives up (-1) as soon as a SIGINT
 /// or SIGTERM is pending, whichever thread caught it. End of input reads as Ctrl-D (4).
 int faast_getc(FILE *stream);
