@@ -55,6 +55,15 @@ int faast_pipe(int fds[2]) {
     return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno;
 }
 
+int faast_pipe_capacity(int fd) {
+#ifdef F_GETPIPE_SZ
+    int n = fcntl(fd, F_GETPIPE_SZ);
+    if (n > 0) return n;
+#endif
+    (void)fd;
+    return 4096;
+}
+
 int faast_wait_status_code(int status) {
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     if (WIFSIGNALED(status)) return -WTERMSIG(status);

@@ -134,33 +134,37 @@ public final class LocalProvider: BlockingProvider {
         }
     }
 
-    public func invokeBlocking(_ request: InvocationRequest) throws(FaastError) -> InvocationResponse {
-        try invokeBlocking(request, using: nil)
-    }
+    public func makeLane() -> any BlockingLane { LocalLane(provider: self) }
 
     private func invokeBlocking(_ request: InvocationRequest, using used: WorkerSlot?) throws(FaastError) -> InvocationResponse {
         let worker = try pool.acquireBlocking()
         used?.worker = worker
-        let response: WireResponse
-        do {
-            response = try worker.exchangeBlocking(
-                line: WireProtocol.callRequest(callId: request.callId, function: request.function, args: request.args),
-                callId: request.callId, function: request.function, timeout: request.timeout)
-        } catch {
+        defer {
+            // Exactly one release per acquire: a worker listed idle twice would serve two calls at once.
             pool.release(worker)
-            throw error
         }
-        // Exactly one release per acquire: a worker listed idle twice would serve two calls at once.
-        pool.release(worker)
+        return try answer(worker.exchangeBlocking(
+            line: Self.requestLine(request), callId: request.callId, function: request.function, timeout: request.timeout),
+            from: worker).get()
+    }
+
+    fileprivate static func requestLine(_ request: InvocationRequest) -> String {
+        WireProtocol.callRequest(callId: request.callId, function: request.function, args: request.args)
+    }
+
+    /// A worker's answer to a call as the call's result.
+    fileprivate func answer(_ response: WireResponse, from worker: Worker) -> Result<InvocationResponse, FaastError> {
         switch response {
         case .returned(_, let value, let timing):
-            return InvocationResponse(value: value, timing: timing)
+            return .success(InvocationResponse(value: value, timing: timing))
         case .failed(_, let remote, let kind, let timing):
-            throw FaastError.fromRuntime(remote, kind: kind, timing: timing, logLocation: worker.logURL)
+            return .failure(FaastError.fromRuntime(remote, kind: kind, timing: timing, logLocation: worker.logURL))
         default:
-            throw FaastError(.transport, "unexpected response from the worker", logLocation: worker.logURL)
+            return .failure(FaastError(.transport, "unexpected response from the worker", logLocation: worker.logURL))
         }
     }
+
+    fileprivate var workers: WorkerPool { pool }
 
     public func cancelCallsInFlight() {
         pool.stopBusy(because: FaastError(.cancelled, "the call was cancelled"))
@@ -201,6 +205,151 @@ public final class LocalProvider: BlockingProvider {
 
     /// Worker processes currently running (for tests and `status`).
     public var workerPids: [Int32] { pool.pids }
+}
+
+/// A fan-out lane. It keeps one worker from call to call, so that a call takes no lock of the pool's. While
+/// the worker's calls return at once, the lane also sends the next requests before the current answer
+/// comes, as a process pool's queue does: the worker then never waits for this process between calls, and
+/// both sides read several lines per wake-up. The worker still runs them one at a time, in order.
+///
+/// A call is sent ahead only when the calls before it are expected to end within `aheadWithinMs` (so a call
+/// that turns out slow holds few, quick calls behind it), at most `maxSent` at once, and only while the
+/// requests not yet answered fit in half the request pipe (a write never blocks, so the lane and a worker
+/// writing a large answer cannot wait on each other). A worker that dies or is stopped is given back (the
+/// pool drops it); the calls waiting behind its running call never ran, and go to the next worker when
+/// asked for, without counting as retries.
+final class LocalLane: BlockingLane {
+    static let aheadWithinMs = 1.0
+    static let maxSent = 8
+
+    private struct Sent {
+        var callId: String
+        var bytes: Int
+    }
+
+    private let provider: LocalProvider
+    private var worker: Worker?
+    /// Calls sent to `worker` whose answers are not read yet, oldest (running) first.
+    private var sent: [Sent] = []
+    private var sentBytes = 0
+    /// When the oldest sent call began to run.
+    private var frontStartedAt = 0.0
+    /// Answers read while waiting for a later call (a retry sent behind calls sent ahead).
+    private var early: [String: (result: Result<InvocationResponse, FaastError>, start: Double)] = [:]
+    private var lastExecutionMs = Double.infinity
+    private(set) var lastStart = 0.0
+
+    init(provider: LocalProvider) { self.provider = provider }
+
+    func invoke(_ request: InvocationRequest, ahead: () -> InvocationRequest?) throws(FaastError) -> InvocationResponse {
+        lastStart = 0
+        while true {
+            if !early.isEmpty, let answer = early.removeValue(forKey: request.callId) {
+                lastStart = answer.start
+                return try answer.result.get()
+            }
+            if !isSent(request.callId) {
+                if !sent.isEmpty {
+                    // Settle the calls sent before (a retry behind calls sent ahead): a request of any size then
+                    // goes to an idle worker, so the write cannot wait on a worker that writes an answer.
+                    let answer = readAnswer()
+                    early[answer.callId] = (answer.result, answer.start)
+                    continue
+                }
+                let line = LocalProvider.requestLine(request)
+                try send(request, line: line)
+            }
+            if sent[0].callId == request.callId { sendAhead(ahead) }
+            if sent.first?.callId == request.callId {
+                let answer = readAnswer()
+                lastStart = answer.start
+                return try answer.result.get()
+            }
+            let answer = readAnswer()
+            early[answer.callId] = (answer.result, answer.start)
+        }
+    }
+
+    /// Sends the next calls' requests behind the running one while that is expected to pay off (see above).
+    private func sendAhead(_ ahead: () -> InvocationRequest?) {
+        guard let held = worker else { return }
+        let budget = held.requestPipeCapacity / 2
+        while sent.count < Self.maxSent, Double(sent.count) * lastExecutionMs <= Self.aheadWithinMs, sentBytes < budget,
+              let next = ahead() {
+            let line = LocalProvider.requestLine(next)
+            // A request that does not fit, or cannot go now, is sent when its call is invoked.
+            guard sentBytes + line.utf8.count + 1 <= budget, (try? send(next, line: line)) != nil else { return }
+        }
+    }
+
+    func isSent(_ callId: String) -> Bool { sent.contains { $0.callId == callId } }
+
+    func prepare() { _ = try? readyWorker() }
+
+    /// The worker to send to: the one held, or (if it has ended and owes no answers) a warm one from the pool.
+    private func readyWorker() throws(FaastError) -> Worker {
+        if let held = worker, sent.isEmpty, !held.isAlive {
+            provider.workers.release(held)
+            worker = nil
+        }
+        if let held = worker { return held }
+        let fresh = try provider.workers.acquireBlocking()
+        worker = fresh
+        return fresh
+    }
+
+    private func send(_ request: InvocationRequest, line: String) throws(FaastError) {
+        let current = try readyWorker()
+        try current.send(line: line, callId: request.callId, function: request.function, timeout: request.timeout)
+        let bytes = line.utf8.count + 1
+        sent.append(Sent(callId: request.callId, bytes: bytes))
+        sentBytes += bytes
+        if sent.count == 1 { frontStartedAt = MonotonicClock.seconds() }
+    }
+
+    /// Reads the answer of the oldest sent call. If the worker has ended, that call fails with its error and
+    /// the calls sent behind it are forgotten: they never ran.
+    @discardableResult
+    private func readAnswer() -> (callId: String, result: Result<InvocationResponse, FaastError>, start: Double) {
+        let callId = sent.first?.callId ?? "", start = frontStartedAt
+        let result: Result<InvocationResponse, FaastError>
+        if let held = worker {
+            do {
+                result = provider.answer(try held.receive(), from: held)
+                sentBytes -= sent.removeFirst().bytes
+                frontStartedAt = MonotonicClock.seconds()
+            } catch {
+                result = .failure(error)
+                forgetSent()
+                provider.workers.release(held)
+                worker = nil
+            }
+        } else {
+            result = .failure(FaastError(.workerExited, "the worker is no longer running"))
+            forgetSent()
+        }
+        switch result {
+        case .success(let r): lastExecutionMs = r.timing.executionMs ?? .infinity
+        case .failure(let e): lastExecutionMs = e.timing?.executionMs ?? .infinity
+        }
+        return (callId, result, start)
+    }
+
+    private func forgetSent() {
+        sent.removeAll()
+        sentBytes = 0
+    }
+
+    func close() {
+        guard let held = worker else { return }
+        // Calls still sent here were given up (a cancelled fan-out): the worker cannot serve others after them.
+        if !sent.isEmpty { held.stop(because: FaastError(.cancelled, "the call was cancelled")) }
+        forgetSent()
+        provider.workers.release(held)
+        worker = nil
+    }
+
+    deinit { close() }
 }
 
 /// The worker a call runs on, for a cancellation handler on another thread.

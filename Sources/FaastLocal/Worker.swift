@@ -18,13 +18,17 @@ struct WorkerLaunch: Sendable {
 
 /// One warm worker process: a node or python trampoline that runs one call at a time.
 ///
-/// Requests go out on the worker's fd 3, responses come back on its fd 4, read by a thread of its own that
-/// decodes each line and resumes the waiting call. A worker that exits, times out or is cancelled fails the
-/// call in flight exactly once and is never reused.
+/// Requests go out on the worker's fd 3 and responses come back on its fd 4, read on the thread that waits
+/// for them. A request may be sent while the call before it runs: the trampoline reads it when that call
+/// has answered, so calls still run one at a time and in order. A worker that exits, times out or is
+/// cancelled fails the running call exactly once and is never reused; calls waiting behind it never ran.
 final class Worker: Sendable {
     let id: Int
     let pid: pid_t
     let logPath: String
+    /// Bytes the request pipe holds: requests sent ahead stay within half of it, so a write never blocks
+    /// while the worker may be blocked writing an answer.
+    let requestPipeCapacity: Int
     private let requestFd: Int32
     private let responseFd: Int32
     private let state = Mutex(State())
@@ -32,21 +36,33 @@ final class Worker: Sendable {
     /// system hands out again is never written to. True once closed.
     private let requestClosed = Mutex(false)
 
-    private struct Busy {
+    private struct Call {
         var callId: String
         var function: String
+        var timeout: Double
+        /// When it began to run (epoch ms), once it is the oldest call in flight.
+        var startedEpochMs = 0.0
     }
 
     private struct State {
-        /// The call in flight, if any.
-        var busy: Busy?
+        /// Calls sent and not yet answered, oldest first: the first one is running, the others wait in the pipe.
+        var inFlight: [Call] = []
         /// Why the worker was stopped, if we stopped it (timeout, cancel, cleanup).
         var fault: FaastError?
         var dead = false
         var exitCode: Int32 = 0
-        /// Monotonic deadline of the call in flight, 0 when idle.
+        /// Monotonic deadline of the running call, 0 when idle.
         var deadlineNs: UInt64 = 0
-        var timeoutSeconds = 0.0
+
+        /// The oldest call in flight begins to run now.
+        mutating func startFront() {
+            guard !inFlight.isEmpty else {
+                deadlineNs = 0
+                return
+            }
+            inFlight[0].startedEpochMs = MonotonicClock.epochMs()
+            deadlineNs = MonotonicClock.nanoseconds() + UInt64(max(0, inFlight[0].timeout) * 1e9)
+        }
     }
 
     /// Bytes read past the last complete line, and the read buffer; used only by the thread in an exchange.
@@ -64,6 +80,7 @@ final class Worker: Sendable {
         self.logPath = logPath
         self.requestFd = requestFd
         self.responseFd = responseFd
+        requestPipeCapacity = Int(faast_pipe_capacity(requestFd))
     }
 
     deinit {
@@ -107,35 +124,53 @@ final class Worker: Sendable {
     }
 
     var isAlive: Bool { state.withLock { !$0.dead && $0.fault == nil } }
-    var isBusy: Bool { state.withLock { $0.busy != nil } }
+    var isBusy: Bool { state.withLock { !$0.inFlight.isEmpty } }
 
     /// Sends one request line (or none, to read the start-up line) and reads its response on the calling
     /// thread, which blocks until the response arrives or the worker ends: a stop (timeout, cancellation)
     /// kills the process, which ends the read. The response comes straight to the caller's thread.
     func exchangeBlocking(line: String?, callId: String, function: String, timeout: Double) throws(FaastError) -> WireResponse {
+        try send(line: line, callId: callId, function: function, timeout: timeout)
+        return try receive()
+    }
+
+    /// Sends a call's request (nil: none, to wait for the start-up line). The call runs once every call sent
+    /// before it has answered; its timeout counts from then.
+    func send(line: String?, callId: String, function: String, timeout: Double) throws(FaastError) {
         try state.withLock { s throws(FaastError) in
             if let fault = s.fault { throw fault }
             if s.dead { throw FaastError(.workerExited, "the worker is no longer running") }
-            s.busy = Busy(callId: callId, function: function)
-            s.timeoutSeconds = timeout
-            s.deadlineNs = MonotonicClock.nanoseconds() + UInt64(max(0, timeout) * 1e9)
-        }
-        defer {
-            state.withLock { s in
-                s.busy = nil
-                s.deadlineNs = 0
-            }
+            s.inFlight.append(Call(callId: callId, function: function, timeout: timeout))
+            if s.inFlight.count == 1 { s.startFront() }
         }
         if let line, !writeAll(line + "\n") {
+            // The worker is gone or going: the next read sees its end.
             kill(-pid, SIGKILL)
             kill(pid, SIGKILL)
         }
+    }
+
+    /// Reads the answer of the oldest call in flight, on the calling thread; the next call starts running.
+    /// If the worker ends first, this throws the running call's error, and the calls waiting behind it are
+    /// dropped: they never ran.
+    func receive() throws(FaastError) -> WireResponse {
+        guard let front = state.withLock({ $0.inFlight.first }) else {
+            throw FaastError(.transport, "no call in flight on this worker")
+        }
         guard let bytes = readResponseLine() else {
             let code = reap() ?? 0
+            state.withLock { s in
+                s.inFlight.removeAll()
+                s.deadlineNs = 0
+            }
             if let fault = state.withLock({ $0.fault }) { throw fault }
-            let error = exitError(code: code, function: function)
-            noteAborted(callId: callId, function: function, reason: error.message)
+            let error = exitError(code: code, function: front.function)
+            noteAborted(front, reason: error.message)
             throw error
+        }
+        state.withLock { s in
+            if !s.inFlight.isEmpty { s.inFlight.removeFirst() }
+            s.startFront()
         }
         let message: WireResponse
         do {
@@ -145,8 +180,8 @@ final class Worker: Sendable {
         } catch {
             throw FaastError(.transport, "unreadable response from the worker: \(error)")
         }
-        if case .failed(let id, _, _, _) = message, !callId.isEmpty, !id.isEmpty, id != callId {
-            throw FaastError(.transport, "response for \(id) while waiting for \(callId)")
+        if case .failed(let id, _, _, _) = message, !front.callId.isEmpty, !id.isEmpty, id != front.callId {
+            throw FaastError(.transport, "response for \(id) while waiting for \(front.callId)")
         }
         return message
     }
@@ -199,34 +234,47 @@ final class Worker: Sendable {
 
     /// Fails the call in flight with `fault` and kills the worker (and anything it started).
     func stop(because fault: FaastError) {
-        let busy = state.withLock { s -> Busy? in
+        let running = state.withLock { s -> Call? in
             if s.fault == nil { s.fault = fault }
             s.deadlineNs = 0
-            return s.busy
+            return s.inFlight.first
         }
         kill(-pid, SIGKILL)
         kill(pid, SIGKILL)
-        if let busy { noteAborted(callId: busy.callId, function: busy.function, reason: fault.message) }
+        if let running { noteAborted(running, reason: fault.message) }
     }
 
-    /// Marks in the worker's log a call that never reached its END line (killed or died).
-    private func noteAborted(callId: String, function: String, reason: String) {
-        guard !callId.isEmpty else { return }
+    /// Marks in the worker's log a call that never reached its END line (killed or died). The trampoline
+    /// holds a call's START line until the call prints, waits or ends, so a call killed before then gets
+    /// its START line here, stamped with the time it began.
+    private func noteAborted(_ call: Call, reason: String) {
+        guard !call.callId.isEmpty else { return }
         let fd = open(logPath, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard fd >= 0 else { return }
         defer { close(fd) }
+        var text = ""
+        let marker = " \(call.callId) "
+        if !Self.tail(ofFile: logPath, lines: 400).split(separator: "\n").contains(where: { $0.contains(marker) }) {
+            let began = call.startedEpochMs > 0 ? call.startedEpochMs : MonotonicClock.epochMs()
+            text += "\(Self.isoTime(epochMs: began))\(marker)START \(call.function)\n"
+        }
+        let reason = reason.split(separator: "\n").first ?? ""
+        text += "\(Self.isoTime(epochMs: MonotonicClock.epochMs()))\(marker)ABORTED \(call.function): \(reason)\n"
+        _ = text.withCString { write(fd, $0, strlen($0)) }
+    }
+
+    /// "2026-11-27T11:36:18.123Z", as the trampolines stamp their lines.
+    static func isoTime(epochMs: Double) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let stamp = formatter.string(from: Date())
-        let line = "\(stamp) \(callId) ABORTED \(function): \(reason.split(separator: "\n").first ?? "")\n"
-        _ = line.withCString { write(fd, $0, strlen($0)) }
+        return formatter.string(from: Date(timeIntervalSince1970: epochMs / 1000))
     }
 
     /// Closes the request pipe so the worker exits by itself; kills it if it has not after `grace` seconds.
     func shutdown(grace: Double = 0.5) async {
         let busy = state.withLock { s -> Bool in
             if s.fault == nil { s.fault = FaastError(.cancelled, "the session was cleaned up") }
-            return s.busy != nil
+            return !s.inFlight.isEmpty
         }
         if busy { stop(because: FaastError(.cancelled, "the session was cleaned up")) }
         closeRequest()
@@ -243,8 +291,8 @@ final class Worker: Sendable {
     /// Stops the call in flight if its deadline has passed (called by the provider's watchdog).
     func enforceDeadline(now: UInt64) {
         let expired = state.withLock { s -> (String, Double)? in
-            guard s.deadlineNs != 0, now >= s.deadlineNs, let b = s.busy else { return nil }
-            return (b.function, s.timeoutSeconds)
+            guard s.deadlineNs != 0, now >= s.deadlineNs, let running = s.inFlight.first else { return nil }
+            return (running.function, running.timeout)
         }
         guard let (function, seconds) = expired else { return }
         let name = function.isEmpty ? "the worker" : function

@@ -36,12 +36,36 @@ _current_call_id = "-"
 _lambda_mode = False
 
 
-def _stamp(call_id):
+_iso_second = -1
+_iso_prefix = ""
+
+
+def _iso_time(ms):
+    """ISO-8601 time of an epoch-ms instant, the date part cached per second."""
+    global _iso_second, _iso_prefix
+    second = int(ms // 1000)
+    if second != _iso_second:
+        _iso_second = second
+        _iso_prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+    return "%s.%03dZ" % (_iso_prefix, int(ms - second * 1000))
+
+
+def _stamp(call_id, ms=None):
     if _lambda_mode:
         return call_id + " "
-    t = time.time()
-    ms = int((t - int(t)) * 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + (".%03dZ " % ms) + call_id + " "
+    return _iso_time(time.time() * 1000 if ms is None else ms) + " " + call_id + " "
+
+
+# The START line of the call in flight until it is written: it goes out with the first line the call prints,
+# or together with the END line, so that a call that prints nothing costs one log write, not two. (A call
+# killed before then gets it from the host.)
+_held_start = ""
+
+
+def _take_held_start():
+    global _held_start
+    text, _held_start = _held_start, ""
+    return text
 
 
 def _write_all(fd, data):
@@ -104,6 +128,8 @@ class _StampedStream:
             self._emit(text)
 
     def _emit(self, text):
+        if _held_start:
+            text = _take_held_start() + text
         try:
             _write_all(self._fd, text.encode("utf-8", "replace"))
         except OSError:
@@ -155,9 +181,10 @@ def _flush_logs():
         _stderr.flush_partial()
 
 
-def _log_line(call_id, text):
+def _log_line(call_id, text, ms=None):
+    """Writes one stamped line (after the held START line, if any)."""
     try:
-        _write_all(1, (_stamp(call_id) + text + "\n").encode("utf-8", "replace"))
+        _write_all(1, (_take_held_start() + _stamp(call_id, ms) + text + "\n").encode("utf-8", "replace"))
     except OSError:
         pass
 
@@ -528,11 +555,11 @@ def handle_request(msg):
 
 
 def call_function(call_id, name, args):
-    global _current_call_id
+    global _current_call_id, _held_start
     id_str = str(call_id)
     _current_call_id = id_str
-    _log_line(id_str, "START " + name)
     start = time.time() * 1000
+    _held_start = _stamp(id_str, start) + "START " + name + "\n"
     out = {"callId": call_id}
     try:
         fn = _lookup(name)
@@ -585,7 +612,7 @@ def call_function(call_id, name, args):
         out["error"] = {"name": "MemoryError", "message": _safe_str(e), "stack": "", "kind": "outOfMemory"}
     end = time.time() * 1000
     _flush_logs()
-    _log_line(id_str, "END %s %.1f ms" % (name, end - start))
+    _log_line(id_str, "END %s %.1f ms" % (name, end - start), end)
     _current_call_id = "-"
     if "value" in out:
         out = {"callId": call_id, "type": "returned", "value": out["value"]}

@@ -15,6 +15,9 @@ pid_t faast_spawn_worker(const char *path, char *const argv[], char *const envp[
 /// pipe2 with O_CLOEXEC; returns 0 or -errno.
 int faast_pipe(int fds[2]);
 
+/// How many bytes a pipe holds before a write blocks (F_GETPIPE_SZ); 4096 if the system cannot say.
+int faast_pipe_capacity(int fd);
+
 /// Decodes a wait status: exit code (>= 0) or -signal.
 int faast_wait_status_code(int status);
 

@@ -105,6 +105,8 @@ public final class Invoker: Sendable {
 
     /// The most calls in flight at once on a blocking (local) provider, whatever the concurrency asked.
     public static let maxThreadLanes = 256
+    /// How many outcomes a thread lane collects before it records them in the session's statistics.
+    static let statsBatch = 32
 
     struct CallPlan: Sendable {
         var function: String
@@ -115,7 +117,7 @@ public final class Invoker: Sendable {
 
     /// One call with its retries.
     private func run(_ plan: CallPlan, args: [JSONValue], queuedSince: Double) async -> CallOutcome {
-        var call = CallAttempts(plan: plan, callId: "c\(nextCallId.add(1, ordering: .relaxed).newValue)", queuedSince: queuedSince)
+        var call = CallAttempts(plan: plan, callId: newCallId(), queuedSince: queuedSince)
         while true {
             do {
                 call.succeeded(try await provider.invoke(call.request(args)))
@@ -134,16 +136,19 @@ public final class Invoker: Sendable {
         return call.outcome()
     }
 
-    /// One call with its retries, on a lane thread of a blocking provider.
-    private func runBlocking(_ blocking: any BlockingProvider, _ plan: CallPlan, args: [JSONValue], queuedSince: Double,
-                             cancelled: CancelFlag) -> CallOutcome {
-        var call = CallAttempts(plan: plan, callId: "c\(nextCallId.add(1, ordering: .relaxed).newValue)", queuedSince: queuedSince)
+    /// One call with its retries, on a lane thread of a blocking provider. `ahead` (see `BlockingLane`) may
+    /// take the lane's next call and send it behind this one.
+    private func runBlocking(_ lane: any BlockingLane, _ call: inout CallAttempts, args: [JSONValue], cancelled: CancelFlag,
+                             ahead: () -> InvocationRequest?) {
         while true {
             do throws(FaastError) {
-                call.succeeded(try blocking.invokeBlocking(call.request(args)))
+                let response = try lane.invoke(call.request(args), ahead: ahead)
+                call.began(at: lane.lastStart)
+                call.succeeded(response)
                 break
             } catch {
-                guard call.shouldRetry(cancelled.isSet ? FaastError(.cancelled, "\(plan.function) was cancelled") : error) else { break }
+                call.began(at: lane.lastStart)
+                guard call.shouldRetry(cancelled.isSet ? FaastError(.cancelled, "\(call.plan.function) was cancelled") : error) else { break }
                 // Back off in slices, so that a cancel is seen at once.
                 let until = MonotonicClock.seconds() + Double(retryPolicy.delayNanoseconds(afterAttempt: call.attempt)) / 1e9
                 while !cancelled.isSet, MonotonicClock.seconds() < until { usleep(5_000) }
@@ -154,7 +159,6 @@ public final class Invoker: Sendable {
                 call.attempt += 1
             }
         }
-        return call.outcome()
     }
 
     /// A fan-out whose lanes are threads that block on the provider (see `BlockingProvider`).
@@ -171,24 +175,69 @@ public final class Invoker: Sendable {
                 let remaining = Mutex(lanes)
                 for _ in 0..<lanes {
                     let thread = Thread {
-                        var lane = LaneResult()
+                        let lane = blocking.makeLane()
+                        var results = LaneResult()
+                        // Outcomes reach the session's statistics in small batches: one lock per batch, not per call.
+                        var unrecorded: [CallOutcome] = []
+                        unrecorded.reserveCapacity(Self.statsBatch)
+                        // Calls taken early, oldest first, perhaps already sent behind the one in flight.
+                        var taken: [(index: Int, args: [JSONValue], call: CallAttempts)] = []
+                        let sendAhead = { () -> InvocationRequest? in
+                            // Never ahead of a rate limit, which decides when each call may start.
+                            guard limiter == nil, !cancelled.isSet else { return nil }
+                            // In order: nothing more while a call taken before could not be sent (it did not fit).
+                            if let last = taken.last, !lane.isSent(last.call.callId) { return nil }
+                            let j = next.next()
+                            guard j < count else { return nil }
+                            let args = arguments(j)
+                            let call = CallAttempts(plan: plan, callId: self.newCallId(), queuedSince: MonotonicClock.seconds())
+                            taken.append((j, args, call))
+                            return call.request(args)
+                        }
                         while true {
-                            let i = next.next()
-                            if i >= count { break }
-                            let queuedSince = MonotonicClock.seconds()
-                            let outcome: CallOutcome
-                            if cancelled.isSet || !(limiter?.acquireBlocking(cancelled: { cancelled.isSet }) ?? true) {
-                                outcome = CallOutcome.cancelled(plan.function, queuedSince: queuedSince)
+                            let i: Int
+                            var call: CallAttempts
+                            var takenArgs: [JSONValue]?
+                            if !taken.isEmpty {
+                                let early = taken.removeFirst()
+                                (i, takenArgs, call) = (early.index, early.args, early.call)
                             } else {
-                                outcome = self.runBlocking(blocking, plan, args: arguments(i), queuedSince: queuedSince, cancelled: cancelled)
+                                i = next.next()
+                                if i >= count { break }
+                                call = CallAttempts(plan: plan, callId: self.newCallId(), queuedSince: MonotonicClock.seconds())
                             }
-                            self.stats.record(outcome, mode: plan.mode)
-                            lane.add(index: i, outcome)
+                            let outcome: CallOutcome
+                            if let args = takenArgs {
+                                // Taken ahead: it may be running already; if it was not sent, a cancel stops it here.
+                                if cancelled.isSet && !lane.isSent(call.callId) {
+                                    outcome = CallOutcome.cancelled(plan.function, queuedSince: call.queuedSince)
+                                } else {
+                                    self.runBlocking(lane, &call, args: args, cancelled: cancelled, ahead: sendAhead)
+                                    outcome = call.outcome()
+                                }
+                            } else if cancelled.isSet || !(limiter.map { l in
+                                lane.prepare()
+                                return l.acquireBlocking(cancelled: { cancelled.isSet })
+                            } ?? true) {
+                                outcome = CallOutcome.cancelled(plan.function, queuedSince: call.queuedSince)
+                            } else {
+                                call.restartClock()
+                                self.runBlocking(lane, &call, args: arguments(i), cancelled: cancelled, ahead: sendAhead)
+                                outcome = call.outcome()
+                            }
+                            unrecorded.append(outcome)
+                            if unrecorded.count == Self.statsBatch {
+                                self.stats.record(unrecorded, mode: plan.mode)
+                                unrecorded.removeAll(keepingCapacity: true)
+                            }
+                            results.add(index: i, outcome)
                             observer?(i, outcome)
                             progress?.finished(failed: outcome.error.map { $0.kind != .cancelled } ?? false,
                                                retries: max(0, outcome.attempts - 1))
                         }
-                        let finished = lane
+                        self.stats.record(unrecorded, mode: plan.mode)
+                        lane.close()
+                        let finished = results
                         collected.withLock { $0.append(finished) }
                         if remaining.withLock({ n -> Int in n -= 1; return n }) == 0 { done.resume() }
                     }
@@ -202,6 +251,8 @@ public final class Invoker: Sendable {
         }
         return collected.withLock { $0 }
     }
+
+    private func newCallId() -> String { "c\(nextCallId.add(1, ordering: .relaxed).newValue)" }
 
     /// 1 ms billing steps of an attempt's execution time.
     static func billed(_ timing: RemoteTiming) -> Double {
@@ -261,7 +312,8 @@ struct CallAttempts {
     let plan: Invoker.CallPlanValue
     let callId: String
     let queuedSince: Double
-    let dispatched = MonotonicClock.seconds()
+    /// When the first attempt was sent, or began to run if it waited behind another call.
+    var dispatched = MonotonicClock.seconds()
     var attempt = 0
     var billedMs = 0.0
     var billedRequests = 0
@@ -273,6 +325,13 @@ struct CallAttempts {
         self.plan = plan
         self.callId = callId
         self.queuedSince = queuedSince
+    }
+
+    mutating func restartClock() { dispatched = MonotonicClock.seconds() }
+
+    /// The first attempt began to run at `start` (0: not known).
+    mutating func began(at start: Double) {
+        if attempt == 0, start > 0 { dispatched = start }
     }
 
     func request(_ args: [JSONValue]) -> InvocationRequest {

@@ -147,8 +147,26 @@ public func resolveModule(_ path: String, relativeTo directory: String? = nil) t
 /// the invocation core then runs a fan-out's lanes on threads, so that a response wakes the very thread that
 /// sends the next request, with no hop through the task executor.
 public protocol BlockingProvider: Provider {
-    /// One invocation on the calling thread. Throws `FaastError`.
-    func invokeBlocking(_ request: InvocationRequest) throws(FaastError) -> InvocationResponse
+    /// A lane for one thread of a fan-out. It may keep what it needs from call to call (a warm worker), so
+    /// that a call costs no shared lock; `close` gives it back.
+    func makeLane() -> any BlockingLane
     /// Ends every call in flight as cancelled (their threads return at once).
     func cancelCallsInFlight()
+}
+
+/// One thread's way into a `BlockingProvider`, used by that thread only.
+public protocol BlockingLane: AnyObject {
+    /// Runs `request` on the calling thread and returns its answer. When the lane can send a request ahead,
+    /// to wait behind this one where it runs (a warm worker whose calls return at once), it asks `ahead` for
+    /// the next call's request; that call's own `invoke` then only collects its answer.
+    func invoke(_ request: InvocationRequest, ahead: () -> InvocationRequest?) throws(FaastError) -> InvocationResponse
+    /// Gets ready to send at once (a warm worker at hand), so that a rate slot is not spent starting one.
+    func prepare()
+    /// Whether the call was sent and its answer is still to be collected (it may be running).
+    func isSent(_ callId: String) -> Bool
+    /// When the call that `invoke` last answered began to run (`MonotonicClock.seconds()`): for a call sent
+    /// ahead, when the call before it answered.
+    var lastStart: Double { get }
+    /// Returns what the lane holds to the provider; the lane is not used again.
+    func close()
 }

@@ -84,6 +84,15 @@ public final class SessionStats: Sendable {
     private struct State {
         var byFunction: [String: FunctionStats] = [:]
         var usage = Usage()
+
+        mutating func record(_ outcome: CallOutcome, mode: InvocationMode) {
+            // In place: copying FunctionStats out of the dictionary would copy its histograms on every call.
+            byFunction[outcome.function, default: FunctionStats()].record(outcome)
+            usage.requests += outcome.billedRequests
+            usage.billedMs += outcome.billedMs
+            usage.bytes += outcome.transferBytes
+            if mode == .queue { usage.queueCalls += outcome.billedRequests }
+        }
     }
     private let state = Mutex(State())
 
@@ -91,13 +100,14 @@ public final class SessionStats: Sendable {
 
     /// One finished call: its outcome and each attempt's measurements.
     public func record(_ outcome: CallOutcome, mode: InvocationMode) {
+        state.withLock { $0.record(outcome, mode: mode) }
+    }
+
+    /// Several finished calls under one lock.
+    public func record(_ outcomes: [CallOutcome], mode: InvocationMode) {
+        guard !outcomes.isEmpty else { return }
         state.withLock { s in
-            // In place: copying FunctionStats out of the dictionary would copy its histograms on every call.
-            s.byFunction[outcome.function, default: FunctionStats()].record(outcome)
-            s.usage.requests += outcome.billedRequests
-            s.usage.billedMs += outcome.billedMs
-            s.usage.bytes += outcome.transferBytes
-            if mode == .queue { s.usage.queueCalls += outcome.billedRequests }
+            for outcome in outcomes { s.record(outcome, mode: mode) }
         }
     }
 

@@ -1,0 +1,168 @@
+import FaastCore
+import FaastLocal
+import Foundation
+import Testing
+
+/// A fan-out lane sends its next request while the worker runs the current call, when calls return at once.
+/// These tests hold the promises that rest on: calls still run one at a time per worker and in order; a call
+/// waiting behind one that crashes or times out never ran, so it runs on a fresh worker and is not a retry;
+/// and every call's log has one START line and one END or ABORTED line.
+@Suite("calls sent ahead to a warm worker")
+struct SendAheadTests {
+    static let node = """
+        const { performance } = require('perf_hooks');
+        const now = () => performance.timeOrigin + performance.now();
+        exports.f = function f(i, stopAt, how) {
+          if (i === stopAt) {
+            if (how === 'exit') process.exit(3);
+            const until = Date.now() + 3000;
+            while (Date.now() < until) {}
+          }
+          return i * 2;
+        };
+        exports.size = function size(i, text, answerBytes) { return [i, text.length, 'y'.repeat(answerBytes)]; };
+        exports.tick = async function tick(i) {
+          const start = now();
+          await new Promise((r) => setImmediate(r));
+          await new Promise((r) => setImmediate(r));
+          return [process.pid, start, now()];
+        };
+        """
+    static let python = """
+        import asyncio, os, time
+
+        def f(i, stop_at, how):
+            if i == stop_at:
+                if how == "exit":
+                    os._exit(3)
+                time.sleep(3)
+            return i * 2
+
+        def size(i, text, answer_bytes):
+            return [i, len(text), "y" * answer_bytes]
+
+        async def tick(i):
+            start = time.time() * 1000
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            return [os.getpid(), start, time.time() * 1000]
+        """
+
+    static func deploy(_ runtime: String, configure: (inout DeploySettings) -> Void = { _ in }) async throws -> LocalProvider {
+        let path = runtime == "node" ? Fixtures.writeModule("ahead.js", node) : Fixtures.writeModule("ahead.py", python)
+        var settings = DeploySettings()
+        configure(&settings)
+        return try await LocalProviderFactory(stateDirectory: Fixtures.stateDirectory())
+            .deploy(try resolveModule(path), settings: settings) as! LocalProvider
+    }
+
+    /// Every stamped line of the session's worker logs, as (call id, word after it, file).
+    static func logLines(_ provider: LocalProvider) -> [(id: String, word: String, file: String)] {
+        let dir = provider.session.logDirectory
+        var out: [(String, String, String)] = []
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasSuffix(".log") {
+            let text = (try? String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8)) ?? ""
+            for line in text.split(separator: "\n") {
+                let parts = line.split(separator: " ", maxSplits: 3)
+                if parts.count >= 3, parts[1].hasPrefix("c") { out.append((String(parts[1]), String(parts[2]), name)) }
+            }
+        }
+        return out
+    }
+
+    @Test("a crash fails only its own call; the calls sent behind it run elsewhere and are not retries",
+          arguments: ["node", "python"])
+    func crash(runtime: String) async throws {
+        let provider = try await Self.deploy(runtime) { $0.concurrency = 2 }
+        let invoker = Invoker(provider: provider)
+        let batch = await invoker.fanOut("f", count: 400, options: CallOptions(maxRetries: 0)) { [.int($0), .int(150), "exit"] }
+        #expect(batch.failed == 1)
+        #expect(batch.retries == 0)
+        let error = try #require(batch.results[150].failureValue)
+        #expect(error.kind == .workerExited && error.message.contains("code 3"))
+        for i in 0..<400 where i != 150 {
+            #expect(batch.results[i].successValue == .int(2 * i), "call \(i)")
+        }
+        #expect(invoker.stats.function("f")?.invocations == 400)
+        #expect(invoker.stats.function("f")?.retries == 0)
+        // One START per call, and exactly one END or ABORTED: no call ran twice or went unrecorded.
+        let lines = Self.logLines(provider)
+        let starts = Dictionary(grouping: lines.filter { $0.word == "START" }, by: \.id)
+        let ends = Dictionary(grouping: lines.filter { $0.word == "END" || $0.word == "ABORTED" }, by: \.id)
+        #expect(starts.count == 400 && starts.values.allSatisfy { $0.count == 1 })
+        #expect(ends.count == 400 && ends.values.allSatisfy { $0.count == 1 })
+        #expect(lines.filter { $0.word == "ABORTED" }.count == 1)
+        _ = try await provider.cleanup()
+    }
+
+    @Test("a call sent behind one that times out runs on a fresh worker", arguments: ["node", "python"])
+    func timeout(runtime: String) async throws {
+        let provider = try await Self.deploy(runtime) { $0.concurrency = 1; $0.timeout = 1 }
+        let invoker = Invoker(provider: provider)
+        let batch = await invoker.fanOut("f", count: 40, options: CallOptions(maxRetries: 0)) { [.int($0), .int(20), "spin"] }
+        #expect(batch.failed == 1)
+        #expect(batch.retries == 0)
+        #expect(batch.results[20].failureValue?.kind == .timeout)
+        #expect(batch.results[21].successValue == .int(42), "the call waiting behind the timeout ran after all")
+        #expect(batch.ok == 39)
+        // The killed call has its START line (written by faast: it never printed) followed by ABORTED.
+        let lines = Self.logLines(provider)
+        let aborted = try #require(lines.first { $0.word == "ABORTED" })
+        let own = lines.filter { $0.id == aborted.id }
+        #expect(own.map(\.word) == ["START", "ABORTED"], "\(own)")
+        #expect(lines.filter { $0.word == "START" }.count == 40)
+        _ = try await provider.cleanup()
+    }
+
+    @Test("calls sent ahead still run one at a time on each worker, at most `concurrency` at once",
+          arguments: ["node", "python"])
+    func oneAtATime(runtime: String) async throws {
+        let provider = try await Self.deploy(runtime) { $0.concurrency = 3 }
+        let batch = await Invoker(provider: provider).fanOut("tick", count: 600) { [.int($0)] }
+        #expect(batch.ok == 600)
+        let spans = batch.results.compactMap { r -> (pid: Int, start: Double, end: Double)? in
+            guard let a = r.successValue?.arrayValue, a.count == 3, let pid = a[0].intValue,
+                  let s = a[1].doubleValue, let e = a[2].doubleValue else { return nil }
+            return (pid, s, e)
+        }
+        #expect(spans.count == 600)
+        for (pid, calls) in Dictionary(grouping: spans, by: \.pid) {
+            let sorted = calls.sorted { $0.start < $1.start }
+            for (a, b) in zip(sorted, sorted.dropFirst()) {
+                #expect(b.start >= a.end, "worker \(pid) ran two calls at once")
+            }
+        }
+        // At any call's start, at most 3 calls are running (itself included).
+        let worst = spans.map { s in spans.filter { $0.start <= s.start && $0.end > s.start }.count }.max() ?? 0
+        #expect(worst <= 3)
+        _ = try await provider.cleanup()
+    }
+}
+
+extension SendAheadTests {
+    @Test("large requests and answers pass both ways without the lane and the worker waiting on each other",
+          .timeLimit(.minutes(1)), arguments: ["node", "python"])
+    func largeMessages(runtime: String) async throws {
+        let provider = try await Self.deploy(runtime) { $0.concurrency = 2 }
+        // Small requests with 200 KB answers, between requests of 100 KB: more than a pipe holds each way.
+        let big = String(repeating: "x", count: 100_000)
+        let batch = await Invoker(provider: provider).fanOut("size", count: 120) { i in
+            i % 2 == 0 ? [.int(i), "", .int(200_000)] : [.int(i), .string(big), .int(10)]
+        }
+        #expect(batch.ok == 120)
+        for (i, r) in batch.results.enumerated() {
+            let a = r.successValue?.arrayValue
+            #expect(a?[0] == .int(i) && a?[1] == .int(i % 2 == 0 ? 0 : 100_000))
+            #expect(a?[2].stringValue?.count == (i % 2 == 0 ? 200_000 : 10))
+        }
+        _ = try await provider.cleanup()
+    }
+}
+
+extension Result {
+    var successValue: Success? { try? get() }
+    var failureValue: Failure? {
+        if case .failure(let e) = self { return e }
+        return nil
+    }
+}
