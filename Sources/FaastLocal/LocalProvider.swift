@@ -225,6 +225,10 @@ final class LocalLane: BlockingLane {
     private struct Sent {
         var callId: String
         var bytes: Int
+        /// When it was sent (`MonotonicClock.seconds()`).
+        var sentAt: Double
+        /// Sent while another call was in flight: it waited in the pipe until the worker took it.
+        var queued: Bool
     }
 
     private let provider: LocalProvider
@@ -232,8 +236,6 @@ final class LocalLane: BlockingLane {
     /// Calls sent to `worker` whose answers are not read yet, oldest (running) first.
     private var sent: [Sent] = []
     private var sentBytes = 0
-    /// When the oldest sent call began to run.
-    private var frontStartedAt = 0.0
     /// Answers read while waiting for a later call (a retry sent behind calls sent ahead).
     private var early: [String: (result: Result<InvocationResponse, FaastError>, start: Double)] = [:]
     private var lastExecutionMs = Double.infinity
@@ -300,24 +302,34 @@ final class LocalLane: BlockingLane {
 
     private func send(_ request: InvocationRequest, line: String) throws(FaastError) {
         let current = try readyWorker()
+        let now = MonotonicClock.seconds()
         try current.send(line: line, callId: request.callId, function: request.function, timeout: request.timeout)
         let bytes = line.utf8.count + 1
-        sent.append(Sent(callId: request.callId, bytes: bytes))
+        sent.append(Sent(callId: request.callId, bytes: bytes, sentAt: now, queued: !sent.isEmpty))
         sentBytes += bytes
-        if sent.count == 1 { frontStartedAt = MonotonicClock.seconds() }
     }
 
     /// Reads the answer of the oldest sent call. If the worker has ended, that call fails with its error and
     /// the calls sent behind it are forgotten: they never ran.
     @discardableResult
     private func readAnswer() -> (callId: String, result: Result<InvocationResponse, FaastError>, start: Double) {
-        let callId = sent.first?.callId ?? "", start = frontStartedAt
+        let front = sent.first
+        let callId = front?.callId ?? ""
+        var start = 0.0
         let result: Result<InvocationResponse, FaastError>
         if let held = worker {
             do {
                 result = provider.answer(try held.receive(), from: held)
+                if let front, front.queued {
+                    // A call that waited in the pipe began when the worker took it, which the worker's own start
+                    // time tells (the same clock, on this machine); answers read together cannot.
+                    let now = MonotonicClock.seconds()
+                    start = front.sentAt
+                    if let began = (try? result.get())?.timing.start ?? result.failureTiming?.start {
+                        start = min(now, max(start, now - (MonotonicClock.epochMs() - began) / 1000))
+                    }
+                }
                 sentBytes -= sent.removeFirst().bytes
-                frontStartedAt = MonotonicClock.seconds()
             } catch {
                 result = .failure(error)
                 forgetSent()
@@ -350,6 +362,14 @@ final class LocalLane: BlockingLane {
     }
 
     deinit { close() }
+}
+
+extension Result where Failure == FaastError {
+    /// The remote timing a failure carries, if any.
+    var failureTiming: RemoteTiming? {
+        if case .failure(let e) = self { return e.timing }
+        return nil
+    }
 }
 
 /// The worker a call runs on, for a cancellation handler on another thread.

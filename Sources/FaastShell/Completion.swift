@@ -14,12 +14,12 @@ public struct CompletionContext: Sendable {
 /// Tab completion candidates for the word before the cursor: commands, the module's functions,
 /// option keys and their values, variables, and file paths after `open` and `source`.
 public enum Completion {
-    static let callOptions = ["mode=", "timeout=", "retries=", "concurrency=", "rate=", "burst="]
-    static let openOptions = ["memory=", "timeout=", "concurrency=", "mode=", "env=", "retries=", "rate=", "retention=",
+    static let callOptions = ["mode=", "timeout=", "retries=", "concurrency=", "rate=", "burst=", "pipeline="]
+    static let openOptions = ["memory=", "timeout=", "concurrency=", "mode=", "env=", "retries=", "rate=", "pipeline=", "retention=",
                               "region=", "role=", "architecture="]
-    static let setOptions = ["concurrency=", "timeout=", "retries=", "rate=", "burst=", "mode=", "format=", "timing=", "echo="]
+    static let setOptions = ["concurrency=", "timeout=", "retries=", "rate=", "burst=", "pipeline=", "mode=", "format=", "timing=", "echo="]
     static let values: [String: [String]] = [
-        "mode": ["https", "queue"], "format": ["text", "json"], "timing": ["on", "off"], "echo": ["on", "off"],
+        "mode": ["https", "queue"], "format": ["text", "json"], "timing": ["on", "off"], "echo": ["on", "off"], "pipeline": ["on", "off"],
         "architecture": ["x86_64", "arm64"],
     ]
 

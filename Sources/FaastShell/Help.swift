@@ -2,7 +2,7 @@
 enum Help {
     static let commands: [(name: String, usage: String, summary: String)] = [
         ("open", "open [local|aws] MODULE [key=value ...]", "deploy a module (memory= timeout= concurrency= mode= env={...} retries= rate= region= ...)"),
-        ("call", "call FN(ARGS) [xN] [key=value ...]", "call a function; xN fans out N calls with $i = 0..N-1 (mode= timeout= retries= concurrency= rate=)"),
+        ("call", "call FN(ARGS) [xN] [key=value ...]", "call a function; xN fans out N calls with $i = 0..N-1 (mode= timeout= retries= concurrency= rate= pipeline=)"),
         ("map", "map FN [v1, v2, ...] [key=value ...]", "one call per element; an array element spreads into arguments"),
         ("let", "let NAME = call ... | map ... | VALUE", "keep a result in $NAME ($_ is always the last result)"),
         ("expect", "expect call FN(ARGS) == VALUE | fails [KIND]", "check a result; a failed expect fails the script"),

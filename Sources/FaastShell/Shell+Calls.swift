@@ -16,7 +16,7 @@ extension Shell {
     /// Per-call options over the session's defaults.
     func callOptions(_ opts: [OptionArg], over base: CallOptions? = nil) throws -> CallOptions {
         var o = base ?? callDefaults
-        let keys = ["mode", "timeout", "retries", "concurrency", "rate", "burst"]
+        let keys = ["mode", "timeout", "retries", "concurrency", "rate", "burst", "pipeline"]
         for opt in opts {
             let v = try evaluate(opt.value, index: nil)
             switch opt.key.text {
@@ -26,6 +26,7 @@ extension Shell {
             case "concurrency": o.concurrency = try nonNegativeInt(v, opt)
             case "rate": o.rate = try positiveNumber(v, opt)
             case "burst": o.burst = try positiveInt(v, opt)
+            case "pipeline": o.pipeline = try bool(v, opt)
             default:
                 throw ShellError("unknown call option '\(opt.key.text)'" + Suggestion.didYouMean(opt.key.text, in: keys)
                     + "; options: " + keys.joined(separator: ", "), at: opt.key.location)

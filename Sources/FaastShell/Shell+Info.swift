@@ -64,6 +64,7 @@ extension Shell {
             ("retries", String(callDefaults.maxRetries ?? s.maxRetries)),
         ]
         if let rate = callDefaults.rate ?? s.rate { rows.append(("rate", "\(Format.seconds(rate))/s")) }
+        if !(callDefaults.pipeline ?? s.pipeline) { rows.append(("pipeline", "off")) }
         rows += p.details
         rows += [
             ("calls", "\(total.invocations) (\(total.completed) ok, \(total.errors) failed, \(total.retries) retries)"),
@@ -209,7 +210,7 @@ extension Shell {
     }
 
     func setCommand(_ opts: [OptionArg]) throws -> CommandStatus {
-        let keys = ["concurrency", "timeout", "retries", "rate", "burst", "mode", "format", "timing", "echo"]
+        let keys = ["concurrency", "timeout", "retries", "rate", "burst", "pipeline", "mode", "format", "timing", "echo"]
         var next = callDefaults
         var nextOptions = options
         for opt in opts {
@@ -223,7 +224,7 @@ extension Shell {
                 nextOptions.format = f
             case "timing": nextOptions.timing = try bool(v, opt)
             case "echo": nextOptions.echo = try bool(v, opt)
-            case "concurrency", "timeout", "retries", "rate", "burst", "mode":
+            case "concurrency", "timeout", "retries", "rate", "burst", "pipeline", "mode":
                 next = try callOptions([opt], over: next)
             default:
                 throw ShellError("unknown setting '\(opt.key.text)'" + Suggestion.didYouMean(opt.key.text, in: keys)

@@ -215,13 +215,13 @@ public actor Shell {
     }
 
     private func applyDeployOptions(_ opts: [OptionArg], to settings: inout DeploySettings) throws {
-        let keys = ["memory", "timeout", "concurrency", "mode", "env", "retries", "rate", "burst", "retention",
+        let keys = ["memory", "timeout", "concurrency", "mode", "env", "retries", "rate", "burst", "pipeline", "retention",
                     "region", "role", "architecture", "include", "exclude"]
         for opt in opts {
             let value = try evaluate(opt.value, index: nil)
             switch opt.key.text {
             case "memory": settings.memoryMb = try positiveInt(value, opt)
-            case "timeout", "concurrency", "mode", "retries", "rate", "burst":
+            case "timeout", "concurrency", "mode", "retries", "rate", "burst", "pipeline":
                 // The keys calls take too, read the same way.
                 let o = try callOptions([opt], over: CallOptions())
                 settings.timeout = o.timeout ?? settings.timeout
@@ -230,6 +230,7 @@ public actor Shell {
                 settings.maxRetries = o.maxRetries ?? settings.maxRetries
                 settings.rate = o.rate ?? settings.rate
                 settings.burst = o.burst ?? settings.burst
+                settings.pipeline = o.pipeline ?? settings.pipeline
             case "retention": settings.logRetentionDays = try positiveNumber(value, opt)
             case "env":
                 guard case .object(let members) = value else {

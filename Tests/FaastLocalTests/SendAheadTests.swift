@@ -12,13 +12,24 @@ struct SendAheadTests {
     static let node = """
         const { performance } = require('perf_hooks');
         const now = () => performance.timeOrigin + performance.now();
+        // Blocks the thread like a long computation, without using the CPU the other tests need.
+        const block = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
         exports.f = function f(i, stopAt, how) {
           if (i === stopAt) {
             if (how === 'exit') process.exit(3);
-            const until = Date.now() + 3000;
-            while (Date.now() < until) {}
+            block(3000);
           }
           return i * 2;
+        };
+        exports.stamp = function stamp(i, slowAt) {
+          const start = Date.now();
+          if (i === slowAt) block(1500);
+          return [start, Date.now()];
+        };
+        exports.spin = function spin(ms) {
+          const until = performance.now() + ms;
+          while (performance.now() < until) {}
+          return ms;
         };
         exports.size = function size(i, text, answerBytes) { return [i, text.length, 'y'.repeat(answerBytes)]; };
         exports.tick = async function tick(i) {
@@ -154,6 +165,47 @@ extension SendAheadTests {
             let a = r.successValue?.arrayValue
             #expect(a?[0] == .int(i) && a?[1] == .int(i % 2 == 0 ? 0 : 100_000))
             #expect(a?[2].stringValue?.count == (i % 2 == 0 ? 200_000 : 10))
+        }
+        _ = try await provider.cleanup()
+    }
+}
+
+extension SendAheadTests {
+    @Test("a slow call holds the calls sent behind it; with pipeline off, no call waits for a busy worker",
+          arguments: [true, false])
+    func pipelineOption(pipeline: Bool) async throws {
+        let provider = try await Self.deploy("node") { $0.concurrency = 2 }
+        let invoker = Invoker(provider: provider)
+        // Two warm workers first: starting one on a loaded machine can take as long as the slow call.
+        #expect(await invoker.fanOut("tick", count: 2) { [.int($0)] }.ok == 2)
+        let batch = await invoker.fanOut("stamp", count: 40, options: CallOptions(pipeline: pipeline)) {
+            [.int($0), .int(5)]
+        }
+        #expect(batch.ok == 40)
+        let spans = batch.results.map { $0.successValue?.arrayValue?.compactMap(\.doubleValue) ?? [] }
+        let slowEnd = try #require(spans[5].last)
+        let startedAfterSlow = spans.enumerated().filter { $0.offset != 5 && ($0.element.first ?? 0) >= slowEnd }.count
+        if pipeline {
+            #expect(startedAfterSlow >= 1, "calls sent ahead waited behind the slow one")
+        } else {
+            #expect(startedAfterSlow == 0, "the other worker ran every other call while the slow one ran")
+        }
+        _ = try await provider.cleanup()
+    }
+}
+
+extension SendAheadTests {
+    @Test("a call sent ahead counts its latency from when the worker took it: never less than its execution")
+    func latencyOfQueuedCalls() async throws {
+        let provider = try await Self.deploy("node") { $0.concurrency = 2 }
+        let log = OutcomeLog()
+        let batch = await Invoker(provider: provider).fanOut("spin", count: 300, observer: log.add) { _ in [0.3] }
+        #expect(batch.ok == 300)
+        for (i, outcome) in log.all {
+            let execution = try #require(outcome.timing.executionMs)
+            #expect(execution >= 0.29)
+            // 0.01 ms of slack for the two clocks' rounding.
+            #expect(outcome.latencyMs >= execution - 0.01, "call \(i): latency \(outcome.latencyMs) ms, ran \(execution) ms")
         }
         _ = try await provider.cleanup()
     }

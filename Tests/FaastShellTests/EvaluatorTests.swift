@@ -217,8 +217,9 @@ struct EvaluatorTests {
         let h = Harness()
         let status = await h.run("""
             open functions.js
-            set concurrency=2 retries=0 format=json
+            set concurrency=2 retries=0 pipeline=off format=json
             call hello("x")
+            call hello("y") x3 pipeline=on
             status
             """)
         #expect(status == .ok)
@@ -226,6 +227,9 @@ struct EvaluatorTests {
         let st = try JSONParser.parse(String(lines.last!))
         #expect(st["concurrency"] == "2")
         #expect(st["retries"] == "0")
+        #expect(st["pipeline"] == "off")
+        #expect(await h.shell.runLine("set pipeline=maybe") == .usage)
+        #expect((h.output.stdout + h.output.stderr).contains("pipeline= takes on or off"))
         await h.shell.shutdown()
     }
 

@@ -415,7 +415,7 @@ def test_functions_and_help(faast):
     assert r.stdout == (
         "  hello(name)\n  add(a, b)\n  square(x)\n  sleep(ms)\n  fail(message)\n  random()\n"
         "call FN(ARGS) [xN] [key=value ...]\n"
-        "  call a function; xN fans out N calls with $i = 0..N-1 (mode= timeout= retries= concurrency= rate=)\n"
+        "  call a function; xN fans out N calls with $i = 0..N-1 (mode= timeout= retries= concurrency= rate= pipeline=)\n"
         "hello(name)  — functions.js\n  call hello(…)\n"
     )
 

@@ -6,14 +6,17 @@ public struct CallOptions: Sendable, Hashable {
     public var rate: Double?
     public var burst: Int?
     public var mode: InvocationMode?
+    /// Whether a local fan-out may send requests ahead to a busy warm worker (see `DeploySettings.pipeline`).
+    public var pipeline: Bool?
     public init(timeout: Double? = nil, maxRetries: Int? = nil, concurrency: Int? = nil, rate: Double? = nil,
-                burst: Int? = nil, mode: InvocationMode? = nil) {
+                burst: Int? = nil, mode: InvocationMode? = nil, pipeline: Bool? = nil) {
         self.timeout = timeout
         self.maxRetries = maxRetries
         self.concurrency = concurrency
         self.rate = rate
         self.burst = burst
         self.mode = mode
+        self.pipeline = pipeline
     }
 }
 

@@ -48,6 +48,7 @@ public final class Invoker: Sendable {
         let concurrency = options.concurrency ?? settings.concurrency
         let lanes = max(1, concurrency <= 0 ? count : min(concurrency, count))
         let rate = options.rate ?? settings.rate
+        let pipeline = options.pipeline ?? settings.pipeline
         let limiter = rate.map { RateLimiter(rate: $0, burst: options.burst ?? settings.burst) }
         let plan = CallPlan(
             function: function, timeout: options.timeout ?? settings.timeout,
@@ -59,8 +60,8 @@ public final class Invoker: Sendable {
         if let blocking = provider as? any BlockingProvider {
             // Each lane is a thread and a worker process: "unlimited" stops at a number this machine survives.
             let laneResults = await fanOutOnThreads(
-                blocking, plan: plan, count: count, lanes: min(lanes, Self.maxThreadLanes), limiter: limiter, progress: progress, observer: observer,
-                arguments: arguments)
+                blocking, plan: plan, count: count, lanes: min(lanes, Self.maxThreadLanes), limiter: limiter,
+                pipeline: pipeline, progress: progress, observer: observer, arguments: arguments)
             return BatchResult(function: function, mode: mode, count: count, lanes: laneResults,
                                elapsedSeconds: MonotonicClock.seconds() - batchStart)
         }
@@ -163,81 +164,19 @@ public final class Invoker: Sendable {
 
     /// A fan-out whose lanes are threads that block on the provider (see `BlockingProvider`).
     private func fanOutOnThreads(
-        _ blocking: any BlockingProvider, plan: CallPlan, count: Int, lanes: Int, limiter: RateLimiter?,
+        _ blocking: any BlockingProvider, plan: CallPlan, count: Int, lanes: Int, limiter: RateLimiter?, pipeline: Bool,
         progress: BatchProgress?, observer: (@Sendable (Int, CallOutcome) -> Void)?,
         arguments: @escaping @Sendable (Int) -> [JSONValue]
     ) async -> [LaneResult] {
-        let next = AtomicCounter()
-        let cancelled = CancelFlag()
+        let shared = ThreadLaneShared(plan: plan, count: count, limiter: limiter, pipeline: pipeline, progress: progress,
+                                      observer: observer, arguments: arguments)
         let collected = Mutex<[LaneResult]>([])
         await withTaskCancellationHandler {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 let remaining = Mutex(lanes)
                 for _ in 0..<lanes {
                     let thread = Thread {
-                        let lane = blocking.makeLane()
-                        var results = LaneResult()
-                        // Outcomes reach the session's statistics in small batches: one lock per batch, not per call.
-                        var unrecorded: [CallOutcome] = []
-                        unrecorded.reserveCapacity(Self.statsBatch)
-                        // Calls taken early, oldest first, perhaps already sent behind the one in flight.
-                        var taken: [(index: Int, args: [JSONValue], call: CallAttempts)] = []
-                        let sendAhead = { () -> InvocationRequest? in
-                            // Never ahead of a rate limit, which decides when each call may start.
-                            guard limiter == nil, !cancelled.isSet else { return nil }
-                            // In order: nothing more while a call taken before could not be sent (it did not fit).
-                            if let last = taken.last, !lane.isSent(last.call.callId) { return nil }
-                            let j = next.next()
-                            guard j < count else { return nil }
-                            let args = arguments(j)
-                            let call = CallAttempts(plan: plan, callId: self.newCallId(), queuedSince: MonotonicClock.seconds())
-                            taken.append((j, args, call))
-                            return call.request(args)
-                        }
-                        while true {
-                            let i: Int
-                            var call: CallAttempts
-                            var takenArgs: [JSONValue]?
-                            if !taken.isEmpty {
-                                let early = taken.removeFirst()
-                                (i, takenArgs, call) = (early.index, early.args, early.call)
-                            } else {
-                                i = next.next()
-                                if i >= count { break }
-                                call = CallAttempts(plan: plan, callId: self.newCallId(), queuedSince: MonotonicClock.seconds())
-                            }
-                            let outcome: CallOutcome
-                            if let args = takenArgs {
-                                // Taken ahead: it may be running already; if it was not sent, a cancel stops it here.
-                                if cancelled.isSet && !lane.isSent(call.callId) {
-                                    outcome = CallOutcome.cancelled(plan.function, queuedSince: call.queuedSince)
-                                } else {
-                                    self.runBlocking(lane, &call, args: args, cancelled: cancelled, ahead: sendAhead)
-                                    outcome = call.outcome()
-                                }
-                            } else if cancelled.isSet || !(limiter.map { l in
-                                lane.prepare()
-                                return l.acquireBlocking(cancelled: { cancelled.isSet })
-                            } ?? true) {
-                                outcome = CallOutcome.cancelled(plan.function, queuedSince: call.queuedSince)
-                            } else {
-                                call.restartClock()
-                                self.runBlocking(lane, &call, args: arguments(i), cancelled: cancelled, ahead: sendAhead)
-                                outcome = call.outcome()
-                            }
-                            unrecorded.append(outcome)
-                            if unrecorded.count == Self.statsBatch {
-                                self.stats.record(unrecorded, mode: plan.mode)
-                                unrecorded.removeAll(keepingCapacity: true)
-                            }
-                            results.add(index: i, outcome)
-                            observer?(i, outcome)
-                            progress?.finished(failed: outcome.error.map { $0.kind != .cancelled } ?? false,
-                                               retries: max(0, outcome.attempts - 1))
-                        }
-                        self.stats.record(unrecorded, mode: plan.mode)
-                        lane.close()
-                        let finished = results
+                        let finished = self.runThreadLane(blocking.makeLane(), shared)
                         collected.withLock { $0.append(finished) }
                         if remaining.withLock({ n -> Int in n -= 1; return n }) == 0 { done.resume() }
                     }
@@ -246,10 +185,97 @@ public final class Invoker: Sendable {
                 }
             }
         } onCancel: {
-            cancelled.set()
+            shared.cancelled.set()
             blocking.cancelCallsInFlight()
         }
         return collected.withLock { $0 }
+    }
+
+    /// What the lanes of one thread fan-out share.
+    private struct ThreadLaneShared: Sendable {
+        let plan: CallPlan
+        let count: Int
+        let limiter: RateLimiter?
+        let pipeline: Bool
+        let progress: BatchProgress?
+        let observer: (@Sendable (Int, CallOutcome) -> Void)?
+        let arguments: @Sendable (Int) -> [JSONValue]
+        let next = AtomicCounter()
+        let cancelled = CancelFlag()
+    }
+
+    /// One lane of a thread fan-out: takes calls until none are left, runs them on `lane`, and returns what it
+    /// collected. With pipelining, the lane may take calls early for `lane` to send behind the one in flight.
+    private func runThreadLane(_ lane: any BlockingLane, _ shared: ThreadLaneShared) -> LaneResult {
+        let plan = shared.plan, cancelled = shared.cancelled
+        var results = LaneResult()
+        // Outcomes reach the session's statistics in small batches: one lock per batch, not per call.
+        var unrecorded: [CallOutcome] = []
+        unrecorded.reserveCapacity(Self.statsBatch)
+        // Calls taken early, oldest first, perhaps already sent behind the one in flight.
+        var taken: [(index: Int, args: [JSONValue], call: CallAttempts)] = []
+        let sendAhead = { () -> InvocationRequest? in
+            // Never ahead of a rate limit, which decides when each call may start.
+            guard shared.pipeline, shared.limiter == nil, !cancelled.isSet else { return nil }
+            // In order: nothing more while a call taken before could not be sent (it did not fit).
+            if let last = taken.last, !lane.isSent(last.call.callId) { return nil }
+            let j = shared.next.next()
+            guard j < shared.count else { return nil }
+            let args = shared.arguments(j)
+            let call = CallAttempts(plan: plan, callId: self.newCallId(), queuedSince: MonotonicClock.seconds())
+            taken.append((j, args, call))
+            return call.request(args)
+        }
+        while true {
+            let i: Int
+            var call: CallAttempts
+            let outcome: CallOutcome
+            if !taken.isEmpty {
+                let early = taken.removeFirst()
+                (i, call) = (early.index, early.call)
+                let sent = lane.isSent(call.callId)
+                if cancelled.isSet && !sent {
+                    // Taken early but never sent: a cancel stops it here.
+                    outcome = CallOutcome.cancelled(plan.function, queuedSince: call.queuedSince)
+                } else {
+                    if !sent { call.restartClock() }
+                    runBlocking(lane, &call, args: early.args, cancelled: cancelled, ahead: sendAhead)
+                    outcome = call.outcome()
+                }
+            } else {
+                i = shared.next.next()
+                if i >= shared.count { break }
+                call = CallAttempts(plan: plan, callId: newCallId(), queuedSince: MonotonicClock.seconds())
+                if Self.mayStart(lane, shared.limiter, cancelled: cancelled) {
+                    call.restartClock()
+                    runBlocking(lane, &call, args: shared.arguments(i), cancelled: cancelled, ahead: sendAhead)
+                    outcome = call.outcome()
+                } else {
+                    outcome = CallOutcome.cancelled(plan.function, queuedSince: call.queuedSince)
+                }
+            }
+            unrecorded.append(outcome)
+            if unrecorded.count == Self.statsBatch {
+                stats.record(unrecorded, mode: plan.mode)
+                unrecorded.removeAll(keepingCapacity: true)
+            }
+            results.add(index: i, outcome)
+            shared.observer?(i, outcome)
+            shared.progress?.finished(failed: outcome.error.map { $0.kind != .cancelled } ?? false,
+                                      retries: max(0, outcome.attempts - 1))
+        }
+        stats.record(unrecorded, mode: plan.mode)
+        lane.close()
+        return results
+    }
+
+    /// Whether a lane's next call may start: not cancelled, and a rate slot granted (the lane's worker made
+    /// ready first, so that the slot is not spent starting one).
+    private static func mayStart(_ lane: any BlockingLane, _ limiter: RateLimiter?, cancelled: CancelFlag) -> Bool {
+        if cancelled.isSet { return false }
+        guard let limiter else { return true }
+        lane.prepare()
+        return limiter.acquireBlocking(cancelled: { cancelled.isSet })
     }
 
     private func newCallId() -> String { "c\(nextCallId.add(1, ordering: .relaxed).newValue)" }

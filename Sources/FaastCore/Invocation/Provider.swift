@@ -36,6 +36,10 @@ public struct DeploySettings: Sendable, Hashable {
     public var rate: Double?
     /// Calls that may start at once before the rate applies.
     public var burst: Int = 1
+    /// Whether a local fan-out may send the next requests to a warm worker while its calls return at once,
+    /// instead of one request per answer. Calls still run one at a time per worker; off, each request waits
+    /// for a free worker.
+    public var pipeline = true
     /// How long logs outlive the session, in days.
     public var logRetentionDays: Double = 1
     /// Provider-specific settings (`region`, `role`, `architecture`, `include`, `exclude`, ...).
@@ -164,8 +168,8 @@ public protocol BlockingLane: AnyObject {
     func prepare()
     /// Whether the call was sent and its answer is still to be collected (it may be running).
     func isSent(_ callId: String) -> Bool
-    /// When the call that `invoke` last answered began to run (`MonotonicClock.seconds()`): for a call sent
-    /// ahead, when the call before it answered.
+    /// For a call that `invoke` last answered after it waited behind others where it runs: when it began to
+    /// run (`MonotonicClock.seconds()`). 0 for a call sent to a free worker: the caller's clock holds.
     var lastStart: Double { get }
     /// Returns what the lane holds to the provider; the lane is not used again.
     func close()
