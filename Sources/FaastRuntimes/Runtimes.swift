@@ -1248,9 +1248,13 @@ def to_json(v):
         raise SerializationFailure("structure too deep")
 
 
+# Made once: json.dumps with options builds an encoder per call (about a microsecond).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 def dumps(obj):
     """Serializes a JSON-ready structure to UTF-8 bytes (one line)."""
-    text = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    text = _ENCODER.encode(obj)
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates: fall back to \u escapes
