@@ -254,22 +254,25 @@ final class LocalLane: BlockingLane {
                 if !sent.isEmpty {
                     // Settle the calls sent before (a retry behind calls sent ahead): a request of any size then
                     // goes to an idle worker, so the write cannot wait on a worker that writes an answer.
-                    let answer = readAnswer()
-                    early[answer.callId] = (answer.result, answer.start)
+                    keepAnswer()
                     continue
                 }
-                let line = LocalProvider.requestLine(request)
-                try send(request, line: line)
+                try send(request, line: LocalProvider.requestLine(request))
             }
-            if sent[0].callId == request.callId { sendAhead(ahead) }
-            if sent.first?.callId == request.callId {
+            if sent[0].callId == request.callId {
+                sendAhead(ahead)
                 let answer = readAnswer()
                 lastStart = answer.start
                 return try answer.result.get()
             }
-            let answer = readAnswer()
-            early[answer.callId] = (answer.result, answer.start)
+            keepAnswer()
         }
+    }
+
+    /// Reads the oldest sent call's answer and keeps it for when that call is invoked.
+    private func keepAnswer() {
+        let answer = readAnswer()
+        early[answer.callId] = (answer.result, answer.start)
     }
 
     /// Sends the next calls' requests behind the running one while that is expected to pay off (see above).

@@ -168,22 +168,35 @@ final class Worker: Sendable {
             noteAborted(front, reason: error.message)
             throw error
         }
+        let message: WireResponse
+        do {
+            message = try WireProtocol.decode(try JSONParser.parse(bytes: bytes))
+        } catch {
+            let why = (error as? FaastError)?.message ?? "\(error)"
+            throw corrupted(FaastError(.transport, "unreadable response from the worker: \(why)", logLocation: logURL))
+        }
+        if let id = message.callId, !front.callId.isEmpty, !id.isEmpty, id != front.callId {
+            throw corrupted(FaastError(.transport, "the worker answered \(id) while \(front.callId) was running "
+                + "(something else writes to its response pipe, fd 4)", logLocation: logURL))
+        }
         state.withLock { s in
             if !s.inFlight.isEmpty { s.inFlight.removeFirst() }
             s.startFront()
         }
-        let message: WireResponse
-        do {
-            message = try WireProtocol.decode(try JSONParser.parse(bytes: bytes))
-        } catch let e as FaastError {
-            throw e
-        } catch {
-            throw FaastError(.transport, "unreadable response from the worker: \(error)")
-        }
-        if case .failed(let id, _, _, _) = message, !front.callId.isEmpty, !id.isEmpty, id != front.callId {
-            throw FaastError(.transport, "response for \(id) while waiting for \(front.callId)")
-        }
         return message
+    }
+
+    /// A response stream that cannot be trusted any more: the running call fails with `error`, and the worker
+    /// is stopped, so that no later answer is taken for another call's.
+    private func corrupted(_ error: FaastError) -> FaastError {
+        state.withLock { s in
+            if s.fault == nil { s.fault = error }
+            s.inFlight.removeAll()
+            s.deadlineNs = 0
+        }
+        kill(-pid, SIGKILL)
+        kill(pid, SIGKILL)
+        return error
     }
 
     /// The async form, for deploys and single calls: the blocking exchange on a thread of its own.

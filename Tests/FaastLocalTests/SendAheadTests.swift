@@ -31,6 +31,10 @@ struct SendAheadTests {
           while (performance.now() < until) {}
           return ms;
         };
+        exports.forge = function forge(i) {
+          if (i % 10 === 3) require('fs').writeSync(4, '{"callId":"c999999","type":"returned","value":666}\\n');
+          return i * 2;
+        };
         exports.size = function size(i, text, answerBytes) { return [i, text.length, 'y'.repeat(answerBytes)]; };
         exports.tick = async function tick(i) {
           const start = now();
@@ -207,6 +211,24 @@ extension SendAheadTests {
             // 0.01 ms of slack for the two clocks' rounding.
             #expect(outcome.latencyMs >= execution - 0.01, "call \(i): latency \(outcome.latencyMs) ms, ran \(execution) ms")
         }
+        _ = try await provider.cleanup()
+    }
+}
+
+extension SendAheadTests {
+    @Test("an answer for another call (something wrote to the response pipe) fails the running call, never another's")
+    func forgedAnswer() async throws {
+        let provider = try await Self.deploy("node") { $0.concurrency = 2 }
+        let batch = await Invoker(provider: provider).fanOut("forge", count: 60, options: CallOptions(maxRetries: 0)) { [.int($0)] }
+        for (i, r) in batch.results.enumerated() {
+            switch r {
+            case .success(let v): #expect(v == .int(2 * i), "call \(i) got another call's answer")
+            case .failure(let e):
+                #expect(i % 10 == 3, "call \(i) failed: \(e.message)")
+                #expect(e.kind == .transport && e.message.contains("c999999"))
+            }
+        }
+        #expect(batch.failed == 6)
         _ = try await provider.cleanup()
     }
 }

@@ -98,6 +98,14 @@ public enum WireResponse: Sendable {
     case ready(runtime: String, version: String)
     case loadError(RemoteError)
     case described([FunctionInfo])
+
+    /// The call an answer is for (empty when the worker could not tell, e.g. a request it could not read).
+    public var callId: String? {
+        switch self {
+        case .returned(let id, _, _), .failed(let id, _, _, _): return id
+        default: return nil
+        }
+    }
 }
 
 /// A function of a deployed module and its parameter names.
