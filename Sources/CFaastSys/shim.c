@@ -55,6 +55,40 @@ int faast_pipe(int fds[2]) {
     return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno;
 }
 
+#include <pthread.h>
+#include <sched.h>
+
+static cpu_set_t allowed_cpus;
+static pthread_once_t allowed_once = PTHREAD_ONCE_INIT;
+
+static void read_allowed(void) {
+    CPU_ZERO(&allowed_cpus);
+    if (sched_getaffinity(0, sizeof allowed_cpus, &allowed_cpus) != 0) CPU_SET(0, &allowed_cpus);
+}
+
+static void load_allowed(void) { pthread_once(&allowed_once, read_allowed); }
+
+int faast_allowed_cpus(int *cpus, int max) {
+    load_allowed();
+    int n = 0;
+    for (int c = 0; c < CPU_SETSIZE && n < max; c++) {
+        if (CPU_ISSET(c, &allowed_cpus)) cpus[n++] = c;
+    }
+    return n;
+}
+
+int faast_bind_cpu(pid_t tid, int cpu) {
+    load_allowed();
+    cpu_set_t set;
+    if (cpu < 0) {
+        set = allowed_cpus;
+    } else {
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+    }
+    return sched_setaffinity(tid, sizeof set, &set) == 0 ? 0 : -errno;
+}
+
 int faast_pipe_capacity(int fd) {
 #ifdef F_GETPIPE_SZ
     int n = fcntl(fd, F_GETPIPE_SZ);

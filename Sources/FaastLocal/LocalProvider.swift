@@ -1,3 +1,4 @@
+import CFaastSys
 import FaastCore
 import FaastRuntimes
 import Foundation
@@ -37,6 +38,7 @@ public final class LocalProvider: BlockingProvider {
     private let launch: WorkerLaunch
     private let pool: WorkerPool
     private let watchdog: Task<Void, Never>
+    private let lanesMade = Atomic<Int>(0)
 
     private init(module: ModuleSpec, functions: [FunctionInfo], settings: DeploySettings, session: SessionDirectory,
                  launch: WorkerLaunch, pool: WorkerPool) {
@@ -134,7 +136,17 @@ public final class LocalProvider: BlockingProvider {
         }
     }
 
-    public func makeLane() -> any BlockingLane { LocalLane(provider: self) }
+    public func makeLane() -> any BlockingLane {
+        let n = lanesMade.add(1, ordering: .relaxed).oldValue
+        return LocalLane(provider: self, cpu: Self.cpus.count > 1 ? Self.cpus[n % Self.cpus.count] : nil)
+    }
+
+    /// The CPUs faast may run on.
+    static let cpus: [Int32] = {
+        var buffer = [Int32](repeating: 0, count: 1024)
+        let n = faast_allowed_cpus(&buffer, 1024)
+        return Array(buffer.prefix(Int(n)))
+    }()
 
     private func invokeBlocking(_ request: InvocationRequest, using used: WorkerSlot?) throws(FaastError) -> InvocationResponse {
         let worker = try pool.acquireBlocking()
@@ -232,6 +244,10 @@ final class LocalLane: BlockingLane {
     }
 
     private let provider: LocalProvider
+    /// The CPU this lane's thread and its worker share while the worker's calls are short (see `placeOnCPU`).
+    private let cpu: Int32?
+    /// Whether the lane's thread and `worker` are bound to `cpu`.
+    private var bound = false
     private var worker: Worker?
     /// Calls sent to `worker` whose answers are not read yet, oldest (running) first.
     private var sent: [Sent] = []
@@ -241,7 +257,10 @@ final class LocalLane: BlockingLane {
     private var lastExecutionMs = Double.infinity
     private(set) var lastStart = 0.0
 
-    init(provider: LocalProvider) { self.provider = provider }
+    init(provider: LocalProvider, cpu: Int32?) {
+        self.provider = provider
+        self.cpu = cpu
+    }
 
     func invoke(_ request: InvocationRequest, ahead: () -> InvocationRequest?) throws(FaastError) -> InvocationResponse {
         lastStart = 0
@@ -293,10 +312,7 @@ final class LocalLane: BlockingLane {
 
     /// The worker to send to: the one held, or (if it has ended and owes no answers) a warm one from the pool.
     private func readyWorker() throws(FaastError) -> Worker {
-        if let held = worker, sent.isEmpty, !held.isAlive {
-            provider.workers.release(held)
-            worker = nil
-        }
+        if worker?.isAlive == false, sent.isEmpty { giveBackWorker() }
         if let held = worker { return held }
         let fresh = try provider.workers.acquireBlocking()
         worker = fresh
@@ -336,8 +352,7 @@ final class LocalLane: BlockingLane {
             } catch {
                 result = .failure(error)
                 forgetSent()
-                provider.workers.release(held)
-                worker = nil
+                giveBackWorker()
             }
         } else {
             result = .failure(FaastError(.workerExited, "the worker is no longer running"))
@@ -347,7 +362,41 @@ final class LocalLane: BlockingLane {
         case .success(let r): lastExecutionMs = r.timing.executionMs ?? .infinity
         case .failure(let e): lastExecutionMs = e.timing?.executionMs ?? .infinity
         }
+        placeOnCPU()
         return (callId, result, start)
+    }
+
+    /// Calls that return at once spend most of their time waking the other side: across CPUs that wake-up
+    /// costs several times the call on a VM (an interrupt to the other CPU), on one CPU it is a plain switch.
+    /// So while a worker's calls run under `aheadWithinMs`, the lane's thread and the worker share the lane's
+    /// CPU (lanes take the allowed CPUs in turn); a call of more than `unbindAboveMs` lets both float again,
+    /// since the wake-up no longer matters and the work (and anything it starts) may want every CPU.
+    static let unbindAboveMs = 10.0
+
+    private func placeOnCPU() {
+        guard let cpu, let held = worker else { return }
+        if !bound, lastExecutionMs <= Self.aheadWithinMs {
+            _ = faast_bind_cpu(0, cpu)
+            _ = faast_bind_cpu(held.pid, cpu)
+            bound = true
+        } else if bound, lastExecutionMs > Self.unbindAboveMs {
+            unbind()
+        }
+    }
+
+    /// Lets the lane's thread and its worker (if still running: a dead one's pid may be reused) float again.
+    private func unbind() {
+        _ = faast_bind_cpu(0, -1)
+        if let held = worker, held.isAlive { _ = faast_bind_cpu(held.pid, -1) }
+        bound = false
+    }
+
+    /// Returns the worker to the pool (which drops it if it has ended), unbound: an idle worker is nobody's.
+    private func giveBackWorker() {
+        guard let held = worker else { return }
+        if bound { unbind() }
+        worker = nil
+        provider.workers.release(held)
     }
 
     private func forgetSent() {
@@ -360,8 +409,7 @@ final class LocalLane: BlockingLane {
         // Calls still sent here were given up (a cancelled fan-out): the worker cannot serve others after them.
         if !sent.isEmpty { held.stop(because: FaastError(.cancelled, "the call was cancelled")) }
         forgetSent()
-        provider.workers.release(held)
-        worker = nil
+        giveBackWorker()
     }
 
     deinit { close() }

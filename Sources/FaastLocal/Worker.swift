@@ -65,10 +65,13 @@ final class Worker: Sendable {
         }
     }
 
-    /// Bytes read past the last complete line, and the read buffer; used only by the thread in an exchange.
+    /// The response bytes read and not yet taken: `buffer[start..<end]`, of which the first `scanned` hold no
+    /// newline. Used only by the thread that waits for an answer.
     private struct ReadState {
-        var pending: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var start = 0
+        var end = 0
+        var scanned = 0
     }
     private let reader = Mutex(ReadState())
     /// Held while reaping, so the process is waited for exactly once.
@@ -157,7 +160,7 @@ final class Worker: Sendable {
         guard let front = state.withLock({ $0.inFlight.first }) else {
             throw FaastError(.transport, "no call in flight on this worker")
         }
-        guard let bytes = readResponseLine() else {
+        guard let parsed = nextResponse() else {
             let code = reap() ?? 0
             state.withLock { s in
                 s.inFlight.removeAll()
@@ -170,7 +173,7 @@ final class Worker: Sendable {
         }
         let message: WireResponse
         do {
-            message = try WireProtocol.decode(try JSONParser.parse(bytes: bytes))
+            message = try WireProtocol.decode(try parsed.get())
         } catch {
             let why = (error as? FaastError)?.message ?? "\(error)"
             throw corrupted(FaastError(.transport, "unreadable response from the worker: \(why)", logLocation: logURL))
@@ -208,20 +211,56 @@ final class Worker: Sendable {
         }
     }
 
-    /// The next complete line from the response pipe, or nil at its end.
-    private func readResponseLine() -> [UInt8]? {
-        reader.withLock { r -> [UInt8]? in
+    /// The next response line from the pipe, parsed where it lies in the read buffer; nil at the pipe's end.
+    private func nextResponse() -> Result<JSONValue, JSONParseError>? {
+        reader.withLock { r -> Result<JSONValue, JSONParseError>? in
             while true {
-                if let nl = r.pending.firstIndex(of: 0x0A) {
-                    let line = Array(r.pending[..<nl])
-                    r.pending.removeFirst(nl + 1)
-                    if line.isEmpty { continue }
-                    return line
+                let (start, end, from) = (r.start, r.end, r.start + r.scanned)
+                let newline = r.buffer.withUnsafeBufferPointer { p -> Int? in
+                    var i = from
+                    while i < end {
+                        if p[i] == 0x0A { return i }
+                        i += 1
+                    }
+                    return nil
                 }
-                let n = r.chunk.withUnsafeMutableBytes { read(responseFd, $0.baseAddress, $0.count) }
+                if let newline {
+                    r.start = newline + 1
+                    r.scanned = 0
+                    if newline == start { continue }  // an empty line
+                    let result = r.buffer.withUnsafeBufferPointer { p in
+                        Result { () throws(JSONParseError) in
+                            try JSONParser.parseDocument(UnsafeBufferPointer(rebasing: p[start..<newline]))
+                        }
+                    }
+                    if r.start == r.end {
+                        r.start = 0
+                        r.end = 0
+                        // A large answer's room is not kept for the worker's lifetime.
+                        if r.buffer.count > 1 << 20 { r.buffer = [UInt8](repeating: 0, count: 64 * 1024) }
+                    }
+                    return result
+                }
+                r.scanned = end - start
+                if r.end == r.buffer.count {
+                    if r.start > 0 {
+                        // Move the partial line to the front.
+                        let (s0, count) = (r.start, r.end - r.start)
+                        r.buffer.withUnsafeMutableBufferPointer { p in
+                            _ = memmove(p.baseAddress!, p.baseAddress! + s0, count)
+                        }
+                        r.start = 0
+                        r.end = count
+                    } else {
+                        // A line longer than the buffer: double it.
+                        r.buffer.append(contentsOf: repeatElement(0, count: r.buffer.count))
+                    }
+                }
+                let (e0, room) = (r.end, r.buffer.count - r.end)
+                let n = r.buffer.withUnsafeMutableBufferPointer { read(responseFd, $0.baseAddress! + e0, room) }
                 if n < 0, errno == EINTR { continue }
                 if n <= 0 { return nil }
-                r.pending.append(contentsOf: r.chunk[0..<n])
+                r.end += n
             }
         }
     }

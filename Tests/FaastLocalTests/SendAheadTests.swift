@@ -56,6 +56,10 @@ struct SendAheadTests {
         def size(i, text, answer_bytes):
             return [i, len(text), "y" * answer_bytes]
 
+        def cpus(ms):
+            time.sleep(ms / 1000)
+            return sorted(os.sched_getaffinity(0))
+
         async def tick(i):
             start = time.time() * 1000
             await asyncio.sleep(0)
@@ -229,6 +233,30 @@ extension SendAheadTests {
             }
         }
         #expect(batch.failed == 6)
+        _ = try await provider.cleanup()
+    }
+}
+
+extension SendAheadTests {
+    @Test("a lane and its worker share a CPU while calls are short, and float again after a slow one",
+          .enabled(if: ProcessInfo.processInfo.activeProcessorCount > 1))
+    func cpuPlacement() async throws {
+        let provider = try await Self.deploy("python") { $0.concurrency = 1 }
+        let batch = await Invoker(provider: provider).fanOut("cpus", count: 30) { i in [i < 20 ? 0 : 20] }
+        #expect(batch.ok == 30)
+        let sets = batch.results.map { $0.successValue?.arrayValue?.compactMap(\.intValue) ?? [] }
+        let all = sets[0]
+        #expect(all.count > 1, "the first call runs where the scheduler puts it")
+        for i in 2..<21 { #expect(sets[i].count == 1, "call \(i) ran on \(sets[i])") }
+        for i in 21..<30 { #expect(sets[i] == all, "call \(i), after a 20 ms call, ran on \(sets[i])") }
+        // An idle worker is nobody's: it is back on every CPU.
+        for pid in provider.workerPids {
+            let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+            let line = status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }
+            let allowed = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+                .split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }
+            #expect(line == allowed)
+        }
         _ = try await provider.cleanup()
     }
 }

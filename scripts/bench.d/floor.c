@@ -4,6 +4,8 @@
 // stdout/stderr to a log file; stdin /dev/null; cwd the module's folder; own process group), waits for the
 // `ready` line, then times N sequential round trips of {"callId":"c1","name":"noop","args":[1]} with
 // clock_gettime(CLOCK_MONOTONIC). No JSON parsing, no threads, no statistics beyond a sort at the end.
+// Like faast's lanes, the driver and its worker share one CPU (FLOOR_CROSS_CPU=1 lets them float), since a
+// wake-up that crosses CPUs costs several times the whole round trip on a VM.
 //
 //   floor RUNTIME(node|python) INTERPRETER TRAMPOLINE MODULE N [WARMUP] [MEMORY_MB]
 //
@@ -14,6 +16,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +152,19 @@ int main(int argc, char **argv) {
     int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (log_fd < 0) die(log_path);
     signal(SIGPIPE, SIG_IGN);
+
+    int same_cpu = !getenv("FLOOR_CROSS_CPU");
+    cpu_set_t one;
+    if (same_cpu) {
+        cpu_set_t allowed;
+        CPU_ZERO(&one);
+        if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
+            for (int c = 0; c < CPU_SETSIZE; c++) if (CPU_ISSET(c, &allowed)) { CPU_SET(c, &one); break; }
+            sched_setaffinity(0, sizeof one, &one);
+        } else {
+            same_cpu = 0;
+        }
+    }
 
     double t_spawn = now_ms();
     pid_t parent = getpid();

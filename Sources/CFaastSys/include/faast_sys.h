@@ -18,6 +18,14 @@ int faast_pipe(int fds[2]);
 /// How many bytes a pipe holds before a write blocks (F_GETPIPE_SZ); 4096 if the system cannot say.
 int faast_pipe_capacity(int fd);
 
+/// The CPUs this process may run on (its affinity mask, as set by taskset or a cpuset), in order, into
+/// `cpus` (at most `max`); returns how many.
+int faast_allowed_cpus(int *cpus, int max);
+
+/// Binds a thread (`tid`, 0 for the calling thread) to one CPU, or to every allowed CPU when `cpu` < 0.
+/// Returns 0 or -errno.
+int faast_bind_cpu(pid_t tid, int cpu);
+
 /// Decodes a wait status: exit code (>= 0) or -signal.
 int faast_wait_status_code(int status);
 

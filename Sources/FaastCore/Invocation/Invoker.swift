@@ -247,8 +247,9 @@ public final class Invoker: Sendable {
                 if i >= shared.count { break }
                 call = CallAttempts(plan: plan, callId: newCallId(), queuedSince: MonotonicClock.seconds())
                 if Self.mayStart(lane, shared.limiter, cancelled: cancelled) {
+                    let args = shared.arguments(i)
                     call.restartClock()
-                    runBlocking(lane, &call, args: shared.arguments(i), cancelled: cancelled, ahead: sendAhead)
+                    runBlocking(lane, &call, args: args, cancelled: cancelled, ahead: sendAhead)
                     outcome = call.outcome()
                 } else {
                     outcome = CallOutcome.cancelled(plan.function, queuedSince: call.queuedSince)
