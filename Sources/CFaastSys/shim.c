@@ -62,8 +62,10 @@ static cpu_set_t allowed_cpus;
 static pthread_once_t allowed_once = PTHREAD_ONCE_INIT;
 
 static void read_allowed(void) {
+    // The main thread's mask (its tid is the pid): faast never binds that thread, while the calling thread
+    // may be a lane that is bound.
     CPU_ZERO(&allowed_cpus);
-    if (sched_getaffinity(0, sizeof allowed_cpus, &allowed_cpus) != 0) CPU_SET(0, &allowed_cpus);
+    if (sched_getaffinity(getpid(), sizeof allowed_cpus, &allowed_cpus) != 0) CPU_SET(0, &allowed_cpus);
 }
 
 static void load_allowed(void) { pthread_once(&allowed_once, read_allowed); }

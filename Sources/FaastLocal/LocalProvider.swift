@@ -70,7 +70,7 @@ public final class LocalProvider: BlockingProvider {
             let functions: [FunctionInfo]
             do {
                 let response = try await first.exchange(
-                    line: WireProtocol.describeRequest(callId: "describe"), callId: "describe", function: "", timeout: 30)
+                    line: WireProtocol.describeRequest(callId: "describe") + "\n", callId: "describe", function: "", timeout: 30)
                 guard case .described(let list) = response else {
                     throw FaastError(.deployFailed, "\(module.path): the runtime did not describe the module")
                 }
@@ -161,7 +161,7 @@ public final class LocalProvider: BlockingProvider {
     }
 
     fileprivate static func requestLine(_ request: InvocationRequest) -> String {
-        WireProtocol.callRequest(callId: request.callId, function: request.function, args: request.args)
+        WireProtocol.callRequest(callId: request.callId, function: request.function, args: request.args, newline: true)
     }
 
     /// A worker's answer to a call as the call's result.
@@ -253,9 +253,10 @@ final class LocalLane: BlockingLane {
     private var sent: [Sent] = []
     private var sentBytes = 0
     /// Answers read while waiting for a later call (a retry sent behind calls sent ahead).
-    private var early: [String: (result: Result<InvocationResponse, FaastError>, start: Double)] = [:]
+    private var early: [String: (result: Result<InvocationResponse, FaastError>, start: Double, arrival: Double)] = [:]
     private var lastExecutionMs = Double.infinity
     private(set) var lastStart = 0.0
+    private(set) var lastArrival = 0.0
 
     init(provider: LocalProvider, cpu: Int32?) {
         self.provider = provider
@@ -263,10 +264,10 @@ final class LocalLane: BlockingLane {
     }
 
     func invoke(_ request: InvocationRequest, ahead: () -> InvocationRequest?) throws(FaastError) -> InvocationResponse {
-        lastStart = 0
+        (lastStart, lastArrival) = (0, 0)
         while true {
             if !early.isEmpty, let answer = early.removeValue(forKey: request.callId) {
-                lastStart = answer.start
+                (lastStart, lastArrival) = (answer.start, answer.arrival)
                 return try answer.result.get()
             }
             if !isSent(request.callId) {
@@ -281,7 +282,7 @@ final class LocalLane: BlockingLane {
             if sent[0].callId == request.callId {
                 sendAhead(ahead)
                 let answer = readAnswer()
-                lastStart = answer.start
+                (lastStart, lastArrival) = (answer.start, answer.arrival)
                 return try answer.result.get()
             }
             keepAnswer()
@@ -291,7 +292,7 @@ final class LocalLane: BlockingLane {
     /// Reads the oldest sent call's answer and keeps it for when that call is invoked.
     private func keepAnswer() {
         let answer = readAnswer()
-        early[answer.callId] = (answer.result, answer.start)
+        early[answer.callId] = (answer.result, answer.start, answer.arrival)
     }
 
     /// Sends the next calls' requests behind the running one while that is expected to pay off (see above).
@@ -302,7 +303,7 @@ final class LocalLane: BlockingLane {
               let next = ahead() {
             let line = LocalProvider.requestLine(next)
             // A request that does not fit, or cannot go now, is sent when its call is invoked.
-            guard sentBytes + line.utf8.count + 1 <= budget, (try? send(next, line: line)) != nil else { return }
+            guard sentBytes + line.utf8.count <= budget, (try? send(next, line: line)) != nil else { return }
         }
     }
 
@@ -323,7 +324,7 @@ final class LocalLane: BlockingLane {
         let current = try readyWorker()
         let now = MonotonicClock.seconds()
         try current.send(line: line, callId: request.callId, function: request.function, timeout: request.timeout)
-        let bytes = line.utf8.count + 1
+        let bytes = line.utf8.count
         sent.append(Sent(callId: request.callId, bytes: bytes, sentAt: now, queued: !sent.isEmpty))
         sentBytes += bytes
     }
@@ -331,14 +332,16 @@ final class LocalLane: BlockingLane {
     /// Reads the answer of the oldest sent call. If the worker has ended, that call fails with its error and
     /// the calls sent behind it are forgotten: they never ran.
     @discardableResult
-    private func readAnswer() -> (callId: String, result: Result<InvocationResponse, FaastError>, start: Double) {
+    private func readAnswer() -> (callId: String, result: Result<InvocationResponse, FaastError>, start: Double, arrival: Double) {
         let front = sent.first
         let callId = front?.callId ?? ""
-        var start = 0.0
+        var start = 0.0, arrival = 0.0
         let result: Result<InvocationResponse, FaastError>
         if let held = worker {
             do {
-                result = provider.answer(try held.receive(), from: held)
+                let received = try held.receive()
+                arrival = received.arrivedAt
+                result = provider.answer(received.response, from: held)
                 if let front, front.queued {
                     // A call that waited in the pipe began when the worker took it, which the worker's own start
                     // time tells (the same clock, on this machine); answers read together cannot.
@@ -363,7 +366,7 @@ final class LocalLane: BlockingLane {
         case .failure(let e): lastExecutionMs = e.timing?.executionMs ?? .infinity
         }
         placeOnCPU()
-        return (callId, result, start)
+        return (callId, result, start, arrival)
     }
 
     /// Calls that return at once spend most of their time waking the other side: across CPUs that wake-up
@@ -374,7 +377,7 @@ final class LocalLane: BlockingLane {
     static let unbindAboveMs = 10.0
 
     private func placeOnCPU() {
-        guard let cpu, let held = worker else { return }
+        guard let cpu, let held = worker, held.isAlive else { return }
         if !bound, lastExecutionMs <= Self.aheadWithinMs {
             _ = faast_bind_cpu(0, cpu)
             _ = faast_bind_cpu(held.pid, cpu)

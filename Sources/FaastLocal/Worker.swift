@@ -72,6 +72,8 @@ final class Worker: Sendable {
         var start = 0
         var end = 0
         var scanned = 0
+        /// When the last read returned (`MonotonicClock.seconds()`): when the lines it completed arrived.
+        var readAt = 0.0
     }
     private let reader = Mutex(ReadState())
     /// Held while reaping, so the process is waited for exactly once.
@@ -134,11 +136,11 @@ final class Worker: Sendable {
     /// kills the process, which ends the read. The response comes straight to the caller's thread.
     func exchangeBlocking(line: String?, callId: String, function: String, timeout: Double) throws(FaastError) -> WireResponse {
         try send(line: line, callId: callId, function: function, timeout: timeout)
-        return try receive()
+        return try receive().response
     }
 
-    /// Sends a call's request (nil: none, to wait for the start-up line). The call runs once every call sent
-    /// before it has answered; its timeout counts from then.
+    /// Sends a request line, newline included (nil: none, to wait for the start-up line). The call runs once
+    /// every call sent before it has answered; its timeout counts from then.
     func send(line: String?, callId: String, function: String, timeout: Double) throws(FaastError) {
         try state.withLock { s throws(FaastError) in
             if let fault = s.fault { throw fault }
@@ -146,7 +148,7 @@ final class Worker: Sendable {
             s.inFlight.append(Call(callId: callId, function: function, timeout: timeout))
             if s.inFlight.count == 1 { s.startFront() }
         }
-        if let line, !writeAll(line + "\n") {
+        if let line, !writeAll(line) {
             // The worker is gone or going: the next read sees its end.
             kill(-pid, SIGKILL)
             kill(pid, SIGKILL)
@@ -156,11 +158,11 @@ final class Worker: Sendable {
     /// Reads the answer of the oldest call in flight, on the calling thread; the next call starts running.
     /// If the worker ends first, this throws the running call's error, and the calls waiting behind it are
     /// dropped: they never ran.
-    func receive() throws(FaastError) -> WireResponse {
+    func receive() throws(FaastError) -> (response: WireResponse, arrivedAt: Double) {
         guard let front = state.withLock({ $0.inFlight.first }) else {
             throw FaastError(.transport, "no call in flight on this worker")
         }
-        guard let parsed = nextResponse() else {
+        guard let (parsed, arrivedAt) = nextResponse() else {
             let code = reap() ?? 0
             state.withLock { s in
                 s.inFlight.removeAll()
@@ -186,7 +188,7 @@ final class Worker: Sendable {
             if !s.inFlight.isEmpty { s.inFlight.removeFirst() }
             s.startFront()
         }
-        return message
+        return (message, arrivedAt)
     }
 
     /// A response stream that cannot be trusted any more: the running call fails with `error`, and the worker
@@ -211,9 +213,10 @@ final class Worker: Sendable {
         }
     }
 
-    /// The next response line from the pipe, parsed where it lies in the read buffer; nil at the pipe's end.
-    private func nextResponse() -> Result<JSONValue, JSONParseError>? {
-        reader.withLock { r -> Result<JSONValue, JSONParseError>? in
+    /// The next response line from the pipe, parsed where it lies in the read buffer, and when it arrived; nil
+    /// at the pipe's end.
+    private func nextResponse() -> (Result<JSONValue, JSONParseError>, Double)? {
+        reader.withLock { r -> (Result<JSONValue, JSONParseError>, Double)? in
             while true {
                 let (start, end, from) = (r.start, r.end, r.start + r.scanned)
                 let newline = r.buffer.withUnsafeBufferPointer { p -> Int? in
@@ -239,7 +242,7 @@ final class Worker: Sendable {
                         // A large answer's room is not kept for the worker's lifetime.
                         if r.buffer.count > 1 << 20 { r.buffer = [UInt8](repeating: 0, count: 64 * 1024) }
                     }
-                    return result
+                    return (result, r.readAt)
                 }
                 r.scanned = end - start
                 if r.end == r.buffer.count {
@@ -260,6 +263,7 @@ final class Worker: Sendable {
                 let n = r.buffer.withUnsafeMutableBufferPointer { read(responseFd, $0.baseAddress! + e0, room) }
                 if n < 0, errno == EINTR { continue }
                 if n <= 0 { return nil }
+                r.readAt = MonotonicClock.seconds()
                 r.end += n
             }
         }
@@ -448,6 +452,8 @@ final class Spawner: Sendable {
 
     private init() {
         let thread = Thread { [self] in
+            // Workers inherit this thread's CPUs: every allowed one, even when a bound lane started this thread.
+            _ = faast_bind_cpu(0, -1)
             while true {
                 wake.wait()
                 for job in jobs.withLock({ j -> [@Sendable () -> Void] in defer { j = [] }; return j }) { job() }

@@ -144,11 +144,11 @@ public final class Invoker: Sendable {
         while true {
             do throws(FaastError) {
                 let response = try lane.invoke(call.request(args), ahead: ahead)
-                call.began(at: lane.lastStart)
+                call.began(at: lane.lastStart, answered: lane.lastArrival)
                 call.succeeded(response)
                 break
             } catch {
-                call.began(at: lane.lastStart)
+                call.began(at: lane.lastStart, answered: lane.lastArrival)
                 guard call.shouldRetry(cancelled.isSet ? FaastError(.cancelled, "\(call.plan.function) was cancelled") : error) else { break }
                 // Back off in slices, so that a cancel is seen at once.
                 let until = MonotonicClock.seconds() + Double(retryPolicy.delayNanoseconds(afterAttempt: call.attempt)) / 1e9
@@ -341,6 +341,8 @@ struct CallAttempts {
     let queuedSince: Double
     /// When the first attempt was sent, or began to run if it waited behind another call.
     var dispatched = MonotonicClock.seconds()
+    /// When the last attempt's answer arrived, if the provider says.
+    var answeredAt: Double?
     var attempt = 0
     var billedMs = 0.0
     var billedRequests = 0
@@ -356,9 +358,10 @@ struct CallAttempts {
 
     mutating func restartClock() { dispatched = MonotonicClock.seconds() }
 
-    /// The first attempt began to run at `start` (0: not known).
-    mutating func began(at start: Double) {
+    /// The first attempt began to run at `start`, and this attempt's answer arrived at `answered` (0: not known).
+    mutating func began(at start: Double, answered: Double = 0) {
         if attempt == 0, start > 0 { dispatched = start }
+        answeredAt = answered > 0 ? answered : nil
     }
 
     func request(_ args: [JSONValue]) -> InvocationRequest {
@@ -397,11 +400,12 @@ struct CallAttempts {
 
     func outcome() -> CallOutcome {
         let now = MonotonicClock.seconds()
+        let received = min(now, answeredAt ?? now)
         var outcome = CallOutcome(
             function: plan.function, result: result ?? .failure(FaastError(.cancelled, "\(plan.function) was cancelled")),
-            latencyMs: (now - dispatched) * 1000, queuedMs: (dispatched - queuedSince) * 1000, attempts: attempt + 1,
-            timing: timing, receivedAtEpochMs: MonotonicClock.epochMs(), dispatchedAt: dispatched, billedMs: billedMs,
-            billedRequests: billedRequests)
+            latencyMs: max(0, received - dispatched) * 1000, queuedMs: (dispatched - queuedSince) * 1000,
+            attempts: attempt + 1, timing: timing, receivedAtEpochMs: MonotonicClock.epochMs() - (now - received) * 1000,
+            dispatchedAt: dispatched, billedMs: billedMs, billedRequests: billedRequests)
         outcome.transferBytes = transferBytes
         return outcome
     }

@@ -171,6 +171,9 @@ public protocol BlockingLane: AnyObject {
     /// For a call that `invoke` last answered after it waited behind others where it runs: when it began to
     /// run (`MonotonicClock.seconds()`). 0 for a call sent to a free worker: the caller's clock holds.
     var lastStart: Double { get }
+    /// When the answer of the call that `invoke` last answered arrived (`MonotonicClock.seconds()`, 0 if
+    /// not known): a call's latency ends there, not after its answer was decoded.
+    var lastArrival: Double { get }
     /// Returns what the lane holds to the provider; the lane is not used again.
     func close()
 }

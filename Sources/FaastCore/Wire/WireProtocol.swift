@@ -1,9 +1,10 @@
 /// The request/response envelope that every provider and both trampolines speak: one JSON object per
 /// message (newline-delimited on local pipes, the payload of `Invoke` on Lambda).
 public enum WireProtocol {
-    /// The request line for calling `function` with `args` (without the trailing newline).
-    public static func callRequest(callId: String, function: String, args: [JSONValue]) -> String {
+    /// The request for calling `function` with `args`; `newline` ends it as a line for a pipe.
+    public static func callRequest(callId: String, function: String, args: [JSONValue], newline: Bool = false) -> String {
         var out = "{\"callId\":"
+        out.reserveCapacity(40 + callId.utf8.count + function.utf8.count + 16 * args.count)
         JSONValue.writeString(callId, to: &out)
         out += ",\"name\":"
         JSONValue.writeString(function, to: &out)
@@ -12,7 +13,7 @@ public enum WireProtocol {
             if i > 0 { out += "," }
             a.write(to: &out)
         }
-        out += "]}"
+        out += newline ? "]}\n" : "]}"
         return out
     }
 
