@@ -435,7 +435,7 @@ def rows(R):
             if ok(fl):
                 r = f[q + "Ms"] / fl[q + "Ms"] if ok(f) else None
                 tgt, met = ("≤ 1.3×", yes(r is not None and r <= 1.3)) if q == "p50" else ("–", "–")
-                row(name, fv, "floor (C driver, same trampoline)", fmt_ms(fl[q + "Ms"]),
+                row(name, fv, "floor (C driver, same trampoline, one CPU)", fmt_ms(fl[q + "Ms"]),
                     "%.2f× faast÷floor (lower is better)" % r if r else "–", tgt, met if r else "–")
             else:
                 row(name, fv, "floor (C driver)", "error: " + err_of(fl), "–", "≤ 1.3×" if q == "p50" else "–", "–")
