@@ -246,9 +246,11 @@ public final class Invoker: Sendable {
                 i = shared.next.next()
                 if i >= shared.count { break }
                 call = CallAttempts(plan: plan, callId: newCallId(), queuedSince: MonotonicClock.seconds())
-                if Self.mayStart(lane, shared.limiter, cancelled: cancelled) {
+                var granted: Double?
+                if Self.mayStart(lane, shared.limiter, cancelled: cancelled, granted: &granted) {
                     let args = shared.arguments(i)
-                    call.restartClock()
+                    // Under a rate limit a call starts at its grant, which the limiter spaces exactly.
+                    call.restartClock(at: granted)
                     runBlocking(lane, &call, args: args, cancelled: cancelled, ahead: sendAhead)
                     outcome = call.outcome()
                 } else {
@@ -270,13 +272,15 @@ public final class Invoker: Sendable {
         return results
     }
 
-    /// Whether a lane's next call may start: not cancelled, and a rate slot granted (the lane's worker made
-    /// ready first, so that the slot is not spent starting one).
-    private static func mayStart(_ lane: any BlockingLane, _ limiter: RateLimiter?, cancelled: CancelFlag) -> Bool {
+    /// Whether a lane's next call may start: not cancelled, and under a rate limit a slot granted (at
+    /// `granted`; the lane's worker is made ready first, so that the slot is not spent starting one).
+    private static func mayStart(_ lane: any BlockingLane, _ limiter: RateLimiter?, cancelled: CancelFlag,
+                                 granted: inout Double?) -> Bool {
         if cancelled.isSet { return false }
         guard let limiter else { return true }
         lane.prepare()
-        return limiter.acquireBlocking(cancelled: { cancelled.isSet })
+        granted = limiter.acquireBlocking(cancelled: { cancelled.isSet })
+        return granted != nil
     }
 
     private func newCallId() -> String { "c\(nextCallId.add(1, ordering: .relaxed).newValue)" }
@@ -356,7 +360,7 @@ struct CallAttempts {
         self.queuedSince = queuedSince
     }
 
-    mutating func restartClock() { dispatched = MonotonicClock.seconds() }
+    mutating func restartClock(at time: Double? = nil) { dispatched = time ?? MonotonicClock.seconds() }
 
     /// The first attempt began to run at `start`, and this attempt's answer arrived at `answered` (0: not known).
     mutating func began(at start: Double, answered: Double = 0) {

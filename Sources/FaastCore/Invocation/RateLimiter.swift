@@ -43,13 +43,14 @@ public final class RateLimiter: Sendable {
 }
 
 extension RateLimiter {
-    /// `acquire` for a plain thread: sleeps until a slot is granted; false when `cancelled` turns true first.
-    public func acquireBlocking(cancelled: () -> Bool) -> Bool {
+    /// `acquire` for a plain thread: sleeps until a slot is granted and returns the time it was granted at;
+    /// nil when `cancelled` turns true first.
+    public func acquireBlocking(cancelled: () -> Bool) -> Double? {
         while true {
-            if cancelled() { return false }
+            if cancelled() { return nil }
             let now = MonotonicClock.seconds()
             let wait = tatWait(now)
-            if wait == 0 { return true }
+            if wait == 0 { return now }
             usleep(UInt32(min(wait, 0.05) * 1e6) + 1)
         }
     }
