@@ -313,7 +313,7 @@ final class LocalLane: BlockingLane {
 
     /// The worker to send to: the one held, or (if it has ended and owes no answers) a warm one from the pool.
     private func readyWorker() throws(FaastError) -> Worker {
-        if worker?.isAlive == false, sent.isEmpty { giveBackWorker() }
+        if sent.isEmpty, worker?.isAlive == false { giveBackWorker() }
         if let held = worker { return held }
         let fresh = try provider.workers.acquireBlocking()
         worker = fresh
@@ -377,8 +377,8 @@ final class LocalLane: BlockingLane {
     static let unbindAboveMs = 10.0
 
     private func placeOnCPU() {
-        guard let cpu, let held = worker, held.isAlive else { return }
-        if !bound, lastExecutionMs <= Self.aheadWithinMs {
+        guard let cpu else { return }
+        if !bound, lastExecutionMs <= Self.aheadWithinMs, let held = worker, held.isAlive {
             _ = faast_bind_cpu(0, cpu)
             _ = faast_bind_cpu(held.pid, cpu)
             bound = true
