@@ -237,8 +237,17 @@ public actor Shell {
                     throw ShellError("env= takes an object, e.g. env={\"KEY\": \"value\"}", at: opt.value.location)
                 }
                 for m in members { settings.env[m.key] = m.value.stringValue ?? m.value.jsonText }
-            case "region", "role", "architecture", "include", "exclude":
-                settings.extra[opt.key.text] = value.stringValue ?? value.jsonText
+            case "region": settings.cloud.region = value.stringValue ?? value.jsonText
+            case "role": settings.cloud.role = value.stringValue ?? value.jsonText
+            case "architecture":
+                let s = value.stringValue ?? value.jsonText
+                guard let arch = Architecture(rawValue: s) else {
+                    throw ShellError("architecture= takes x86_64 or arm64, not '\(s)'"
+                        + Suggestion.didYouMean(s, in: Architecture.allCases.map(\.rawValue)), at: opt.value.location)
+                }
+                settings.cloud.architecture = arch
+            case "include": settings.package.include = Self.globs(value)
+            case "exclude": settings.package.exclude = Self.globs(value)
             default:
                 throw ShellError("unknown option '\(opt.key.text)' for open" + Suggestion.didYouMean(opt.key.text, in: keys)
                     + "; options: " + keys.joined(separator: ", "), at: opt.key.location)
@@ -247,6 +256,14 @@ public actor Shell {
     }
 
     // MARK: - Option values
+
+    /// Glob patterns from `include=`/`exclude=`: a comma-separated string or an array of strings.
+    static func globs(_ value: JSONValue) -> [String] {
+        let parts: [String]
+        if case .array(let items) = value { parts = items.map { $0.stringValue ?? $0.jsonText } }
+        else { parts = (value.stringValue ?? value.jsonText).split(separator: ",").map(String.init) }
+        return parts.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
 
     func number(_ v: JSONValue, _ opt: OptionArg) throws -> Double {
         if let d = v.doubleValue { return d }

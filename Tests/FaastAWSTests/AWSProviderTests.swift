@@ -84,7 +84,7 @@ struct AWSProviderTests {
     @Test("a failed deploy rolls back what it created")
     func rollback() async throws {
         do {
-            _ = try await deploy("sample.js") { $0.extra["role"] = "no-such-role" }
+            _ = try await deploy("sample.js") { $0.cloud.role = "no-such-role" }
             Issue.record("deployed with a missing role")
         } catch let e as FaastError {
             #expect(e.kind == .deployFailed)

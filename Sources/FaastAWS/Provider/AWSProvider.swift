@@ -12,12 +12,12 @@ public struct AWSProviderFactory: ProviderFactory {
     }
 
     public func deploy(_ module: ModuleSpec, settings: DeploySettings) async throws -> any Provider {
-        let client = try AWSClient.fromEnvironment(region: settings.extra["region"], environment: environment)
+        let client = try AWSClient.fromEnvironment(region: settings.cloud.region, environment: environment)
         return try await AWSProvider.deploy(module, settings: settings, client: client)
     }
 
     public func collectGarbage(settings: DeploySettings) async throws -> CleanupReport {
-        let client = try AWSClient.fromEnvironment(region: settings.extra["region"], environment: environment)
+        let client = try AWSClient.fromEnvironment(region: settings.cloud.region, environment: environment)
         return try await GarbageCollector(services: AWSServices(client: client)).collect(excluding: nil, execute: true)
     }
 }
@@ -50,7 +50,7 @@ public final class AWSProvider: Provider {
     }
 
     var region: String { services.client.region }
-    var architecture: String { settings.extra["architecture"] ?? "x86_64" }
+    var architecture: String { settings.cloud.architecture.rawValue }
 
     public var details: [(String, String)] {
         [("region", region), ("function", names.function), ("role", roleName), ("architecture", architecture),
@@ -63,16 +63,13 @@ public final class AWSProvider: Provider {
         let services = AWSServices(client: client)
         let names = ResourceNames.newSession()
         let tags = names.tags(retentionDays: settings.logRetentionDays)
-        let architecture = settings.extra["architecture"] ?? "x86_64"
-        guard ["x86_64", "arm64"].contains(architecture) else {
-            throw FaastError(.invalidArgument, "architecture= takes x86_64 or arm64, not '\(architecture)'")
-        }
+        let architecture = settings.cloud.architecture.rawValue
         let package = try CodePackage.build(
-            module: module, include: Self.globs(settings.extra["include"]), exclude: Self.globs(settings.extra["exclude"]))
+            module: module, include: settings.package.include, exclude: settings.package.exclude)
         var created: [String] = []
         do {
-            let roleName = settings.extra["role"] ?? ResourceNames.defaultRole
-            let roleArn = try await ensureRole(roleName, custom: settings.extra["role"] != nil, services: services)
+            let roleName = settings.cloud.role ?? ResourceNames.defaultRole
+            let roleArn = try await ensureRole(roleName, custom: settings.cloud.role != nil, services: services)
             try await services.createLogGroup(names.logGroup, tags: tags, retentionDays: retentionInDays(settings.logRetentionDays))
             created.append("logGroup")
             var env = settings.env
@@ -102,10 +99,6 @@ public final class AWSProvider: Provider {
             if let e = error as? FaastError { throw FaastError(.deployFailed, e.message, remote: e.remote) }
             throw FaastError(.deployFailed, "\(error)")
         }
-    }
-
-    static func globs(_ value: String?) -> [String] {
-        (value ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// CloudWatch accepts only some retention periods: the smallest one that keeps logs at least `days`.

@@ -42,9 +42,36 @@ public struct DeploySettings: Sendable, Hashable {
     public var pipeline = true
     /// How long logs outlive the session, in days.
     public var logRetentionDays: Double = 1
-    /// Provider-specific settings (`region`, `role`, `architecture`, `include`, `exclude`, ...).
-    public var extra: [String: String] = [:]
+    /// Where a cloud provider deploys (region, role, architecture); the local provider ignores them.
+    public var cloud = CloudSettings()
+    /// What goes into the code package beyond the module.
+    public var package = PackageSettings()
 
+    public init() {}
+}
+
+/// The processor architecture a cloud function runs on.
+public enum Architecture: String, Sendable, Hashable, CaseIterable {
+    case x86_64
+    case arm64
+}
+
+/// Settings only a cloud provider reads (AWS today), typed where they are parsed.
+public struct CloudSettings: Sendable, Hashable {
+    /// The region; nil for the environment's (`AWS_REGION`, the config file).
+    public var region: String?
+    /// An existing role to run as; nil for faast's own least-privilege role.
+    public var role: String?
+    public var architecture: Architecture = .x86_64
+    public init() {}
+}
+
+/// Files that go into a code package beyond the module itself.
+public struct PackageSettings: Sendable, Hashable {
+    /// Glob patterns, relative to the module's folder, of files to add.
+    public var include: [String] = []
+    /// Glob patterns of files to leave out.
+    public var exclude: [String] = []
     public init() {}
 }
 
