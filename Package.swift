@@ -9,13 +9,15 @@
 // - swift-crypto: SHA-256 and HMAC for AWS SigV4 signing (never hand-rolled).
 // - ZIPFoundation: the Lambda code package, written with fixed timestamps so the same input gives the same bytes.
 // libedit and libcurl are system libraries wrapped by the C targets below.
+//
+// Linux only: workers are forked with a parent-death signal (prctl), bound to CPUs (sched_setaffinity) and
+// waited for on process descriptors (pidfd_open), which other systems lack; so no `platforms` are claimed.
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
     name: "faast",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "faast", targets: ["faast"]),
     ],

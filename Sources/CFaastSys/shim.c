@@ -1,14 +1,23 @@
+// See faast_sys.h.
+#ifndef __linux__
+#error "CFaastSys is Linux-only (prctl, pipe2, sched_setaffinity, pidfd_open)"
+#endif
 #define _GNU_SOURCE
 #include "faast_sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+// MARK: - Worker processes
 
 static void close_from(int lowest) {
 #ifdef SYS_close_range
@@ -55,8 +64,34 @@ int faast_pipe(int fds[2]) {
     return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno;
 }
 
-#include <pthread.h>
-#include <sched.h>
+int faast_pipe_capacity(int fd) {
+#ifdef F_GETPIPE_SZ
+    int n = fcntl(fd, F_GETPIPE_SZ);
+    if (n > 0) return n;
+#endif
+    (void)fd;
+    return 4096;
+}
+
+int faast_pidfd_open(pid_t pid) {
+#ifdef SYS_pidfd_open
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    if (fd < 0) return -errno;
+    fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+    return (int)fd;
+#else
+    (void)pid;
+    return -ENOSYS;
+#endif
+}
+
+int faast_wait_status_code(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return -WTERMSIG(status);
+    return 0;
+}
+
+// MARK: - CPU placement
 
 static cpu_set_t allowed_cpus;
 static pthread_once_t allowed_once = PTHREAD_ONCE_INIT;
@@ -91,30 +126,25 @@ int faast_bind_cpu(pid_t tid, int cpu) {
     return sched_setaffinity(tid, sizeof set, &set) == 0 ? 0 : -errno;
 }
 
-int faast_pipe_capacity(int fd) {
-#ifdef F_GETPIPE_SZ
-    int n = fcntl(fd, F_GETPIPE_SZ);
-    if (n > 0) return n;
-#endif
-    (void)fd;
-    return 4096;
-}
-
-int faast_wait_status_code(int status) {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return -WTERMSIG(status);
-    return 0;
-}
-
-#include <poll.h>
+// MARK: - Signals
 
 static volatile sig_atomic_t sigint_count = 0;
 static volatile sig_atomic_t sigterm_flag = 0;
+// The self-pipe: handlers write a byte so that poll wakes; the counters above are what a reader checks.
+static int wake_pipe[2] = {-1, -1};
+static pthread_once_t signals_once = PTHREAD_ONCE_INIT;
 
-static void on_sigint(int sig) { (void)sig; sigint_count++; }
-static void on_sigterm(int sig) { (void)sig; sigterm_flag = 1; }
+static void wake(void) {
+    int saved = errno;
+    if (wake_pipe[1] >= 0) (void)!write(wake_pipe[1], "!", 1);
+    errno = saved;
+}
 
-void faast_signals_install(void) {
+static void on_sigint(int sig) { (void)sig; sigint_count++; wake(); }
+static void on_sigterm(int sig) { (void)sig; sigterm_flag = 1; wake(); }
+
+static void install(void) {
+    if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0) wake_pipe[0] = wake_pipe[1] = -1;
     struct sigaction sa;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0;
@@ -125,6 +155,8 @@ void faast_signals_install(void) {
     sigaction(SIGHUP, &sa, NULL);
 }
 
+void faast_signals_install(void) { pthread_once(&signals_once, install); }
+
 int faast_take_sigint(void) {
     int n = sigint_count;
     sigint_count = 0;
@@ -133,14 +165,21 @@ int faast_take_sigint(void) {
 
 int faast_sigterm_received(void) { return sigterm_flag; }
 
+int faast_signal_fd(void) { return wake_pipe[0]; }
 
 int faast_getc(FILE *stream) {
     (void)stream;
     for (;;) {
         if (sigint_count > 0 || sigterm_flag) return -1;
-        struct pollfd p = {.fd = 0, .events = POLLIN};
-        int r = poll(&p, 1, 100);
+        struct pollfd p[2] = {{.fd = 0, .events = POLLIN}, {.fd = wake_pipe[0], .events = POLLIN}};
+        int r = poll(p, 2, -1);
+        if (r < 0 && errno != EINTR) return 4;
         if (r <= 0) continue;
+        if (p[1].revents & POLLIN) {
+            char drain[64];
+            while (read(wake_pipe[0], drain, sizeof drain) > 0) {}
+            continue;
+        }
         unsigned char c;
         ssize_t n = read(0, &c, 1);
         // With the terminal's ISIG off, Ctrl-C arrives as a byte instead of a signal: the same thing.

@@ -7,15 +7,6 @@ import Synchronization
 import Glibc
 #endif
 
-/// How a worker is started: the interpreter command line and its environment.
-struct WorkerLaunch: Sendable {
-    var executable: String
-    var arguments: [String]
-    var environment: [String: String]
-    var directory: String
-    var logDirectory: String
-}
-
 /// One warm worker process: a node or python trampoline that runs one call at a time.
 ///
 /// Requests go out on the worker's fd 3 and responses come back on its fd 4, read on the thread that waits
@@ -25,16 +16,20 @@ struct WorkerLaunch: Sendable {
 final class Worker: Sendable {
     let id: Int
     let pid: pid_t
-    let logPath: String
+    let log: WorkerLog
     /// Bytes the request pipe holds: requests sent ahead stay within half of it, so a write never blocks
     /// while the worker may be blocked writing an answer.
     let requestPipeCapacity: Int
     private let requestFd: Int32
     private let responseFd: Int32
+    private let deadlines: DeadlineWatch
     private let state = Mutex(State())
     /// Guards the request descriptor: writes and the close never overlap, so a closed number that the
     /// system hands out again is never written to. True once closed.
     private let requestClosed = Mutex(false)
+    private let reader = Mutex(ResponseReader())
+    /// Held while reaping, so that the process is waited for exactly once.
+    private let reaping = Mutex(())
 
     private struct Call {
         var callId: String
@@ -54,37 +49,26 @@ final class Worker: Sendable {
         /// Monotonic deadline of the running call, 0 when idle.
         var deadlineNs: UInt64 = 0
 
-        /// The oldest call in flight begins to run now.
-        mutating func startFront() {
+        /// The oldest call in flight begins to run now; returns its deadline (0: none).
+        mutating func startFront() -> UInt64 {
             guard !inFlight.isEmpty else {
                 deadlineNs = 0
-                return
+                return 0
             }
             inFlight[0].startedEpochMs = MonotonicClock.epochMs()
-            deadlineNs = MonotonicClock.nanoseconds() + UInt64(max(0, inFlight[0].timeout) * 1e9)
+            let seconds = min(max(0, inFlight[0].timeout), 1e9)
+            deadlineNs = MonotonicClock.nanoseconds() + UInt64(seconds * 1e9)
+            return deadlineNs
         }
     }
 
-    /// The response bytes read and not yet taken: `buffer[start..<end]`, of which the first `scanned` hold no
-    /// newline. Used only by the thread that waits for an answer.
-    private struct ReadState {
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        var start = 0
-        var end = 0
-        var scanned = 0
-        /// When the last read returned (`MonotonicClock.seconds()`): when the lines it completed arrived.
-        var readAt = 0.0
-    }
-    private let reader = Mutex(ReadState())
-    /// Held while reaping, so the process is waited for exactly once.
-    private let reaping = Mutex(false)
-
-    private init(id: Int, pid: pid_t, logPath: String, requestFd: Int32, responseFd: Int32) {
+    init(id: Int, pid: pid_t, logPath: String, requestFd: Int32, responseFd: Int32, deadlines: DeadlineWatch) {
         self.id = id
         self.pid = pid
-        self.logPath = logPath
+        self.log = WorkerLog(path: logPath)
         self.requestFd = requestFd
         self.responseFd = responseFd
+        self.deadlines = deadlines
         requestPipeCapacity = Int(faast_pipe_capacity(requestFd))
     }
 
@@ -93,65 +77,40 @@ final class Worker: Sendable {
         close(responseFd)
     }
 
-    /// Starts a worker process (without waiting for it to be ready).
-    static func spawn(id: Int, launch: WorkerLaunch) throws(FaastError) -> Worker {
-        var request: [Int32] = [0, 0]
-        var response: [Int32] = [0, 0]
-        guard faast_pipe(&request) == 0 else { throw FaastError(.deployFailed, "cannot create a pipe: \(String(cString: strerror(errno)))") }
-        guard faast_pipe(&response) == 0 else {
-            close(request[0]); close(request[1])
-            throw FaastError(.deployFailed, "cannot create a pipe: \(String(cString: strerror(errno)))")
-        }
-        let logPath = "\(launch.logDirectory)/worker-\(id).log"
-        let logFd = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard logFd >= 0 else {
-            [request[0], request[1], response[0], response[1]].forEach { close($0) }
-            throw FaastError(.deployFailed, "cannot open the worker log \(logPath): \(String(cString: strerror(errno)))")
-        }
-        let argv = [launch.executable] + launch.arguments
-        let envp = launch.environment.map { "\($0.key)=\($0.value)" }
-        let (executable, directory, requestRead, responseWrite) = (launch.executable, launch.directory, request[0], response[1])
-        let pid = Spawner.shared.run {
-            withCStrings(argv) { cArgv in
-                withCStrings(envp) { cEnvp in
-                    faast_spawn_worker(executable, cArgv, cEnvp, directory, requestRead, responseWrite, logFd)
-                }
-            }
-        }
-        close(request[0])
-        close(response[1])
-        close(logFd)
-        guard pid > 0 else {
-            close(request[1]); close(response[0])
-            throw FaastError(.deployFailed, "cannot start \(launch.executable): \(String(cString: strerror(-pid)))")
-        }
-        return Worker(id: id, pid: pid, logPath: logPath, requestFd: request[1], responseFd: response[0])
-    }
-
     var isAlive: Bool { state.withLock { !$0.dead && $0.fault == nil } }
     var isBusy: Bool { state.withLock { !$0.inFlight.isEmpty } }
+    var logURL: String { log.url }
 
     /// Sends one request line (or none, to read the start-up line) and reads its response on the calling
     /// thread, which blocks until the response arrives or the worker ends: a stop (timeout, cancellation)
-    /// kills the process, which ends the read. The response comes straight to the caller's thread.
+    /// kills the process, which ends the read.
     func exchangeBlocking(line: String?, callId: String, function: String, timeout: Double) throws(FaastError) -> WireResponse {
         try send(line: line, callId: callId, function: function, timeout: timeout)
         return try receive().response
     }
 
+    /// The async form, for deploys: the blocking exchange on a thread of its own.
+    func exchange(line: String?, callId: String, function: String, timeout: Double) async throws -> WireResponse {
+        try await withTaskCancellationHandler {
+            try await runOnThread { try self.exchangeBlocking(line: line, callId: callId, function: function, timeout: timeout) }
+        } onCancel: {
+            stop(because: FaastError(.cancelled, function.isEmpty ? "cancelled" : "\(function) was cancelled"))
+        }
+    }
+
     /// Sends a request line, newline included (nil: none, to wait for the start-up line). The call runs once
     /// every call sent before it has answered; its timeout counts from then.
     func send(line: String?, callId: String, function: String, timeout: Double) throws(FaastError) {
-        try state.withLock { s throws(FaastError) in
+        let deadline = try state.withLock { s throws(FaastError) -> UInt64 in
             if let fault = s.fault { throw fault }
             if s.dead { throw FaastError(.workerExited, "the worker is no longer running") }
             s.inFlight.append(Call(callId: callId, function: function, timeout: timeout))
-            if s.inFlight.count == 1 { s.startFront() }
+            return s.inFlight.count == 1 ? s.startFront() : 0
         }
+        if deadline != 0 { deadlines.due(deadline) }
         if let line, !writeAll(line) {
             // The worker is gone or going: the next read sees its end.
-            kill(-pid, SIGKILL)
-            kill(pid, SIGKILL)
+            killGroup()
         }
     }
 
@@ -162,15 +121,16 @@ final class Worker: Sendable {
         guard let front = state.withLock({ $0.inFlight.first }) else {
             throw FaastError(.transport, "no call in flight on this worker")
         }
-        guard let (parsed, arrivedAt) = nextResponse() else {
+        guard let (parsed, arrivedAt) = reader.withLock({ $0.next(from: responseFd) }) else {
             let code = reap() ?? 0
             state.withLock { s in
                 s.inFlight.removeAll()
                 s.deadlineNs = 0
             }
             if let fault = state.withLock({ $0.fault }) { throw fault }
-            let error = exitError(code: code, function: front.function)
-            noteAborted(front, reason: error.message)
+            let error = log.exitError(code: code, function: front.function)
+            log.noteAborted(callId: front.callId, function: front.function, startedEpochMs: front.startedEpochMs,
+                            reason: error.message)
             throw error
         }
         let message: WireResponse
@@ -184,10 +144,11 @@ final class Worker: Sendable {
             throw corrupted(FaastError(.transport, "the worker answered \(id) while \(front.callId) was running "
                 + "(something else writes to its response pipe, fd 4)", logLocation: logURL))
         }
-        state.withLock { s in
+        let deadline = state.withLock { s -> UInt64 in
             if !s.inFlight.isEmpty { s.inFlight.removeFirst() }
-            s.startFront()
+            return s.startFront()
         }
+        if deadline != 0 { deadlines.due(deadline) }
         return (message, arrivedAt)
     }
 
@@ -199,79 +160,47 @@ final class Worker: Sendable {
             s.inFlight.removeAll()
             s.deadlineNs = 0
         }
-        kill(-pid, SIGKILL)
-        kill(pid, SIGKILL)
+        killGroup()
         return error
     }
 
-    /// The async form, for deploys and single calls: the blocking exchange on a thread of its own.
-    func exchange(line: String?, callId: String, function: String, timeout: Double) async throws -> WireResponse {
-        try await withTaskCancellationHandler {
-            try await runOnThread { try self.exchangeBlocking(line: line, callId: callId, function: function, timeout: timeout) }
-        } onCancel: {
-            stop(because: FaastError(.cancelled, function.isEmpty ? "cancelled" : "\(function) was cancelled"))
+    /// Fails the call in flight with `fault` and kills the worker (and anything it started).
+    func stop(because fault: FaastError) {
+        let running = state.withLock { s -> Call? in
+            if s.fault == nil { s.fault = fault }
+            s.deadlineNs = 0
+            return s.inFlight.first
+        }
+        killGroup()
+        if let running {
+            log.noteAborted(callId: running.callId, function: running.function, startedEpochMs: running.startedEpochMs,
+                            reason: fault.message)
         }
     }
 
-    /// The next response line from the pipe, parsed where it lies in the read buffer, and when it arrived; nil
-    /// at the pipe's end.
-    private func nextResponse() -> (Result<JSONValue, JSONParseError>, Double)? {
-        reader.withLock { r -> (Result<JSONValue, JSONParseError>, Double)? in
-            while true {
-                let (start, end, from) = (r.start, r.end, r.start + r.scanned)
-                let newline = r.buffer.withUnsafeBufferPointer { p -> Int? in
-                    var i = from
-                    while i < end {
-                        if p[i] == 0x0A { return i }
-                        i += 1
-                    }
-                    return nil
-                }
-                if let newline {
-                    r.start = newline + 1
-                    r.scanned = 0
-                    if newline == start { continue }  // an empty line
-                    let result = r.buffer.withUnsafeBufferPointer { p in
-                        Result { () throws(JSONParseError) in
-                            try JSONParser.parseDocument(UnsafeBufferPointer(rebasing: p[start..<newline]))
-                        }
-                    }
-                    if r.start == r.end {
-                        r.start = 0
-                        r.end = 0
-                        // A large answer's room is not kept for the worker's lifetime.
-                        if r.buffer.count > 1 << 20 { r.buffer = [UInt8](repeating: 0, count: 64 * 1024) }
-                    }
-                    return (result, r.readAt)
-                }
-                r.scanned = end - start
-                if r.end == r.buffer.count {
-                    if r.start > 0 {
-                        // Move the partial line to the front.
-                        let (s0, count) = (r.start, r.end - r.start)
-                        r.buffer.withUnsafeMutableBufferPointer { p in
-                            _ = memmove(p.baseAddress!, p.baseAddress! + s0, count)
-                        }
-                        r.start = 0
-                        r.end = count
-                    } else {
-                        // A line longer than the buffer: double it.
-                        r.buffer.append(contentsOf: repeatElement(0, count: r.buffer.count))
-                    }
-                }
-                let (e0, room) = (r.end, r.buffer.count - r.end)
-                let n = r.buffer.withUnsafeMutableBufferPointer { read(responseFd, $0.baseAddress! + e0, room) }
-                if n < 0, errno == EINTR { continue }
-                if n <= 0 { return nil }
-                r.readAt = MonotonicClock.seconds()
-                r.end += n
-            }
+    /// Stops the call in flight if its deadline has passed; returns the deadline still ahead (0: none).
+    func enforceDeadline(now: UInt64) -> UInt64 {
+        let expired = state.withLock { s -> (String, Double)? in
+            guard s.deadlineNs != 0, let running = s.inFlight.first else { return nil }
+            return now >= s.deadlineNs ? (running.function, running.timeout) : nil
         }
+        guard let (function, seconds) = expired else { return state.withLock { $0.deadlineNs } }
+        let name = function.isEmpty ? "the worker" : function
+        stop(because: FaastError(.timeout, "\(name) exceeded its \(NumberText.seconds(seconds)) s timeout", logLocation: logURL))
+        return 0
     }
 
-    /// Waits for the process once; returns its exit code (or -signal).
+    // MARK: - The process
+
+    private func killGroup() {
+        kill(-pid, SIGKILL)
+        kill(pid, SIGKILL)
+    }
+
+    /// Waits for the process once (blocking) or checks whether it has ended; returns its exit code (or
+    /// -signal), nil if it is still running.
     @discardableResult
-    private func reap(blocking: Bool = true) -> Int32? {
+    func reap(blocking: Bool = true) -> Int32? {
         reaping.withLock { _ -> Int32? in
             if let code = state.withLock({ $0.dead ? $0.exitCode : nil }) { return code }
             var status: Int32 = 0
@@ -288,112 +217,25 @@ final class Worker: Sendable {
         }
     }
 
-    /// Fails the call in flight with `fault` and kills the worker (and anything it started).
-    func stop(because fault: FaastError) {
-        let running = state.withLock { s -> Call? in
-            if s.fault == nil { s.fault = fault }
-            s.deadlineNs = 0
-            return s.inFlight.first
-        }
-        kill(-pid, SIGKILL)
-        kill(pid, SIGKILL)
-        if let running { noteAborted(running, reason: fault.message) }
-    }
-
-    /// Marks in the worker's log a call that never reached its END line (killed or died). The trampoline
-    /// holds a call's START line until the call prints, waits or ends, so a call killed before then gets
-    /// its START line here, stamped with the time it began.
-    private func noteAborted(_ call: Call, reason: String) {
-        guard !call.callId.isEmpty else { return }
-        let fd = open(logPath, O_WRONLY | O_APPEND | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
-        var text = ""
-        let marker = " \(call.callId) "
-        if !Self.tail(ofFile: logPath, lines: 400).split(separator: "\n").contains(where: { $0.contains(marker) }) {
-            let began = call.startedEpochMs > 0 ? call.startedEpochMs : MonotonicClock.epochMs()
-            text += "\(Self.isoTime(epochMs: began))\(marker)START \(call.function)\n"
-        }
-        let reason = reason.split(separator: "\n").first ?? ""
-        text += "\(Self.isoTime(epochMs: MonotonicClock.epochMs()))\(marker)ABORTED \(call.function): \(reason)\n"
-        _ = text.withCString { write(fd, $0, strlen($0)) }
-    }
-
-    /// "2026-11-27T11:36:18.123Z", as the trampolines stamp their lines.
-    static func isoTime(epochMs: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: epochMs / 1000))
-    }
-
-    /// Closes the request pipe so the worker exits by itself; kills it if it has not after `grace` seconds.
-    func shutdown(grace: Double = 0.5) async {
+    /// Begins a shutdown: fails any call in flight as cleaned up and closes the request pipe, so that an
+    /// idle worker exits by itself. `WorkerPool.shutdown` then waits for the exit and kills laggards.
+    func beginShutdown() {
         let busy = state.withLock { s -> Bool in
             if s.fault == nil { s.fault = FaastError(.cancelled, "the session was cleaned up") }
             return !s.inFlight.isEmpty
         }
         if busy { stop(because: FaastError(.cancelled, "the session was cleaned up")) }
         closeRequest()
-        let deadline = MonotonicClock.seconds() + grace
-        while MonotonicClock.seconds() < deadline {
-            if reap(blocking: false) != nil { return }
-            try? await Task.sleep(nanoseconds: 5_000_000)
-        }
-        kill(-pid, SIGKILL)
-        kill(pid, SIGKILL)
+    }
+
+    /// Kills the worker's group and waits for it (the end of a shutdown's grace period).
+    func killAndReap() {
+        if reap(blocking: false) == nil { killGroup() }
         reap()
     }
 
-    /// Stops the call in flight if its deadline has passed (called by the provider's watchdog).
-    func enforceDeadline(now: UInt64) {
-        let expired = state.withLock { s -> (String, Double)? in
-            guard s.deadlineNs != 0, now >= s.deadlineNs, let running = s.inFlight.first else { return nil }
-            return (running.function, running.timeout)
-        }
-        guard let (function, seconds) = expired else { return }
-        let name = function.isEmpty ? "the worker" : function
-        stop(because: FaastError(.timeout, "\(name) exceeded its \(Self.format(seconds)) s timeout", logLocation: logURL))
-    }
-
-    var logURL: String { "file://" + logPath }
-
-    static func format(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
-    }
-
-    /// The error for a worker that ended during a call: its exit code or signal, and the last log lines.
-    private func exitError(code: Int32, function: String) -> FaastError {
-        let recent = Self.tail(ofFile: logPath, lines: 200)
-        let tail = recent.split(separator: "\n").suffix(8).joined(separator: "\n")
-        let name = function.isEmpty ? "the worker" : function
-        let how = code >= 0 ? "exited with code \(code)" : "was killed by signal \(Self.signalName(-code))"
-        // V8 prints its verdict before a long native stack trace, so look further back than the tail shown.
-        if recent.contains("heap out of memory") || recent.contains("OOMErrorHandler") || recent.contains("MemoryError") {
-            return FaastError(.outOfMemory, "\(name) ran out of memory (the worker \(how))", logLocation: logURL)
-        }
-        var message = "\(name): the worker \(how) during the call"
-        if !tail.isEmpty { message += "\nlast log lines:\n" + tail }
-        return FaastError(.workerExited, message, logLocation: logURL)
-    }
-
-    static func signalName(_ signal: Int32) -> String {
-        let names: [Int32: String] = [
-            SIGKILL: "SIGKILL", SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT", SIGTERM: "SIGTERM", SIGINT: "SIGINT",
-            SIGBUS: "SIGBUS", SIGILL: "SIGILL", SIGFPE: "SIGFPE", SIGHUP: "SIGHUP", SIGPIPE: "SIGPIPE",
-        ]
-        return names[signal] ?? "\(signal)"
-    }
-
-    /// The last `lines` lines of a file (reads at most its last 8 KB).
-    static func tail(ofFile path: String, lines: Int) -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return "" }
-        defer { try? handle.close() }
-        let size = (try? handle.seekToEnd()) ?? 0
-        try? handle.seek(toOffset: size > 8192 ? size - 8192 : 0)
-        let data = (try? handle.readToEnd()) ?? Data()
-        let text = String(decoding: data, as: UTF8.self)
-        return text.split(separator: "\n", omittingEmptySubsequences: true).suffix(lines).joined(separator: "\n")
-    }
+    /// Whether the process has ended (reaped already); for a shutdown that waits on several at once.
+    var hasEnded: Bool { state.withLock { $0.dead } }
 
     // MARK: - Writing
 
@@ -409,68 +251,17 @@ final class Worker: Sendable {
         return requestClosed.withLock { closed in
             if closed { return false }
             return text.withUTF8 { buf in
-            var offset = 0
-            while offset < buf.count {
-                let n = write(requestFd, buf.baseAddress! + offset, buf.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
+                var offset = 0
+                while offset < buf.count {
+                    let n = write(requestFd, buf.baseAddress! + offset, buf.count - offset)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        return false
+                    }
+                    offset += n
                 }
-                offset += n
-            }
-            return true
+                return true
             }
         }
-    }
-}
-
-/// Calls `body` with a NULL-terminated C array of the strings.
-func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-    var pointers = strings.map { strdup($0) }
-    pointers.append(nil)
-    defer { pointers.forEach { free($0) } }
-    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
-}
-
-
-/// Runs a blocking body on a thread of its own and awaits its result.
-func runOnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread { continuation.resume(with: Result { try body() }) }
-        thread.stackSize = 512 * 1024
-        thread.start()
-    }
-}
-
-/// The one long-lived thread that forks every worker. PR_SET_PDEATHSIG fires when the *thread* that forked
-/// the child exits, not the process: a worker forked from a lane thread or a pool thread that later ends
-/// would be killed with it.
-final class Spawner: Sendable {
-    static let shared = Spawner()
-    private let jobs = Mutex<[@Sendable () -> Void]>([])
-    private let wake = DispatchSemaphore(value: 0)
-
-    private init() {
-        let thread = Thread { [self] in
-            // Workers inherit this thread's CPUs: every allowed one, even when a bound lane started this thread.
-            _ = faast_bind_cpu(0, -1)
-            while true {
-                wake.wait()
-                for job in jobs.withLock({ j -> [@Sendable () -> Void] in defer { j = [] }; return j }) { job() }
-            }
-        }
-        thread.name = "faast-spawner"
-        thread.stackSize = 512 * 1024
-        thread.start()
-    }
-
-    /// Runs `body` on the spawner thread and returns its result.
-    func run(_ body: @escaping @Sendable () -> pid_t) -> pid_t {
-        let done = DispatchSemaphore(value: 0)
-        let result = Mutex<pid_t>(0)
-        jobs.withLock { $0.append { result.withLock { $0 = body() }; done.signal() } }
-        wake.signal()
-        done.wait()
-        return result.withLock { $0 }
     }
 }

@@ -1,11 +1,17 @@
+import CFaastSys
 import FaastCore
 import Foundation
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The warm workers of a local session: idle ones are reused, new ones are started on demand (the
 /// invocation core's concurrency limit decides how many calls, and so workers, are busy at once).
 final class WorkerPool: Sendable {
     private let launch: WorkerLaunch
+    private let deadlines = DeadlineWatch()
     private struct State {
         var idle: [Worker] = []
         var all: [Int: Worker] = [:]
@@ -14,7 +20,12 @@ final class WorkerPool: Sendable {
     }
     private let state = Mutex(State())
 
-    init(launch: WorkerLaunch) { self.launch = launch }
+    init(launch: WorkerLaunch) {
+        self.launch = launch
+        deadlines.start { [weak self] in self?.state.withLock { Array($0.all.values) } }
+    }
+
+    deinit { deadlines.stop() }
 
     /// An idle warm worker or a new one, on the calling thread (which blocks while a new one starts).
     func acquireBlocking() throws(FaastError) -> Worker {
@@ -43,7 +54,7 @@ final class WorkerPool: Sendable {
             defer { s.nextId += 1 }
             return s.nextId
         }
-        let worker = try Worker.spawn(id: id, launch: launch)
+        let worker = try launch.spawn(id: id, deadlines: deadlines)
         state.withLock { $0.all[id] = worker }
         do throws(FaastError) {
             let first = try worker.exchangeBlocking(line: nil, callId: "", function: "", timeout: 60)
@@ -92,25 +103,50 @@ final class WorkerPool: Sendable {
         }
     }
 
-    func enforceDeadlines() {
-        let workers = state.withLock { Array($0.all.values) }
-        let now = MonotonicClock.nanoseconds()
-        for w in workers { w.enforceDeadline(now: now) }
-    }
-
-    /// Stops every worker; returns how many there were.
+    /// Stops every worker; returns how many there were. Each idle worker gets `grace` seconds to exit by
+    /// itself once its request pipe is closed (waited for on the workers' process descriptors), then SIGKILL.
     @discardableResult
-    func shutdown() async -> Int {
+    func shutdown(grace: Double = 0.5) async -> Int {
         let workers = state.withLock { s -> [Worker] in
             s.closed = true
             s.idle.removeAll()
             defer { s.all.removeAll() }
             return Array(s.all.values)
         }
-        await withTaskGroup(of: Void.self) { group in
-            for w in workers { group.addTask { await w.shutdown() } }
-        }
+        deadlines.stop()
+        for w in workers { w.beginShutdown() }
+        _ = try? await runOnThread { Self.awaitExit(workers, grace: grace) }
         return workers.count
+    }
+
+    /// Waits up to `grace` seconds for the workers to exit, woken by their process descriptors, then kills
+    /// and reaps the rest. Without process descriptors (Linux before 5.3), kills at once.
+    private static func awaitExit(_ workers: [Worker], grace: Double) {
+        var waiting: [(worker: Worker, fd: Int32)] = workers.compactMap { w in
+            if w.hasEnded { return nil }
+            let fd = faast_pidfd_open(w.pid)
+            return fd >= 0 ? (w, fd) : nil
+        }
+        let deadline = MonotonicClock.seconds() + grace
+        while !waiting.isEmpty {
+            let left = deadline - MonotonicClock.seconds()
+            if left <= 0 { break }
+            var fds = waiting.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            let r = poll(&fds, nfds_t(fds.count), Int32(left * 1000) + 1)
+            if r < 0, errno != EINTR { break }
+            var still: [(worker: Worker, fd: Int32)] = []
+            for (entry, p) in zip(waiting, fds) {
+                if p.revents != 0 {
+                    entry.worker.reap()
+                    close(entry.fd)
+                } else {
+                    still.append(entry)
+                }
+            }
+            waiting = still
+        }
+        for entry in waiting { close(entry.fd) }
+        for w in workers { w.killAndReap() }
     }
 
     var count: Int { state.withLock { $0.all.count } }

@@ -1,0 +1,7 @@
+/// Numbers as faast writes them in messages.
+public enum NumberText {
+    /// Seconds (or days) without a needless fraction: `5`, `0.25`, `1e+300`. Never traps, whatever the value.
+    public static func seconds(_ s: Double) -> String {
+        s == s.rounded() && abs(s) < 1e15 ? String(Int64(s)) : String(s)
+    }
+}
