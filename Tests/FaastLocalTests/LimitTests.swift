@@ -108,7 +108,9 @@ struct LimitTests {
     func cleanupLeavesNoProcesses() async throws {
         let provider = try await Fixtures.deploy("sample.js") { $0.concurrency = 4 }
         let invoker = Invoker(provider: provider)
-        _ = await invoker.fanOut("sleep", count: 8) { _ in [200] }  // slow enough that four lanes run at once
+        // Four calls of 3 s on four lanes: a lane could take a second call only after its first ended, and by
+        // then every lane has taken one.
+        _ = await invoker.fanOut("sleep", count: 4) { _ in [3000] }
         let pids = provider.workerPids
         #expect(pids.count == 4)
         let report = try await provider.cleanup()
