@@ -2,12 +2,6 @@ import FaastCore
 
 /// Parses the faast command language: one command per logical line.
 public enum Parser {
-    /// Every command keyword, for completion and "did you mean" suggestions.
-    public static let commandNames: [String] = [
-        "open", "call", "map", "let", "expect", "functions", "help", "status", "stats", "cost", "results",
-        "logUrl", "logs", "set", "print", "sleep", "source", "cleanup", "gc", "exit", "quit",
-    ]
-
     /// Parses a whole script, stopping at the first error. `firstLine` numbers the source's first line.
     public static func parse(_ source: String, firstLine: Int = 1) throws(ParseError) -> [Statement] {
         let tokens = try Lexer(source, firstLine: firstLine).tokenize()
@@ -99,15 +93,14 @@ struct ParserState {
             }
             throw error("expected a command, found \(first.quotedForMessage)", at: first.location)
         }
-        let keyword = first.text
-        guard Parser.commandNames.contains(keyword) else {
+        guard let spec = Language.command(first.text) else {
             throw error(
-                "unknown command '\(keyword)'" + Suggestion.didYouMean(keyword, in: Parser.commandNames),
+                "unknown command '\(first.text)'" + Suggestion.didYouMean(first.text, in: Language.keywords),
                 at: first.location)
         }
         advance()
         let command: Command
-        switch keyword {
+        switch spec.name {
         case "open": command = try parseOpen()
         case "call": command = .call(try parseCall(after: "call"))
         case "map": command = .map(try parseMap())
@@ -131,12 +124,12 @@ struct ParserState {
         case "logUrl": command = .logUrl(optionalFunctionName())
         case "logs":
             let function = isOptionStart ? nil : optionalFunctionName()
-            command = .logs(function, options: try parseOptions())
+            command = .logs(function, options: try parseOptions(for: spec))
         case "set":
             guard isOptionStart else {
                 throw expected("expected key=value after 'set'")
             }
-            command = .set(try parseOptions())
+            command = .set(try parseOptions(for: spec))
         case "print":
             switch current.kind {
             case .string(let value):
@@ -157,7 +150,7 @@ struct ParserState {
             command = .source(path)
         case "cleanup": command = .cleanup
         case "gc": command = .gc
-        default: command = .exit  // exit, quit
+        default: command = .exit
         }
         try expectEndOfCommand()
         return Statement(command, at: first.location)
@@ -197,7 +190,7 @@ struct ParserState {
         guard let module = parsePath() else {
             throw expected("expected a module path after 'open'")
         }
-        return .open(provider: provider, module: module, options: try parseOptions())
+        return .open(provider: provider, module: module, options: try parseOptions(for: Language.command("open")!))
     }
 
     /// Whether a path starts at token `i`: a quoted string, or a word that is not an option key.
@@ -296,7 +289,11 @@ struct ParserState {
     mutating func parseSleep() throws(ParseError) -> Expr {
         let token = current
         switch token.kind {
-        case .number, .variable:
+        case .number:
+            let value = try parseValue()
+            try checkLiteral(value, Language.sleepSeconds, subject: "sleep")
+            return value
+        case .variable:
             return try parseValue()
         case .word where looksNumeric(token.text):
             throw error("invalid number '\(token.text)' (the duration is in seconds, e.g. sleep 0.5)",
@@ -357,9 +354,10 @@ struct ParserState {
         var call = CallExpr(function: function, arguments: arguments)
         var options: [OptionArg] = []
         var seen: Set<String> = []
+        let callSpec = Language.command("call")!
         while true {
             if isOptionStart {
-                options.append(try parseOption(seen: &seen))
+                options.append(try parseOption(seen: &seen, for: callSpec))
             } else if let countToken = countStart {
                 if call.count != nil {
                     throw error("the count is already given", at: countToken.location)
@@ -395,6 +393,7 @@ struct ParserState {
             guard rest.allSatisfy({ $0.isASCII && $0.isNumber }) else {
                 throw error("invalid count '\(rest)' after 'x' (a whole number or $variable)", at: restLocation)
             }
+            try checkCount(rest, at: restLocation)
             return .literal(.number(rest), restLocation)
         }
         let next = current
@@ -408,6 +407,7 @@ struct ParserState {
                             at: next.location)
             }
             advance()
+            try checkCount(next.text, at: next.location)
             return .literal(.number(next.text), next.location)
         default:
             throw expected("expected a count after 'x' (e.g. x100 or x$n)")
@@ -429,76 +429,7 @@ struct ParserState {
             throw expected("expected the elements after 'map \(function.text)', e.g. [1, 2, 3]")
         }
         let elements = try parseValue()
-        return MapExpr(function: function, elements: elements, options: try parseOptions())
-    }
-
-    // MARK: - Options
-
-    /// Whether `key=` starts at the current token.
-    var isOptionStart: Bool {
-        switch current.kind {
-        case .identifier, .word: return peek().kind == .equals && peek().location.line == current.end.line
-        default: return false
-        }
-    }
-
-    mutating func parseOptions() throws(ParseError) -> [OptionArg] {
-        var options: [OptionArg] = []
-        var seen: Set<String> = []
-        while isOptionStart {
-            options.append(try parseOption(seen: &seen))
-        }
-        return options
-    }
-
-    static func isOptionKey(_ text: String) -> Bool {
-        guard let first = text.first, first == "_" || (first.isASCII && first.isLetter) else { return false }
-        return text.allSatisfy { $0 == "_" || $0 == "-" || $0 == "." || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
-    }
-
-    /// `key=value`: a bare word value is a string; numbers, strings, `$variables`, arrays, objects, `true`,
-    /// `false` and `null` are values.
-    mutating func parseOption(seen: inout Set<String>) throws(ParseError) -> OptionArg {
-        let keyToken = advance()
-        guard ParserState.isOptionKey(keyToken.text) else {
-            throw error("invalid option name '\(keyToken.text)'", at: keyToken.location)
-        }
-        let key = Name(keyToken.text, at: keyToken.location)
-        guard seen.insert(key.text).inserted else {
-            throw error("duplicate option '\(key.text)'", at: key.location)
-        }
-        advance()  // =
-        let valueToken = current
-        let missing = "expected a value after '\(key.text)='"
-        if valueToken.isEndOfLine || valueToken.location.line > previous.end.line || isOptionStart {
-            throw error(missing, at: previous.end)
-        }
-        switch valueToken.kind {
-        case .identifier, .word, .number:
-            let text = joinAdjacentWords()
-            let value: JSONValue
-            if text != valueToken.text {
-                value = .string(text)
-            } else {
-                switch valueToken.kind {
-                case .number: value = .number(text)
-                case .identifier where text == "true": value = .bool(true)
-                case .identifier where text == "false": value = .bool(false)
-                case .identifier where text == "null": value = .null
-                default: value = .string(text)
-                }
-            }
-            return OptionArg(key: key, value: .literal(value, valueToken.location))
-        case .string, .variable, .leftBracket, .leftBrace:
-            return OptionArg(key: key, value: try parseValue())
-        case .doubleEquals:
-            throw error(missing, at: previous.end)
-        default:
-            if isClosingBracket(valueToken) {
-                throw error("unbalanced \(valueToken.quotedForMessage): no bracket is open", at: valueToken.location)
-            }
-            throw error("\(missing), found \(valueToken.quotedForMessage)", at: valueToken.location)
-        }
+        return MapExpr(function: function, elements: elements, options: try parseOptions(for: Language.command("map")!))
     }
 
     // MARK: - Values

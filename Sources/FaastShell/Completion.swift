@@ -14,19 +14,13 @@ public struct CompletionContext: Sendable {
 /// Tab completion candidates for the word before the cursor: commands, the module's functions,
 /// option keys and their values, variables, and file paths after `open` and `source`.
 public enum Completion {
-    static let callOptions = ["mode=", "timeout=", "retries=", "concurrency=", "rate=", "burst=", "pipeline="]
-    static let openOptions = ["memory=", "timeout=", "concurrency=", "mode=", "env=", "retries=", "rate=", "pipeline=", "retention=",
-                              "region=", "role=", "architecture="]
-    static let setOptions = ["concurrency=", "timeout=", "retries=", "rate=", "burst=", "pipeline=", "mode=", "format=", "timing=", "echo="]
-    static let values: [String: [String]] = [
-        "mode": ["https", "queue"], "format": ["text", "json"], "timing": ["on", "off"], "echo": ["on", "off"], "pipeline": ["on", "off"],
-        "architecture": ["x86_64", "arm64"],
-    ]
-
     /// Characters that end a word for the line editor.
     public static let wordBreaks = " \t\n(,[{=\"'"
 
-    /// Candidates that complete `line` (the text before the cursor).
+    static let moduleExtensions = ["js", "cjs", "mjs", "py"]
+
+    /// Candidates that complete `line` (the text before the cursor): commands, option keys and values from
+    /// the language table; functions and variables from `context`; paths from `directory`.
     public static func candidates(line: String, context: CompletionContext, directory: String = FileManager.default.currentDirectoryPath) -> [String] {
         let word = String(line.reversed().prefix { !wordBreaks.contains($0) }.reversed())
         let before = String(line.dropLast(word.count))
@@ -34,55 +28,61 @@ public enum Completion {
         if word.hasPrefix("$") {
             return (context.variables + ["_", "i"]).map { "$" + $0 }.filter { $0.hasPrefix(word) }.sorted()
         }
+        guard let first = words.first else {
+            return Language.keywords.filter { $0.hasPrefix(word) }
+        }
+        var keyword = first
+        var rest = Array(words.dropFirst())
+        if keyword == "let", rest.count >= 2, rest[1] == "=" {
+            guard rest.count >= 3 else { return ["call", "map"].filter { $0.hasPrefix(word) } }
+            keyword = rest[2]
+            rest = Array(rest.dropFirst(3))
+        } else if keyword == "expect" {
+            if rest.isEmpty { return ["call"].filter { $0.hasPrefix(word) } }
+            keyword = rest[0]
+            rest = Array(rest.dropFirst())
+            if before.contains(")"), !before.hasSuffix("=") {
+                return ["fails", "=="].filter { $0.hasPrefix(word) } + optionKeys(Language.command("call")!, word)
+            }
+        }
+        guard let command = Language.command(keyword) else { return [] }
         if before.hasSuffix("=") {
             let key = String(before.dropLast().reversed().prefix { !wordBreaks.contains($0) }.reversed())
-            return (values[key] ?? []).filter { $0.hasPrefix(word) }
+            return (command.option(key)?.kind.choices ?? []).filter { $0.hasPrefix(word) }
         }
-        guard let first = words.first else {
-            return Parser.commandNames.filter { $0.hasPrefix(word) }
-        }
-        var command = first
-        var rest = Array(words.dropFirst())
-        if command == "let", rest.count >= 2, rest[1] == "=" {
-            guard rest.count >= 3 else { return ["call", "map"].filter { $0.hasPrefix(word) } }
-            command = rest[2]
-            rest = Array(rest.dropFirst(3))
-        } else if command == "expect" {
-            if rest.isEmpty { return ["call"].filter { $0.hasPrefix(word) } }
-            command = rest[0]
-            rest = Array(rest.dropFirst())
-            if before.contains(")") {
-                return ["fails", "=="].filter { $0.hasPrefix(word) }
-            }
-        }
-        switch command {
-        case "call", "map":
+        let functions = context.functions.filter { $0.hasPrefix(word) }.sorted()
+        switch command.operand {
+        case .call, .map:
             let insideArgs = before.filter { $0 == "(" }.count > before.filter { $0 == ")" }.count
-            if rest.isEmpty, !before.contains("(") { return context.functions.filter { $0.hasPrefix(word) }.sorted() }
+            if rest.isEmpty, !before.contains("(") { return functions }
             if insideArgs || before.hasSuffix("(") { return [] }
-            return callOptions.filter { $0.hasPrefix(word) }
-        case "open":
+            if command.operand == .map, rest.count < 2 { return [] }
+            return optionKeys(command, word)
+        case .module:
             if rest.isEmpty, !word.contains("/") {
                 let providers = ["local", "aws"].filter { $0.hasPrefix(word) && !word.isEmpty }
-                return providers + paths(word, extensions: ["js", "cjs", "mjs", "py"], directory: directory)
+                return providers + paths(word, extensions: moduleExtensions, directory: directory)
             }
             if rest.isEmpty || (rest.count == 1 && ["local", "aws"].contains(rest[0])) {
-                return paths(word, extensions: ["js", "cjs", "mjs", "py"], directory: directory)
+                return paths(word, extensions: moduleExtensions, directory: directory)
             }
-            return openOptions.filter { $0.hasPrefix(word) }
-        case "source":
+            return optionKeys(command, word)
+        case .script:
             return paths(word, extensions: ["faast"], directory: directory)
-        case "help":
-            return (Parser.commandNames + context.functions).filter { $0.hasPrefix(word) }.sorted()
-        case "stats", "logUrl":
-            return rest.isEmpty ? context.functions.filter { $0.hasPrefix(word) }.sorted() : []
-        case "logs":
-            return (rest.isEmpty ? context.functions.filter { $0.hasPrefix(word) }.sorted() : []) + ["last="].filter { $0.hasPrefix(word) }
-        case "set":
-            return setOptions.filter { $0.hasPrefix(word) }
-        default:
+        case .topic:
+            return (Language.keywords + context.functions).filter { $0.hasPrefix(word) }.sorted()
+        case .function:
+            return (rest.isEmpty ? functions : []) + optionKeys(command, word)
+        case .settings:
+            return optionKeys(command, word)
+        case .none, .binding, .expectation, .text, .seconds:
             return []
         }
+    }
+
+    /// `key=` for each option of `command` that starts with `word`.
+    static func optionKeys(_ command: CommandSpec, _ word: String) -> [String] {
+        command.optionKeys.map { $0 + "=" }.filter { $0.hasPrefix(word) }
     }
 
     /// Files and folders that complete `word` as a path; files only with the given extensions.

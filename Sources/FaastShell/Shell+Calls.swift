@@ -13,28 +13,6 @@ struct CallRun {
 }
 
 extension Shell {
-    /// Per-call options over the session's defaults.
-    func callOptions(_ opts: [OptionArg], over base: CallOptions? = nil) throws -> CallOptions {
-        var o = base ?? callDefaults
-        let keys = ["mode", "timeout", "retries", "concurrency", "rate", "burst", "pipeline"]
-        for opt in opts {
-            let v = try evaluate(opt.value, index: nil)
-            switch opt.key.text {
-            case "mode": o.mode = try mode(v, opt)
-            case "timeout": o.timeout = try positiveNumber(v, opt)
-            case "retries": o.maxRetries = try nonNegativeInt(v, opt)
-            case "concurrency": o.concurrency = try nonNegativeInt(v, opt)
-            case "rate": o.rate = try positiveNumber(v, opt)
-            case "burst": o.burst = try positiveInt(v, opt)
-            case "pipeline": o.pipeline = try bool(v, opt)
-            default:
-                throw ShellError("unknown call option '\(opt.key.text)'" + Suggestion.didYouMean(opt.key.text, in: keys)
-                    + "; options: " + keys.joined(separator: ", "), at: opt.key.location)
-            }
-        }
-        return o
-    }
-
     /// Checks the function name and arity, pointing at the name when wrong.
     func validate(_ invoker: Invoker, _ function: Name, argumentCount: Int) throws {
         do {
@@ -55,10 +33,7 @@ extension Shell {
             let args = try call.arguments.map { try evaluate($0, index: nil) }
             return await single(invoker, call.function.text, args: args, options: options, quiet: quiet)
         }
-        let countValue = try evaluate(countExpr, index: nil)
-        guard let count = countValue.intValue, count >= 0, count <= 100_000_000 else {
-            throw ShellError("the fan-out count must be a whole number of 0 or more, not \(countValue.jsonText)", at: countExpr.location)
-        }
+        let count = try checked(countExpr, Language.fanOutCount, subject: "the fan-out count").int
         // Evaluate once up front so that mistakes are reported before any call is made.
         _ = try call.arguments.map { try evaluate($0, index: 0) }
         let arguments = call.arguments

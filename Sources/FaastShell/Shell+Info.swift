@@ -19,18 +19,18 @@ extension Shell {
     func helpCommand(_ topic: Name?) throws -> CommandStatus {
         var text: String
         if let topic {
-            if let c = Help.commands.first(where: { $0.name == topic.text || (topic.text == "quit" && $0.name == "exit") }) {
-                text = "\(c.usage)\n  \(c.summary)"
+            if let c = Language.command(topic.text) {
+                text = Reference.help(for: c)
             } else if let f = invoker?.provider.functions.first(where: { $0.name == topic.text }) {
                 text = "\(f.signature)  — \(FilePaths.lastComponent(invoker!.provider.module.path))\n  call \(f.name)("
                     + f.parameters.map { _ in "…" }.joined(separator: ", ") + ")"
             } else {
-                let names = Help.commands.map(\.name) + functionNames
+                let names = Language.keywords + functionNames
                 throw ShellError("no command or function named '\(topic.text)'" + Suggestion.didYouMean(topic.text, in: names),
                                  at: topic.location)
             }
         } else {
-            text = Help.overview
+            text = Reference.overview
         }
         if format == .json {
             emitJSON(command: "help", ok: true, ["text": .string(text)])
@@ -194,11 +194,9 @@ extension Shell {
         let invoker = try requireSession()
         if let function { try validate(invoker, function, argumentCount: 0) }
         var last = 20
+        let logs = Language.command("logs")!
         for opt in opts {
-            guard opt.key.text == "last" else {
-                throw ShellError("unknown option '\(opt.key.text)' for logs; use last=N", at: opt.key.location)
-            }
-            last = try positiveInt(try evaluate(opt.value, index: nil), opt)
+            last = try checkedValue(opt, try spec(of: opt, in: logs)).int
         }
         let lines = try await invoker.provider.recentLogs(function: function?.text, last: last)
         if format == .json {
@@ -210,29 +208,17 @@ extension Shell {
     }
 
     func setCommand(_ opts: [OptionArg]) throws -> CommandStatus {
-        let keys = ["concurrency", "timeout", "retries", "rate", "burst", "pipeline", "mode", "format", "timing", "echo"]
-        var next = callDefaults
-        var nextOptions = options
+        var calls = callDefaults
+        var session = options.session
+        let set = Language.command("set")!
         for opt in opts {
-            let v = try evaluate(opt.value, index: nil)
-            switch opt.key.text {
-            case "format":
-                let s = v.stringValue ?? v.jsonText
-                guard let f = OutputFormat(rawValue: s) else {
-                    throw ShellError("format= takes text or json, not '\(s)'", at: opt.value.location)
-                }
-                nextOptions.format = f
-            case "timing": nextOptions.timing = try bool(v, opt)
-            case "echo": nextOptions.echo = try bool(v, opt)
-            case "concurrency", "timeout", "retries", "rate", "burst", "pipeline", "mode":
-                next = try callOptions([opt], over: next)
-            default:
-                throw ShellError("unknown setting '\(opt.key.text)'" + Suggestion.didYouMean(opt.key.text, in: keys)
-                    + "; settings: " + keys.joined(separator: ", "), at: opt.key.location)
-            }
+            let spec = try spec(of: opt, in: set)
+            let value = try checkedValue(opt, spec)
+            if !spec.apply(value, to: &calls) { spec.apply(value, to: &session) }
         }
-        callDefaults = next
-        options = nextOptions
+        // All or nothing: a bad value in the line changes no setting.
+        callDefaults = calls
+        options.session = session
         if format == .json { emitJSON(command: "set", ok: true, [:]) }
         return .ok
     }
@@ -278,16 +264,14 @@ extension Shell {
     }
 
     func sleepCommand(_ expr: Expr) async throws -> CommandStatus {
-        let v = try evaluate(expr, index: nil)
-        guard let seconds = v.doubleValue, seconds >= 0 else {
-            throw ShellError("sleep takes a number of seconds", at: expr.location)
-        }
+        let seconds = try checked(expr, Language.sleepSeconds, subject: "sleep").double
         do {
+            // In range by the check above: at most a day, far below UInt64's nanoseconds.
             try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
         } catch {
             return .interrupted
         }
-        if format == .json { emitJSON(command: "sleep", ok: true, ["seconds": v]) }
+        if format == .json { emitJSON(command: "sleep", ok: true, ["seconds": .double(seconds)]) }
         return .ok
     }
 

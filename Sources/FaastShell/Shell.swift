@@ -151,8 +151,7 @@ public actor Shell {
     // MARK: - Sessions
 
     private func open(provider: Name?, module: String, options opts: [OptionArg], context: SourceContext) async throws -> CommandStatus {
-        var settings = options.deploy
-        try applyDeployOptions(opts, to: &settings)
+        let settings = try deploySettings(opts, over: options.deploy)
         let providerName = provider?.text ?? options.provider
         let path = FilePaths.absolute(module, relativeTo: context.directory)
         try await openModule(path: path, provider: providerName, settings: settings, at: provider?.location)
@@ -212,101 +211,6 @@ public actor Shell {
             throw ShellError("no module is open: use 'open MODULE' first (e.g. open examples/functions.js)", at: location)
         }
         return invoker
-    }
-
-    private func applyDeployOptions(_ opts: [OptionArg], to settings: inout DeploySettings) throws {
-        let keys = ["memory", "timeout", "concurrency", "mode", "env", "retries", "rate", "burst", "pipeline", "retention",
-                    "region", "role", "architecture", "include", "exclude"]
-        for opt in opts {
-            let value = try evaluate(opt.value, index: nil)
-            switch opt.key.text {
-            case "memory": settings.memoryMb = try positiveInt(value, opt)
-            case "timeout", "concurrency", "mode", "retries", "rate", "burst", "pipeline":
-                // The keys calls take too, read the same way.
-                let o = try callOptions([opt], over: CallOptions())
-                settings.timeout = o.timeout ?? settings.timeout
-                settings.concurrency = o.concurrency ?? settings.concurrency
-                settings.mode = o.mode ?? settings.mode
-                settings.maxRetries = o.maxRetries ?? settings.maxRetries
-                settings.rate = o.rate ?? settings.rate
-                settings.burst = o.burst ?? settings.burst
-                settings.pipeline = o.pipeline ?? settings.pipeline
-            case "retention": settings.logRetentionDays = try positiveNumber(value, opt)
-            case "env":
-                guard case .object(let members) = value else {
-                    throw ShellError("env= takes an object, e.g. env={\"KEY\": \"value\"}", at: opt.value.location)
-                }
-                for m in members { settings.env[m.key] = m.value.stringValue ?? m.value.jsonText }
-            case "region": settings.cloud.region = value.stringValue ?? value.jsonText
-            case "role": settings.cloud.role = value.stringValue ?? value.jsonText
-            case "architecture":
-                let s = value.stringValue ?? value.jsonText
-                guard let arch = Architecture(rawValue: s) else {
-                    throw ShellError("architecture= takes x86_64 or arm64, not '\(s)'"
-                        + Suggestion.didYouMean(s, in: Architecture.allCases.map(\.rawValue)), at: opt.value.location)
-                }
-                settings.cloud.architecture = arch
-            case "include": settings.package.include = Self.globs(value)
-            case "exclude": settings.package.exclude = Self.globs(value)
-            default:
-                throw ShellError("unknown option '\(opt.key.text)' for open" + Suggestion.didYouMean(opt.key.text, in: keys)
-                    + "; options: " + keys.joined(separator: ", "), at: opt.key.location)
-            }
-        }
-    }
-
-    // MARK: - Option values
-
-    /// Glob patterns from `include=`/`exclude=`: a comma-separated string or an array of strings.
-    static func globs(_ value: JSONValue) -> [String] {
-        let parts: [String]
-        if case .array(let items) = value { parts = items.map { $0.stringValue ?? $0.jsonText } }
-        else { parts = (value.stringValue ?? value.jsonText).split(separator: ",").map(String.init) }
-        return parts.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
-
-    func number(_ v: JSONValue, _ opt: OptionArg) throws -> Double {
-        if let d = v.doubleValue { return d }
-        if let s = v.stringValue, let d = Double(s) { return d }
-        throw ShellError("\(opt.key.text)= takes a number, not \(v.jsonText)", at: opt.value.location)
-    }
-
-    func positiveNumber(_ v: JSONValue, _ opt: OptionArg) throws -> Double {
-        let d = try number(v, opt)
-        guard d > 0 else { throw ShellError("\(opt.key.text)= must be greater than 0", at: opt.value.location) }
-        return d
-    }
-
-    func nonNegativeInt(_ v: JSONValue, _ opt: OptionArg) throws -> Int {
-        let d = try number(v, opt)
-        guard d >= 0, d == d.rounded(), d < 1e9 else {
-            throw ShellError("\(opt.key.text)= takes a whole number of 0 or more", at: opt.value.location)
-        }
-        return Int(d)
-    }
-
-    func positiveInt(_ v: JSONValue, _ opt: OptionArg) throws -> Int {
-        let n = try nonNegativeInt(v, opt)
-        guard n > 0 else { throw ShellError("\(opt.key.text)= must be at least 1", at: opt.value.location) }
-        return n
-    }
-
-    func mode(_ v: JSONValue, _ opt: OptionArg) throws -> InvocationMode {
-        let s = v.stringValue ?? v.jsonText
-        guard let m = InvocationMode(rawValue: s) else {
-            throw ShellError("mode= takes https or queue, not '\(s)'"
-                + Suggestion.didYouMean(s, in: InvocationMode.allCases.map(\.rawValue)), at: opt.value.location)
-        }
-        return m
-    }
-
-    func bool(_ v: JSONValue, _ opt: OptionArg) throws -> Bool {
-        if let b = v.boolValue { return b }
-        switch v.stringValue ?? "" {
-        case "on", "yes", "true": return true
-        case "off", "no", "false": return false
-        default: throw ShellError("\(opt.key.text)= takes on or off", at: opt.value.location)
-        }
     }
 
     // MARK: - Expressions

@@ -1,25 +1,31 @@
 import FaastCore
-
-/// How results are written: for people, or one JSON object per command for scripts.
-public enum OutputFormat: String, Sendable, CaseIterable {
-    case text
-    case json
-}
+import FaastLanguage
 
 /// What the command line decided for a shell session.
 public struct ShellOptions: Sendable {
     /// `local` or `aws`.
     public var provider = "local"
     public var deploy = DeploySettings()
-    public var format = OutputFormat.text
+    /// Output format, timings and echo: what `set format= timing= echo=` changes.
+    public var session = SessionSettings()
+    public var format: OutputFormat {
+        get { session.format }
+        set { session.format = newValue }
+    }
     /// Print each command before running it.
-    public var echo = false
+    public var echo: Bool {
+        get { session.echo }
+        set { session.echo = newValue }
+    }
+    /// Show latencies after results; nil: only when standard output is a terminal.
+    public var timing: Bool? {
+        get { session.timing }
+        set { session.timing = newValue }
+    }
     /// Scripts go on after a failed call or expect (the exit code still says 1).
     public var continueOnError = false
     /// Leave the deployment up on exit.
     public var keep = false
-    /// Show latencies after results; nil: only when standard output is a terminal.
-    public var timing: Bool?
     public init() {}
 }
 

@@ -1,31 +1,32 @@
 import ArgumentParser
 import FaastCore
+import FaastLanguage
 import FaastShell
 import Foundation
 
-/// Options shared by every way of starting a session.
+/// Options shared by every way of starting a session. Those that are also language options (`--timeout` is
+/// `timeout=`) take their help, completion and checks from the language table.
 struct SessionFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Where the module runs.", valueName: "local|aws"),
             completion: .list(["local", "aws"]))
     var provider: String = "local"
 
-    @Option(help: ArgumentHelp("Memory size of each function, in MB.", valueName: "MB"))
+    @Option(help: flagHelp("memory"))
     var memory: Int?
 
-    @Option(help: ArgumentHelp("Per-call timeout, in seconds.", valueName: "S"))
+    @Option(help: flagHelp("timeout"))
     var timeout: Double?
 
-    @Option(help: ArgumentHelp("Calls in flight at once (0: unlimited).", valueName: "N"))
+    @Option(help: flagHelp("concurrency"))
     var concurrency: Int?
 
-    @Option(help: ArgumentHelp("How calls travel.", valueName: "https|queue"), completion: .list(["https", "queue"]))
+    @Option(help: flagHelp("mode"), completion: .list(Language.option("mode")!.kind.choices))
     var mode: String?
 
     @Option(help: ArgumentHelp("An environment variable for the functions (repeatable).", valueName: "K=V"))
     var env: [String] = []
 
-    @Option(help: ArgumentHelp("Output for people (text) or one JSON object per command (json).", valueName: "text|json"),
-            completion: .list(["text", "json"]))
+    @Option(help: flagHelp("format"), completion: .list(Language.option("format")!.kind.choices))
     var format: String = "text"
 
     @Flag(help: "Print each command before running it.")
@@ -37,36 +38,56 @@ struct SessionFlags: ParsableArguments {
     @Flag(help: "Leave the deployment up on exit.")
     var keep = false
 
+    /// `--timeout`'s help from `timeout=`'s entry: its text, values and default.
+    static func flagHelp(_ key: String) -> ArgumentHelp {
+        let option = Language.option(key)!
+        return ArgumentHelp("\(option.help.prefix(1).uppercased() + option.help.dropFirst()) (\(option.kind.allowed); default \(option.defaultValue)).",
+                            valueName: option.kind.placeholder)
+    }
+
     func validate() throws {
         guard ["local", "aws"].contains(provider) else {
             throw ValidationError("--provider takes local or aws, not '\(provider)'")
         }
-        if let mode, InvocationMode(rawValue: mode) == nil {
-            throw ValidationError("--mode takes https or queue, not '\(mode)'")
-        }
-        guard OutputFormat(rawValue: format) != nil else {
-            throw ValidationError("--format takes text or json, not '\(format)'")
-        }
-        if let memory, memory < 64 { throw ValidationError("--memory must be at least 64 (MB)") }
-        if let timeout, timeout <= 0 { throw ValidationError("--timeout must be greater than 0") }
-        if let concurrency, concurrency < 0 { throw ValidationError("--concurrency must be 0 (unlimited) or more") }
         for e in env where !e.contains("=") || e.hasPrefix("=") {
             throw ValidationError("--env takes KEY=VALUE, not '\(e)'")
         }
+        _ = try checkedSettings()
+    }
+
+    /// The language options given as flags, checked against the table; the first bad one is the error.
+    private func checkedSettings() throws -> (deploy: DeploySettings, session: SessionSettings) {
+        var deploy = DeploySettings()
+        var session = SessionSettings()
+        var given: [(String, JSONValue)] = [("format", .string(format))]
+        if let memory { given.append(("memory", .int(memory))) }
+        // Written as the user typed them, so that inf and nan are refused as such.
+        if let timeout { given.append(("timeout", .number(String(timeout)))) }
+        if let concurrency { given.append(("concurrency", .int(concurrency))) }
+        if let mode { given.append(("mode", .string(mode))) }
+        for (key, value) in given {
+            let option = Language.option(key)!
+            switch option.kind.check(value) {
+            case .success(let checked):
+                if !option.apply(checked, to: &deploy) { option.apply(checked, to: &session) }
+            case .failure(let problem):
+                throw ValidationError(problem.message(subject: "--" + key))
+            }
+        }
+        return (deploy, session)
     }
 
     var shellOptions: ShellOptions {
         var o = ShellOptions()
         o.provider = provider
-        if let memory { o.deploy.memoryMb = memory }
-        if let timeout { o.deploy.timeout = timeout }
-        if let concurrency { o.deploy.concurrency = concurrency }
-        if let mode, let m = InvocationMode(rawValue: mode) { o.deploy.mode = m }
+        if let checked = try? checkedSettings() {
+            o.deploy = checked.deploy
+            o.session = checked.session
+        }
         for e in env {
             let parts = e.split(separator: "=", maxSplits: 1)
             o.deploy.env[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
-        o.format = OutputFormat(rawValue: format) ?? .text
         o.echo = echo
         o.continueOnError = continueOnError
         o.keep = keep
@@ -85,7 +106,7 @@ struct Faast: AsyncParsableCommand {
             faast SCRIPT.faast [MODULE]  run a script (also: faast run SCRIPT.faast)
             COMMANDS | faast MODULE      run commands from standard input
 
-            Exit codes: 0 all ok, 1 a call or an expect failed, 2 usage or syntax error, 130 interrupted.
+            Exit codes: 0 all ok, 1 a call or an expect failed, 2 usage or syntax error, 130 interrupted, 143 terminated.
             """,
         version: FaastVersion.string,
         subcommands: [Session.self, Run.self, Cleanup.self],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FaastCore
+import FaastLanguage
 import FaastShell
 import Foundation
 
@@ -22,7 +23,15 @@ struct Session: AsyncParsableCommand {
 
     @OptionGroup var flags: SessionFlags
 
+    /// Prints the README's tables of commands and options (scripts/completions writes them into README.md).
+    @Flag(name: .customLong("generate-language-reference"), help: .private)
+    var generateLanguageReference = false
+
     func run() async throws {
+        if generateLanguageReference {
+            print(Reference.markdown)
+            return
+        }
         let code: Int32
         if let target, target.hasSuffix(".faast") {
             code = await Launcher(flags: flags).runScript(path: target, module: module, extraCommands: commands)

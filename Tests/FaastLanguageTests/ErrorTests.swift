@@ -37,7 +37,7 @@ import Testing
         expectError("call f([1, }])", "mismatched '}': expected ']' to close the '[' at 1:8", at: 1, 12)
         expectError("let a = [)", "mismatched ')': expected ']' to close the '[' at 1:9", at: 1, 10)
         expectError(") status", "unbalanced ')': no bracket is open", at: 1, 1)
-        expectError("set a=]", "unbalanced ']': no bracket is open", at: 1, 7)
+        expectError("set mode=]", "unbalanced ']': no bracket is open", at: 1, 10)
         expectError("call f([1 2])", "expected ',' between array elements", at: 1, 11)
         expectError("let a = [1,]", "expected an array element after ',' (trailing commas are not allowed)", at: 1, 12)
         expectError("let a = [1", "expected ']' after array elements", at: 1, 11)
@@ -96,12 +96,12 @@ import Testing
     @Test func optionErrors() {
         expectError("call f(1) mode=", "expected a value after 'mode='", at: 1, 16)
         expectError("call f(1) mode= retries=2", "expected a value after 'mode='", at: 1, 16)
-        expectError("set a=\nstatus", "expected a value after 'a='", at: 1, 7)
-        expectError("call f() mode=a mode=b", "duplicate option 'mode'", at: 1, 17)
-        expectError("set a=1 b=2 a=3", "duplicate option 'a'", at: 1, 13)
+        expectError("set mode=\nstatus", "expected a value after 'mode='", at: 1, 10)
+        expectError("call f() mode=https mode=queue", "duplicate option 'mode'", at: 1, 21)
+        expectError("set retries=1 rate=2 retries=3", "duplicate option 'retries'", at: 1, 22)
         expectError("set 9a=1", "invalid option name '9a'", at: 1, 5)
         expectError("set -a=1", "invalid option name '-a'", at: 1, 5)
-        expectError("set a=,", "expected a value after 'a=', found ','", at: 1, 7)
+        expectError("set mode=,", "expected a value after 'mode=', found ','", at: 1, 10)
     }
 
     @Test func countErrors() {

@@ -1,4 +1,5 @@
 import FaastCore
+import FaastLanguage
 import FaastLocal
 import FaastShell
 import Foundation
@@ -135,7 +136,7 @@ struct EvaluatorTests {
         #expect(h.output.stderr.contains("$i is the index of a fan-out"))
         #expect(await h.shell.runLine("call hello($nope)") == .usage)
         #expect(await h.shell.runLine("call hello(\"x\") mdoe=queue") == .usage)
-        #expect(h.output.stderr.contains("unknown call option 'mdoe' (did you mean 'mode'?)"))
+        #expect(h.output.stderr.contains("unknown option 'mdoe' for call (did you mean 'mode'?)"))
         #expect(await h.shell.runLine("call hello(\"x\") mode=fast") == .usage)
         #expect(await h.shell.runLine("cal hello(\"x\")") == .usage)
         #expect(h.output.stderr.contains("did you mean 'call'?"))
@@ -145,6 +146,26 @@ struct EvaluatorTests {
         // The session is intact.
         #expect(await h.shell.runLine("call hello(\"still here\")") == .ok)
         #expect(h.output.stdout.contains("\"hello still here!\""))
+        await h.shell.shutdown()
+    }
+
+    @Test("values from variables are checked against the table like literals: a range error, never a trap")
+    func variableValuesAreChecked() async throws {
+        let h = Harness()
+        #expect(await h.run("open functions.js") == .ok)
+        for (line, message) in [
+            ("let t = 1e308\nset timeout=$t", "2:13: error: timeout= takes seconds above 0 and up to 86,400, not 1e308"),
+            ("let big = 99999999999999999999\nsleep $big", "2:7: error: sleep takes seconds from 0 to 86,400, not 99999999999999999999"),
+            ("let n = 1000000000\ncall square(1) x$n", "2:17: error: the fan-out count takes a whole number of calls from 0 to 100,000,000 (1e8), not 1000000000"),
+            ("let r = 9223372036854775808\nopen functions.js retention=$r", "2:29: error: retention= takes days above 0 and up to 3,650, not 9223372036854775808"),
+            ("let m = \"fast\"\ncall hello(\"x\") mode=$m", "2:22: error: mode= takes https or queue, not 'fast'"),
+        ] {
+            #expect(await h.run(line) == .usage, "\(line)")
+            #expect(h.output.stderr.contains("test.faast:" + message), "\(line): \(h.output.stderr)")
+        }
+        // Nothing changed: the default timeout holds, the module is still open.
+        #expect(await h.run("status") == .ok)
+        #expect(h.output.stdout.contains("timeout      60 s"))
         await h.shell.shutdown()
     }
 

@@ -196,7 +196,11 @@ def test_index_outside_a_fan_out_is_a_usage_error(faast):
         (["--format", "xml"], "--format takes text or json, not 'xml'"),
         (["--mode", "fast"], "--mode takes https or queue, not 'fast'"),
         (["--provider", "gcp"], "--provider takes local or aws, not 'gcp'"),
-        (["--memory", "12"], "--memory must be at least 64 (MB)"),
+        (["--memory", "12"], "--memory takes a whole number of MB from 64 to 10,240, not 12"),
+        (["--timeout", "inf"], "--timeout takes seconds above 0 and up to 86,400, not inf"),
+        (["--timeout", "nan"], "--timeout takes seconds above 0 and up to 86,400, not nan"),
+        (["--timeout", "1e308"], "--timeout takes seconds above 0 and up to 86,400, not 1e+308"),
+        (["--timeout", "0"], "--timeout takes seconds above 0 and up to 86,400, not 0"),
         (["--bogus"], "Unknown option '--bogus'"),
     ],
 )
@@ -204,6 +208,26 @@ def test_bad_flags_exit_2(faast, args, message):
     r = faast.run(JS, *args, "-c", "call add(1, 2)")
     assert (r.returncode, r.stdout) == (2, "")
     assert message in r.stderr
+
+
+@pytest.mark.parametrize(
+    "command, message",
+    [
+        ("sleep 1e999", "1:7: error: sleep takes seconds from 0 to 86,400, not 1e999"),
+        ("sleep 99999999999999999999", "1:7: error: sleep takes seconds from 0 to 86,400, not 99999999999999999999"),
+        ("call add(1, 2) timeout=1e308", "1:24: error: timeout= takes seconds above 0 and up to 86,400, not 1e308"),
+        ("set timeout=1e308", "1:13: error: timeout= takes seconds above 0 and up to 86,400, not 1e308"),
+        ("open examples/functions.js retention=1e999", "1:38: error: retention= takes days above 0 and up to 3,650, not 1e999"),
+        ("open examples/functions.js retention=9223372036854775808",
+         "1:38: error: retention= takes days above 0 and up to 3,650, not 9223372036854775808"),
+        ("call square(1) x1000000000",
+         "1:17: error: the fan-out count takes a whole number of calls from 0 to 100,000,000 (1e8), not 1000000000"),
+    ],
+)
+def test_numbers_out_of_range_are_usage_errors_not_traps(faast, command, message):
+    r = faast.run(JS, "-c", command)
+    assert (r.returncode, r.stdout) == (2, ""), r.stderr
+    assert r.stderr.startswith(message + "\n"), r.stderr
 
 
 def test_missing_module_exits_2(faast, tmp_path):
@@ -415,7 +439,21 @@ def test_functions_and_help(faast):
     assert r.stdout == (
         "  hello(name)\n  add(a, b)\n  square(x)\n  sleep(ms)\n  fail(message)\n  random()\n"
         "call FN(ARGS) [xN] [key=value ...]\n"
-        "  call a function; xN fans out N calls with $i = 0..N-1 (mode= timeout= retries= concurrency= rate= pipeline=)\n"
+        "  call a function; xN fans out N calls with $i = 0 … N-1\n"
+        "options:\n"
+        "  mode=https|queue   how calls travel: a direct request, or through a queue (https or queue; default https)\n"
+        "  timeout=SECONDS    a call fails as timeout after this long (seconds above 0 and up to 86,400; default 60)\n"
+        "  retries=RETRIES    retries of failures that are not the function's own doing"
+        " (a whole number of retries from 0 to 100; default 2)\n"
+        "  concurrency=CALLS  calls in flight at once (0: unlimited) (a whole number of calls from 0 to 100,000; default 10)\n"
+        "  rate=CALLS/S       at most this many calls start per second (calls/s above 0 and up to 1,000,000; default none)\n"
+        "  burst=CALLS        calls that may start at once before the rate applies"
+        " (a whole number of calls from 1 to 1,000,000; default 1)\n"
+        "  pipeline=on|off    local fan-outs send the next requests to a warm worker ahead of its answers"
+        " (on or off; default on)\n"
+        "examples:\n"
+        '  call hello("world")\n'
+        "  call square($i) x1000 mode=queue concurrency=100\n"
         "hello(name)  — functions.js\n  call hello(…)\n"
     )
 
@@ -434,6 +472,16 @@ def test_help_without_module(faast):
     r = faast.run("-c", "help open")
     assert (r.returncode, r.stderr) == (0, "")
     assert r.stdout.startswith("open [local|aws] MODULE [key=value ...]\n")
+    # Every key open takes, including the AWS ones.
+    for key in ["memory", "timeout", "burst", "pipeline", "retention", "region", "include", "exclude"]:
+        assert f"\n  {key}=" in r.stdout, key
+
+
+def test_help_set_lists_every_setting(faast):
+    r = faast.run("-c", "help set")
+    assert (r.returncode, r.stderr) == (0, "")
+    keys = [l.split("=")[0].strip() for l in r.stdout.splitlines() if l.startswith("  ") and "=" in l.split()[0]]
+    assert keys == ["mode", "timeout", "retries", "concurrency", "rate", "burst", "pipeline", "format", "timing", "echo"]
 
 
 def test_commands_without_a_module(faast):
@@ -486,7 +534,7 @@ def test_logs_and_log_url(faast, state_home):
 def test_logs_option_is_checked(faast):
     r = faast.run(JS, "-c", "logs hello lst=5")
     assert r.returncode == 2
-    assert "unknown option 'lst' for logs; use last=N" in r.stderr
+    assert "unknown option 'lst' for logs (did you mean 'last'?); options: last" in r.stderr
 
 
 def test_status(faast):
@@ -512,7 +560,7 @@ def test_set_changes_status(faast):
 def test_unknown_setting_suggests(faast):
     r = faast.run(JS, "-c", "set concurency=3")
     assert r.returncode == 2
-    assert "unknown setting 'concurency' (did you mean 'concurrency'?)" in r.stderr
+    assert "unknown option 'concurency' for set (did you mean 'concurrency'?)" in r.stderr
 
 
 def test_echo_prints_commands(faast):

@@ -248,6 +248,11 @@ def test_check_notices_a_stale_file(faast_bin, tmp_path):
     (tmp_path / "scripts").mkdir()
     shutil.copy(REPO / "scripts" / "completions", tmp_path / "scripts" / "completions")
     shutil.copytree(COMPLETIONS, tmp_path / "completions")
+    readme = (REPO / "README.md").read_text()
+    # A README whose generated tables lack a row (as if an option was added without regenerating them).
+    stale = readme.replace("| `burst=` |", "| `brust=` |", 1)
+    assert stale != readme
+    (tmp_path / "README.md").write_text(stale)
     with open(tmp_path / "completions" / "faast.fish", "a") as f:
         f.write("# stale\n")
     run = lambda *a: subprocess.run([str(tmp_path / "scripts" / "completions"), *a], capture_output=True, text=True,
@@ -255,5 +260,7 @@ def test_check_notices_a_stale_file(faast_bin, tmp_path):
     r = run("--check")
     assert r.returncode == 1
     assert "completions/faast.fish differs" in r.stderr
+    assert "README.md's language tables differ" in r.stderr
     assert run().returncode == 0
     assert run("--check").returncode == 0
+    assert (tmp_path / "README.md").read_text() == readme

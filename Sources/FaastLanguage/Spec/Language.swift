@@ -1,0 +1,154 @@
+import FaastCore
+
+/// The table of the faast language: every command and every `key=value` option, defined once.
+///
+/// The parser takes its keywords and option keys from here and checks literal values against their kinds;
+/// the shell checks evaluated values the same way and applies them through the options' setters; `help`,
+/// Tab completion, the command line's flags and the README's tables are derived from it.
+///
+/// To add an option to `call`: add an `OptionSpec` below (key, kind with its range or words, default, help,
+/// and a `call:` setter; a `deploy:` setter too if `open` should take it as the deployment's default) and
+/// list it in `callOptions`. `map`, `let`, `expect`, `set` and `open` take the call options too.
+public enum Language {
+    static let defaults = DeploySettings()
+
+    // MARK: - Options
+
+    static let memory = OptionSpec(
+        "memory", .count(64...10_240, unit: "MB"), default: "\(defaults.memoryMb)",
+        help: "memory of each function (locally a heap or address-space limit)",
+        deploy: { $0.memoryMb = $1.int })
+    static let timeout = OptionSpec(
+        "timeout", .number(.above(0, upTo: 86_400), unit: "seconds"), default: NumberText.plain(defaults.timeout),
+        help: "a call fails as timeout after this long",
+        call: { $0.timeout = $1.double }, deploy: { $0.timeout = $1.double })
+    static let concurrency = OptionSpec(
+        "concurrency", .count(0...100_000, unit: "calls"), default: "\(defaults.concurrency)",
+        help: "calls in flight at once (0: unlimited)",
+        call: { $0.concurrency = $1.int }, deploy: { $0.concurrency = $1.int })
+    static let mode = OptionSpec(
+        "mode", .choice(InvocationMode.allCases.map(\.rawValue)), default: defaults.mode.rawValue,
+        help: "how calls travel: a direct request, or through a queue",
+        call: { $0.mode = InvocationMode(rawValue: $1.string) }, deploy: { $0.mode = InvocationMode(rawValue: $1.string) ?? $0.mode })
+    static let retries = OptionSpec(
+        "retries", .count(0...100, unit: "retries"), default: "\(defaults.maxRetries)",
+        help: "retries of failures that are not the function's own doing",
+        call: { $0.maxRetries = $1.int }, deploy: { $0.maxRetries = $1.int })
+    static let rate = OptionSpec(
+        "rate", .number(.above(0, upTo: 1_000_000), unit: "calls/s"), default: "none",
+        help: "at most this many calls start per second",
+        call: { $0.rate = $1.double }, deploy: { $0.rate = $1.double })
+    static let burst = OptionSpec(
+        "burst", .count(1...1_000_000, unit: "calls"), default: "\(defaults.burst)",
+        help: "calls that may start at once before the rate applies",
+        call: { $0.burst = $1.int }, deploy: { $0.burst = $1.int })
+    static let pipeline = OptionSpec(
+        "pipeline", .flag, default: defaults.pipeline ? "on" : "off",
+        help: "local fan-outs send the next requests to a warm worker ahead of its answers",
+        call: { $0.pipeline = $1.bool }, deploy: { $0.pipeline = $1.bool })
+    static let env = OptionSpec(
+        "env", .object, default: "{}", help: "environment variables the functions see",
+        deploy: { settings, value in for p in value.pairList { settings.env[p.name] = p.value } })
+    static let retention = OptionSpec(
+        "retention", .number(.above(0, upTo: 3_650), unit: "days"), default: NumberText.plain(defaults.logRetentionDays),
+        help: "how long logs outlive the session",
+        deploy: { $0.logRetentionDays = $1.double })
+    static let region = OptionSpec(
+        "region", .text, default: "AWS_REGION, else the profile's, else us-west-2", help: "the AWS region",
+        providers: ["aws"], deploy: { $0.cloud.region = $1.string })
+    static let role = OptionSpec(
+        "role", .text, default: "faast-lambda-role", help: "an existing IAM role for the function",
+        providers: ["aws"], deploy: { $0.cloud.role = $1.string })
+    static let architecture = OptionSpec(
+        "architecture", .choice(Architecture.allCases.map(\.rawValue)), default: defaults.cloud.architecture.rawValue,
+        help: "the processor the function runs on", providers: ["aws"],
+        deploy: { $0.cloud.architecture = Architecture(rawValue: $1.string) ?? $0.cloud.architecture })
+    static let include = OptionSpec(
+        "include", .globs, default: "none", help: "files next to the module to put in the code package",
+        providers: ["aws"], deploy: { $0.package.include = $1.strings })
+    static let exclude = OptionSpec(
+        "exclude", .globs, default: "none", help: "files to leave out of the code package",
+        providers: ["aws"], deploy: { $0.package.exclude = $1.strings })
+    static let format = OptionSpec(
+        "format", .choice(OutputFormat.allCases.map(\.rawValue)), default: "text",
+        help: "output for people, or one JSON object per command",
+        session: { $0.format = OutputFormat(rawValue: $1.string) ?? $0.format })
+    static let timing = OptionSpec(
+        "timing", .flag, default: "on a terminal", help: "show latencies after results",
+        session: { $0.timing = $1.bool })
+    static let echo = OptionSpec(
+        "echo", .flag, default: "off", help: "print each command before running it",
+        session: { $0.echo = $1.bool })
+    static let last = OptionSpec("last", .count(1...10_000, unit: "lines"), default: "20", help: "how many log lines")
+
+    /// What a call takes (and `map`, `let`, `expect`; `set` for the session's defaults; `open` for the deployment's).
+    public static let callOptions: [OptionSpec] = [mode, timeout, retries, concurrency, rate, burst, pipeline]
+    /// What `open` takes: the deployment's settings and the defaults of its calls.
+    public static let openOptions: [OptionSpec] =
+        [memory, timeout, concurrency, mode, env, retries, rate, burst, pipeline, retention, region, role, architecture, include, exclude]
+    /// What `set` takes: call defaults and output settings.
+    public static let setOptions: [OptionSpec] = callOptions + [format, timing, echo]
+
+    /// The fan-out count after `x`.
+    public static let fanOutCount = ValueKind.count(0...100_000_000, unit: "calls")
+    /// The seconds `sleep` takes.
+    public static let sleepSeconds = ValueKind.number(NumberRange(0, 86_400), unit: "seconds")
+
+    // MARK: - Commands
+
+    public static let commands: [CommandSpec] = [
+        CommandSpec("open", usage: "open [local|aws] MODULE [key=value ...]",
+                    "deploy a module and make it the session's (replacing and cleaning up the previous one)",
+                    operand: .module, options: openOptions,
+                    examples: ["open examples/functions.js", "open aws functions.py region=eu-west-1 memory=512 timeout=30"]),
+        CommandSpec("call", usage: "call FN(ARGS) [xN] [key=value ...]",
+                    "call a function; xN fans out N calls with $i = 0 … N-1",
+                    operand: .call, options: callOptions,
+                    examples: ["call hello(\"world\")", "call square($i) x1000 mode=queue concurrency=100"]),
+        CommandSpec("map", usage: "map FN [v1, v2, ...] [key=value ...]",
+                    "one call per element; an array element spreads into arguments",
+                    operand: .map, options: callOptions, examples: ["map add [[1, 2], [3, 4]]"]),
+        CommandSpec("let", usage: "let NAME = call ... | map ... | VALUE",
+                    "keep a value in $NAME (a fan-out keeps the array of its values); $_ is always the last result",
+                    operand: .binding, options: callOptions, examples: ["let g = call hello(\"faast\")", "let xs = [1, 2, 3]"]),
+        CommandSpec("expect", usage: "expect call FN(ARGS) == VALUE | fails [KIND]",
+                    "check a call's result (numbers compare by value) or that it fails; a failed expect fails the script",
+                    operand: .expectation, options: callOptions,
+                    examples: ["expect call add(1, 2) == 3", "expect call fail(\"x\") fails exception"]),
+        CommandSpec("functions", "list the module's functions"),
+        CommandSpec("help", usage: "help [COMMAND|FN]", "this help, a command's, or a function's parameters", operand: .topic),
+        CommandSpec("status", "provider, module, options, calls and cost so far"),
+        CommandSpec("stats", usage: "stats [FN]", "counts and latency percentiles; with FN, a histogram", operand: .function),
+        CommandSpec("cost", "the cost snapshot (local: with a Lambda estimate)"),
+        CommandSpec("results", "every value of the last fan-out"),
+        CommandSpec("logUrl", usage: "logUrl [FN]", "where the logs are", operand: .function),
+        CommandSpec("logs", usage: "logs [FN] [last=N]", "recent log lines of the session's calls", operand: .function,
+                    options: [last], examples: ["logs hello last=5"]),
+        CommandSpec("set", usage: "set key=value ...", "change the session's defaults", operand: .settings,
+                    options: setOptions, examples: ["set concurrency=5 retries=0", "set format=json"]),
+        CommandSpec("print", usage: "print TEXT", "print text ($name is replaced by its value)", operand: .text,
+                    examples: ["print the greeting was: $greeting"]),
+        CommandSpec("sleep", usage: "sleep SECONDS", "wait (\(sleepSeconds.allowed))", operand: .seconds),
+        CommandSpec("source", usage: "source FILE", "run the commands of a .faast file", operand: .script),
+        CommandSpec("cleanup", "remove the deployment (logs are kept for their retention)"),
+        CommandSpec("gc", "remove what old or crashed sessions left behind"),
+        CommandSpec("exit", aliases: ["quit"], usage: "exit | quit", "leave (cleans up unless --keep)"),
+    ]
+
+    /// Every command keyword, aliases included: for the parser, completion and suggestions.
+    public static let keywords: [String] = commands.flatMap(\.keywords)
+
+    /// The command spelled `keyword` (or one of its aliases).
+    public static func command(_ keyword: String) -> CommandSpec? {
+        commands.first { $0.keywords.contains(keyword) }
+    }
+
+    /// Every option of every command, each key once (for the README and the command line's flags).
+    public static var allOptions: [OptionSpec] {
+        var seen: Set<String> = []
+        return commands.flatMap(\.options).filter { seen.insert($0.key).inserted }
+    }
+
+    /// The option spelled `key` in any command.
+    public static func option(_ key: String) -> OptionSpec? { allOptions.first { $0.key == key } }
+}
