@@ -3,7 +3,7 @@ import Testing
 
 @testable import FaastAWS
 
-/// The AWS SigV4 test suite (from aws-c-auth) at `../shared/testdata/aws-sigv4-test-suite/` next to the repository.
+/// The AWS SigV4 test suite (from aws-c-auth), vendored at `Tests/Fixtures/aws-sigv4-test-suite/` with its licence.
 /// Each case is a directory with `request.txt`, `context.json` (credentials, region, service, timestamp, `normalize`,
 /// `sign_body`, `omit_session_token`) and the expected `header-canonical-request.txt`,
 /// `header-string-to-sign.txt`, `header-signature.txt` and `header-signed-request.txt`. The `query-*` files
@@ -12,9 +12,7 @@ enum SigV4Suite {
     static let directory: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // Tests/FaastAWSTests
         .deletingLastPathComponent()  // Tests
-        .deletingLastPathComponent()  // the repository root
-        .deletingLastPathComponent()  // its parent, which holds shared/
-        .appendingPathComponent("shared/testdata/aws-sigv4-test-suite")
+        .appendingPathComponent("Fixtures/aws-sigv4-test-suite")
 
     /// Cases that do not apply, with the reason. None: the unnormalized path cases run with `normalizePath: false`
     /// (S3-style), `sign_body` cases with `addContentSHA256Header`, `omit_session_token` with
