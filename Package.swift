@@ -81,5 +81,7 @@ let package = Package(
         .testTarget(name: "FaastLanguageTests", dependencies: ["FaastLanguage", "FaastCore"], swiftSettings: strict),
         .testTarget(name: "FaastAWSTests", dependencies: ["FaastAWS", "FaastCore"], swiftSettings: strict),
         .testTarget(name: "FaastShellTests", dependencies: ["FaastShell", "FaastCore"], swiftSettings: strict),
+        // Checks that Sources/FaastRuntimes/Runtimes.swift was regenerated from runtimes/ (scripts/embed-runtimes).
+        .testTarget(name: "FaastRuntimesTests", dependencies: ["FaastRuntimes"], swiftSettings: strict),
     ]
 )
