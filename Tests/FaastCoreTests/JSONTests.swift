@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import FaastCore
 
@@ -171,21 +172,70 @@ struct JSONTests {
         #expect(try JSONParser.parse(bytes: Array("\"日本😀\\n\"".utf8)) == .string("日本😀\n"))
     }
 
-    @Test func depthLimitIs512() throws {
-        let ok = String(repeating: "[", count: 512) + String(repeating: "]", count: 512)
+    @Test func depthLimits() throws {
+        #expect(JSONValue.maxDepth == 512)
+        // A document holds a value of the deepest nesting inside the wire envelope.
+        #expect(JSONParser.maxDepth == JSONValue.maxDepth + 2)
+        let ok = String(repeating: "[", count: 514) + String(repeating: "]", count: 514)
         #expect(try JSONParser.parse(ok).jsonText == ok)
-        let deep = String(repeating: "[", count: 513) + String(repeating: "]", count: 513)
+        let deep = String(repeating: "[", count: 515) + String(repeating: "]", count: 515)
         let error = parseError(deep)
-        #expect(error?.offset == 512)
+        #expect(error?.offset == 514)
         #expect(error?.message.contains("nested too deeply") == true)
+        // An empty container counts too.
+        #expect(parseError(String(repeating: "[", count: 514) + "{}" + String(repeating: "]", count: 514))?.offset == 514)
 
-        let objects = String(repeating: #"{"a":"#, count: 513) + "1" + String(repeating: "}", count: 513)
-        #expect(parseError(objects)?.offset == 512 * 5)
-        let mixedOK = String(repeating: #"[{"a":"#, count: 256) + "1" + String(repeating: "}]", count: 256)
+        let objects = String(repeating: #"{"a":"#, count: 515) + "1" + String(repeating: "}", count: 515)
+        #expect(parseError(objects)?.offset == 514 * 5)
+        let mixedOK = String(repeating: #"[{"a":"#, count: 257) + "1" + String(repeating: "}]", count: 257)
         #expect(try JSONParser.parse(mixedOK).jsonText == mixedOK)
         // Depth is about nesting, not about how many containers a document holds.
         let wide = "[" + Array(repeating: "[[]]", count: 2000).joined(separator: ",") + "]"
         #expect(try JSONParser.parse(wide).jsonText == wide)
+        // A caller may ask for less.
+        #expect(throws: JSONParseError.self) { try JSONParser.parse("[[1]]", maxDepth: 1) }
+        #expect(try JSONParser.parse("[[1]]", maxDepth: 2) == [[1]])
+    }
+
+    /// A value of the deepest nesting is read, written, compared, measured and freed on a thread with the
+    /// 512 KB stack of a lane, in debug builds too (a python result of 300 levels crashed the recursive reader
+    /// there); and a very deep value, which only code can build, is written without recursion.
+    @Test func deepValuesOnASmallStack() async throws {
+        let outcome: String = await withCheckedContinuation { continuation in
+            let thread = Thread {
+                let depth = JSONValue.maxDepth
+                let text = String(repeating: #"{"v":["#, count: depth / 2) + "1" + String(repeating: "]}", count: depth / 2)
+                let response = #"{"callId":"c1","type":"returned","value":"# + text + "}"
+                var problems: [String] = []
+                do {
+                    let parsed = try JSONParser.parse(response)
+                    guard let value = parsed["value"] else { throw JSONParseError(message: "no value", offset: 0) }
+                    if value.nestingDepth != depth { problems.append("depth \(value.nestingDepth)") }
+                    if value.jsonText != text { problems.append("jsonText") }
+                    if try JSONParser.parse(value.prettyText) != value { problems.append("prettyText") }
+                    let again = try JSONParser.parse(text)
+                    if !(again == value && again.isEquivalent(to: value) && again.hashValue == value.hashValue) {
+                        problems.append("comparison")
+                    }
+                } catch {
+                    problems.append("\(error)")
+                }
+                // Deeper than any reader accepts (3,000 levels crashed the writer on a lane's thread): writing
+                // needs no stack either.
+                var deep: JSONValue = .null
+                for _ in 0..<3_000 { deep = .array([deep]) }
+                let written = deep.jsonText
+                if written.utf8.count != 3_000 * 2 + 4 { problems.append("deep jsonText") }
+                if deep.prettyText.utf8.count <= written.utf8.count { problems.append("deep prettyText") }
+                if deep.nestingDepth != 3_000 { problems.append("deep nestingDepth") }
+                // Freeing a value is recursive in the Swift runtime: take it apart from the outside in.
+                while case .array(let elements) = deep, let inner = elements.first { deep = inner }
+                continuation.resume(returning: problems.joined(separator: ", "))
+            }
+            thread.stackSize = 512 * 1024
+            thread.start()
+        }
+        #expect(outcome == "")
     }
 
     // MARK: equivalence
@@ -205,6 +255,11 @@ struct JSONTests {
         (#"{"a":1,"b":2}"#, #"{"a":1,"c":2}"#, false),
         (#"{"a":{"x":1,"y":2}}"#, #"{"a":{"y":2,"x":1.00}}"#, true),
         (#"{"a":"1"}"#, #"{"a":1}"#, false),
+        // By value, exactly: big numbers written as integer and as decimal (issue 15), but not neighbours.
+        ("99999999999999999999", "99999999999999999999.0", true), ("12345678901234567890123", "1.2345678901234567890123e22", true),
+        ("99999999999999999999", "99999999999999999998.0", false), ("0.30000000000000004", "0.3", false),
+        ("1e400", "10e399", true), ("1e400", "1e401", false), ("-0.0", "0e5", true), ("-1.50", "-15e-1", true),
+        (#"{"a":1,"a":2}"#, #"{"a":1.0,"a":2}"#, true), (#"{"a":1,"a":2}"#, #"{"a":2,"a":1}"#, false),
     ])
     func equivalence(_ a: String, _ b: String, _ expected: Bool) throws {
         let x = try JSONParser.parse(a), y = try JSONParser.parse(b)

@@ -11,31 +11,40 @@ public struct JSONParseError: Error, Sendable, CustomStringConvertible {
 /// must (integers beyond 2^53 round-trip exactly), and this reader sits on the hot path of every call.
 public struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
+    private let maxDepth: Int
     private var index = 0
-    private var depth = 0
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    /// The deepest nesting of arrays and objects a document may have: a value of `JSONValue.maxDepth` levels
+    /// inside the wire envelope (a response object, or a request object and its `args` array).
+    public static let maxDepth = JSONValue.maxDepth + 2
 
-    /// Parses one complete JSON document from `text`.
-    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
+    /// Parses one complete JSON document from `text`, nested at most `maxDepth` levels.
+    public static func parse(_ text: String, maxDepth: Int = JSONParser.maxDepth) throws(JSONParseError) -> JSONValue {
         var text = text
         let result: Result<JSONValue, JSONParseError> = text.withUTF8 { buffer in
-            Result { () throws(JSONParseError) -> JSONValue in try parseDocument(buffer) }
+            Result { () throws(JSONParseError) -> JSONValue in try parseDocument(buffer, maxDepth: maxDepth) }
         }
         return try result.get()
     }
 
-    /// Parses one complete JSON document from UTF-8 bytes.
-    public static func parse(bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+    /// Parses one complete JSON document from UTF-8 bytes, nested at most `maxDepth` levels.
+    public static func parse(bytes: [UInt8], maxDepth: Int = JSONParser.maxDepth) throws(JSONParseError) -> JSONValue {
         let result: Result<JSONValue, JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
-            Result { () throws(JSONParseError) -> JSONValue in try parseDocument(buffer) }
+            Result { () throws(JSONParseError) -> JSONValue in try parseDocument(buffer, maxDepth: maxDepth) }
         }
         return try result.get()
     }
 
-    /// Parses a complete document from a buffer.
-    public static func parseDocument(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(buffer)
+    /// Parses a complete document from a buffer, nested at most `maxDepth` levels.
+    public static func parseDocument(
+        _ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = JSONParser.maxDepth
+    ) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(buffer, maxDepth: maxDepth)
         parser.skipWhitespace()
         let value = try parser.parseValue()
         parser.skipWhitespace()
@@ -54,18 +63,95 @@ public struct JSONParser {
         }
     }
 
+    /// An array or object whose members are still being read: what `parseValue` keeps instead of recursing.
+    private enum OpenContainer {
+        case array([JSONValue])
+        /// The members so far and the key of the member whose value comes next.
+        case object([JSONMember], key: String)
+    }
+
+    /// Reads one value with an explicit stack of open containers instead of recursion, so that no input can
+    /// overflow a thread's stack (lanes run on 512 KB stacks, and debug builds use several KB a frame).
     private mutating func parseValue() throws(JSONParseError) -> JSONValue {
-        guard index < bytes.count else { throw error("unexpected end of JSON") }
-        switch bytes[index] {
-        case UInt8(ascii: "{"): return try parseObject()
-        case UInt8(ascii: "["): return try parseArray()
-        case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectWord("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
-        default: throw error("unexpected character '\(Character(Unicode.Scalar(bytes[index])))'")
+        var open: [OpenContainer] = []
+        while true {
+            // Read the start of a value: a scalar completes it, a non-empty container is opened.
+            guard index < bytes.count else { throw error("unexpected end of JSON") }
+            var value: JSONValue
+            switch bytes[index] {
+            case UInt8(ascii: "["):
+                try checkDepth(open.count + 1)
+                index += 1
+                skipWhitespace()
+                if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                    index += 1
+                    value = .array([])
+                } else {
+                    open.append(.array([]))
+                    continue
+                }
+            case UInt8(ascii: "{"):
+                try checkDepth(open.count + 1)
+                index += 1
+                skipWhitespace()
+                if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                    index += 1
+                    value = .object([])
+                } else {
+                    open.append(.object([], key: try parseMemberName()))
+                    continue
+                }
+            case UInt8(ascii: "\""): value = .string(try parseString())
+            case UInt8(ascii: "t"): try expectWord("true"); value = .bool(true)
+            case UInt8(ascii: "f"): try expectWord("false"); value = .bool(false)
+            case UInt8(ascii: "n"): try expectWord("null"); value = .null
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): value = .number(try parseNumber())
+            default: throw error("unexpected character '\(Character(Unicode.Scalar(bytes[index])))'")
+            }
+            // Hand the completed value to the containers it closes, up to one that expects another member.
+            while true {
+                guard let container = open.popLast() else { return value }
+                skipWhitespace()
+                guard index < bytes.count else { throw error("unexpected end of JSON") }
+                let next = bytes[index]
+                switch container {
+                case .array(var elements):
+                    elements.append(value)
+                    if next == UInt8(ascii: "]") {
+                        index += 1
+                        value = .array(elements)
+                        continue
+                    }
+                    guard next == UInt8(ascii: ",") else { throw error("expected ',' or ']'") }
+                    index += 1
+                    open.append(.array(elements))
+                case .object(var members, let key):
+                    members.append(JSONMember(key, value))
+                    if next == UInt8(ascii: "}") {
+                        index += 1
+                        value = .object(members)
+                        continue
+                    }
+                    guard next == UInt8(ascii: ",") else { throw error("expected ',' or '}'") }
+                    index += 1
+                    skipWhitespace()
+                    open.append(.object(members, key: try parseMemberName()))
+                }
+                break
+            }
+            skipWhitespace()
         }
+    }
+
+    /// Reads `"name" :` and leaves the index at the member's value.
+    private mutating func parseMemberName() throws(JSONParseError) -> String {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
+        let key = try parseString()
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+        index += 1
+        skipWhitespace()
+        return key
     }
 
     private mutating func expectWord(_ word: StaticString) throws(JSONParseError) {
@@ -76,57 +162,8 @@ public struct JSONParser {
         index += count
     }
 
-    private mutating func enter() throws(JSONParseError) {
-        depth += 1
-        if depth > 512 { throw error("JSON nested too deeply") }
-    }
-
-    private mutating func parseObject() throws(JSONParseError) -> JSONValue {
-        try enter()
-        defer { depth -= 1 }
-        index += 1
-        var members: [JSONMember] = []
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            return .object(members)
-        }
-        while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
-            let key = try parseString()
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
-            index += 1
-            skipWhitespace()
-            members.append(JSONMember(key, try parseValue()))
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of JSON") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
-            throw error("expected ',' or '}'")
-        }
-    }
-
-    private mutating func parseArray() throws(JSONParseError) -> JSONValue {
-        try enter()
-        defer { depth -= 1 }
-        index += 1
-        var elements: [JSONValue] = []
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            return .array(elements)
-        }
-        while true {
-            skipWhitespace()
-            elements.append(try parseValue())
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of JSON") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
-            throw error("expected ',' or ']'")
-        }
+    private func checkDepth(_ depth: Int) throws(JSONParseError) {
+        if depth > maxDepth { throw error("JSON nested too deeply (more than \(maxDepth) levels)") }
     }
 
     private mutating func parseNumber() throws(JSONParseError) -> String {

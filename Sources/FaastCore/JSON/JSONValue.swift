@@ -10,6 +10,19 @@ public enum JSONValue: Sendable, Hashable {
     /// Members in their original order (JSON objects are ordered for display; lookups are linear).
     case object([JSONMember])
 
+    /// The deepest nesting of arrays and objects a value may have anywhere in faast: in the command language,
+    /// as an argument or a result (both trampolines check it), so that code walking a value never runs out of
+    /// stack. Lambda's runtimes and python's `json` (1,000 levels by default) read values this deep.
+    public static let maxDepth = 512
+
+    /// Whether this is an array or an object.
+    public var isContainer: Bool {
+        switch self {
+        case .array, .object: return true
+        default: return false
+        }
+    }
+
     /// A number from a Swift integer.
     public static func int<I: BinaryInteger>(_ value: I) -> JSONValue { .number(String(value)) }
 
@@ -80,32 +93,87 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// A number literal's exact decimal value in a canonical form (sign, significant digits without leading or
+    /// trailing zeros, exponent of the last digit); zero has no sign. Nil when the exponent does not fit an Int.
+    static func decimal(_ text: String) -> (negative: Bool, digits: Substring, exponent: Int)? {
+        var rest = Substring(text)
+        let negative = rest.first == "-"
+        if negative { rest = rest.dropFirst() }
+        var exponent = 0
+        if let e = rest.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            guard let value = Int(rest[rest.index(after: e)...]) else { return nil }
+            exponent = value
+            rest = rest[..<e]
+        }
+        var digits = rest
+        if let dot = rest.firstIndex(of: ".") {
+            let fraction = rest[rest.index(after: dot)...]
+            digits = rest[..<dot] + fraction
+            let (e, overflow) = exponent.subtractingReportingOverflow(fraction.count)
+            guard !overflow else { return nil }
+            exponent = e
+        }
+        digits = digits.drop(while: { $0 == "0" })
+        guard !digits.isEmpty else { return (false, "", 0) }
+        while digits.last == "0" {
+            digits = digits.dropLast()
+            let (e, overflow) = exponent.addingReportingOverflow(1)
+            guard !overflow else { return nil }
+            exponent = e
+        }
+        return (negative, digits, exponent)
+    }
+
     static func isIntegerLiteral(_ text: String) -> Bool {
         let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
         return !digits.isEmpty && digits.allSatisfy { $0 >= "0" && $0 <= "9" }
     }
 
     /// Structural equality where numbers compare by value (`1.0 == 1`, `1e2 == 100`) as well as by text.
+    /// Object members pair up by key in any order (the n-th member named k with the n-th named k on the other
+    /// side). Walks both values with an explicit stack: values as deep as any reader accepts compare on a
+    /// 512 KB thread stack, in debug builds too.
     public func isEquivalent(to other: JSONValue) -> Bool {
-        switch (self, other) {
-        case (.number(let a), .number(let b)):
-            if a == b { return true }
-            // JSON integer literals have no leading zeros, so equal integers have equal text (but -0 and 0).
-            if Self.isIntegerLiteral(a), Self.isIntegerLiteral(b) {
-                return (a == "-0" || a == "0") && (b == "-0" || b == "0")
+        var pending: [(JSONValue, JSONValue)] = [(self, other)]
+        while let (a, b) = pending.popLast() {
+            switch (a, b) {
+            case (.number(let x), .number(let y)):
+                if !Self.numbersAreEqual(x, y) { return false }
+            case (.array(let x), .array(let y)):
+                guard x.count == y.count else { return false }
+                pending.append(contentsOf: zip(x, y))
+            case (.object(let x), .object(let y)):
+                guard x.count == y.count else { return false }
+                var others: [String: [JSONValue]] = [:]
+                for m in y { others[m.key, default: []].append(m.value) }
+                var taken: [String: Int] = [:]
+                for m in x {
+                    let n = taken[m.key, default: 0]
+                    guard let values = others[m.key], n < values.count else { return false }
+                    taken[m.key] = n + 1
+                    pending.append((m.value, values[n]))
+                }
+            default:
+                if a != b { return false }
             }
-            // An integer too large for a double is equal to no other number than itself.
-            if (Self.isIntegerLiteral(a) && a.count > 15) || (Self.isIntegerLiteral(b) && b.count > 15) { return false }
-            guard let x = Double(a), let y = Double(b), x.isFinite, y.isFinite else { return false }
-            return x == y
-        case (.array(let a), .array(let b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.isEquivalent(to: $1) }
-        case (.object(let a), .object(let b)):
-            guard a.count == b.count else { return false }
-            return a.allSatisfy { m in b.contains { $0.key == m.key && $0.value.isEquivalent(to: m.value) } }
-        default:
-            return self == other
         }
+        return true
+    }
+
+    /// Two JSON number literals denote the same number: the same decimal value exactly
+    /// (`99999999999999999999 == 99999999999999999999.0`), or the same double when neither is an integer too
+    /// large for a double to tell apart from its neighbours.
+    static func numbersAreEqual(_ a: String, _ b: String) -> Bool {
+        if a == b { return true }
+        if let x = decimal(a), let y = decimal(b), x == y { return true }
+        // JSON integer literals have no leading zeros, so equal integers have equal text (but -0 and 0).
+        if isIntegerLiteral(a), isIntegerLiteral(b) {
+            return (a == "-0" || a == "0") && (b == "-0" || b == "0")
+        }
+        // An integer too large for a double is equal to no other number than itself.
+        if (isIntegerLiteral(a) && a.count > 15) || (isIntegerLiteral(b) && b.count > 15) { return false }
+        guard let x = Double(a), let y = Double(b), x.isFinite, y.isFinite else { return false }
+        return x == y
     }
 }
 

@@ -23,53 +23,87 @@ extension JSONValue {
         }
     }
 
+    /// An array or object being written: what `write` keeps instead of recursing.
+    private struct OpenContainer {
+        var elements: [JSONValue] = []
+        var members: [JSONMember] = []
+        var isObject: Bool
+        var next = 0
+        /// One member a line (pretty text), or all on one line.
+        var multiline: Bool
+        var level: Int
+        var count: Int { isObject ? members.count : elements.count }
+    }
+
+    /// Writes with an explicit stack of open containers instead of recursion, so that a value of any depth
+    /// is written on any thread (lanes run on 512 KB stacks).
     private func write(to out: inout String, indent: String?, level: Int) {
-        switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number(let text): out += text
-        case .string(let s): JSONValue.writeString(s, to: &out)
-        case .array(let elements):
-            if elements.isEmpty { out += "[]"; return }
-            guard let indent, !(elements.count <= 8 && elements.allSatisfy(\.isScalar)) else {
-                out += "["
-                for (i, e) in elements.enumerated() {
-                    if i > 0 { out += indent == nil ? "," : ", " }
-                    e.write(to: &out, indent: indent, level: level + 1)
+        var open: [OpenContainer] = []
+        var pending: JSONValue? = self
+        var pendingLevel = level
+        while true {
+            if let value = pending {
+                pending = nil
+                switch value {
+                case .null: out += "null"
+                case .bool(let b): out += b ? "true" : "false"
+                case .number(let text): out += text
+                case .string(let s): JSONValue.writeString(s, to: &out)
+                case .array(let elements):
+                    if elements.isEmpty {
+                        out += "[]"
+                    } else {
+                        let multiline = indent != nil && !(elements.count <= 8 && elements.allSatisfy(\.isScalar))
+                        out += multiline ? "[\n" : "["
+                        open.append(OpenContainer(elements: elements, isObject: false, multiline: multiline, level: pendingLevel))
+                    }
+                case .object(let members):
+                    if members.isEmpty {
+                        out += "{}"
+                    } else {
+                        let multiline = indent != nil && value.tag == nil
+                        out += multiline ? "{\n" : "{"
+                        open.append(OpenContainer(members: members, isObject: true, multiline: multiline, level: pendingLevel))
+                    }
                 }
-                out += "]"
-                return
             }
-            out += "[\n"
-            for (i, e) in elements.enumerated() {
-                out += String(repeating: indent, count: level + 1)
-                e.write(to: &out, indent: indent, level: level + 1)
-                out += i == elements.count - 1 ? "\n" : ",\n"
+            guard var container = open.popLast() else { return }
+            if container.next == container.count {
+                if container.multiline, let indent { out += "\n" + String(repeating: indent, count: container.level) }
+                out += container.isObject ? "}" : "]"
+                continue
             }
-            out += String(repeating: indent, count: level) + "]"
-        case .object(let members):
-            if members.isEmpty { out += "{}"; return }
-            guard let indent, tag == nil else {
-                out += "{"
-                for (i, m) in members.enumerated() {
-                    if i > 0 { out += indent == nil ? "," : ", " }
-                    JSONValue.writeString(m.key, to: &out)
-                    out += indent == nil ? ":" : ": "
-                    m.value.write(to: &out, indent: indent, level: level + 1)
-                }
-                out += "}"
-                return
+            if container.next > 0 { out += container.multiline ? ",\n" : (indent == nil ? "," : ", ") }
+            if container.multiline, let indent { out += String(repeating: indent, count: container.level + 1) }
+            if container.isObject {
+                let member = container.members[container.next]
+                JSONValue.writeString(member.key, to: &out)
+                out += indent == nil ? ":" : ": "
+                pending = member.value
+            } else {
+                pending = container.elements[container.next]
             }
-            out += "{\n"
-            for (i, m) in members.enumerated() {
-                out += String(repeating: indent, count: level + 1)
-                JSONValue.writeString(m.key, to: &out)
-                out += ": "
-                m.value.write(to: &out, indent: indent, level: level + 1)
-                out += i == members.count - 1 ? "\n" : ",\n"
-            }
-            out += String(repeating: indent, count: level) + "}"
+            pendingLevel = container.level + 1
+            container.next += 1
+            open.append(container)
         }
+    }
+
+    /// How deeply arrays and objects nest in this value (0 for a scalar, 1 for `[1]`), counted without recursion.
+    public var nestingDepth: Int {
+        var deepest = 0
+        var stack: [(value: JSONValue, depth: Int)] = [(self, 0)]
+        while let (value, depth) = stack.popLast() {
+            let children: [JSONValue]
+            switch value {
+            case .array(let elements): children = elements
+            case .object(let members): children = members.map(\.value)
+            default: continue
+            }
+            deepest = max(deepest, depth + 1)
+            for child in children where child.isContainer { stack.append((child, depth + 1)) }
+        }
+        return deepest
     }
 
     /// Appends `s` as a JSON string literal; non-ASCII characters are kept as they are.
