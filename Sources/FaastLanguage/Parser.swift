@@ -27,6 +27,8 @@ struct ParserState {
     let tokens: [Token]
     let lines: SourceLines
     var index = 0
+    /// Arrays and objects open around the value being parsed (bounded by `JSONValue.maxDepth`).
+    var depth = 0
 
     init(tokens: [Token], lines: SourceLines) {
         self.tokens = tokens
@@ -511,8 +513,19 @@ struct ParserState {
         }
     }
 
+    /// Counts one more level of nesting; past `JSONValue.maxDepth` the value is an error at its bracket,
+    /// before the recursion of this parser (and of everything that walks the value later) can exhaust the stack.
+    mutating func enterNested(_ open: Token) throws(ParseError) {
+        depth += 1
+        if depth > JSONValue.maxDepth {
+            throw error("value nested deeper than \(JSONValue.maxDepth) levels", at: open.location)
+        }
+    }
+
     mutating func parseArray() throws(ParseError) -> Expr {
         let open = advance()
+        try enterNested(open)
+        defer { depth -= 1 }
         var elements: [Expr] = []
         if current.kind == .rightBracket {
             advance()
@@ -549,6 +562,8 @@ struct ParserState {
 
     mutating func parseObject() throws(ParseError) -> Expr {
         let open = advance()
+        try enterNested(open)
+        defer { depth -= 1 }
         var members: [(key: String, value: Expr)] = []
         if current.kind == .rightBrace {
             advance()
