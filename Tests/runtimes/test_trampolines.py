@@ -640,3 +640,120 @@ open(sys.argv[2], 'w').write(json.dumps(out))
     assert b"l7 START logs" in out
     assert b"l7 line 0" in out
     assert b"l7 to stderr" in err
+
+
+# ---------------------------------------------------------------------------------------------
+# Limits: nesting, strings with no UTF-8 form, long unbroken output
+
+
+def _depth(v):
+    d = 0
+    while isinstance(v, (list, dict)):
+        d += 1
+        if not v:
+            break
+        v = v[0] if isinstance(v, list) else next(iter(v.values()))
+    return d
+
+
+@pytest.mark.parametrize("runtime,module", [("node", "nesting.js"), ("python", "nesting.py")])
+def test_results_nest_at_most_512_levels(runtime, module, tmp_path):
+    w = spawn(runtime, module, tmp_path)
+    try:
+        assert w.read()["type"] == "ready"
+        # 300 levels crashed the host's recursive reader in debug builds; 512 is the limit and comes back.
+        for n in (300, 512):
+            resp = w.call("nest", n)
+            assert resp["type"] == "returned", resp
+            assert _depth(resp["value"]) == n
+        for n in (513, 2600):
+            resp = w.call("nest", n)
+            assert resp["type"] == "error", resp
+            assert resp["error"]["kind"] == "serialization"
+            assert resp["error"]["message"] == "nest returned a value that cannot be serialized: " \
+                                               "structure nested deeper than 512 levels"
+            assert "start" in resp and "end" in resp
+        if runtime == "node":
+            assert w.call("nestObjects", 513)["error"]["kind"] == "serialization"
+            assert _depth(w.value("nestObjects", 512)) == 512
+            value = w.value("bracketsInStrings", 600)
+            assert value[0] == "[" * 600
+        assert w.value("echo", 1) == 1  # still serving
+    finally:
+        w.stop()
+
+
+@pytest.mark.parametrize("runtime,module", [("node", "nesting.js"), ("python", "nesting.py")])
+def test_arguments_too_deep_to_read_fail_the_call_as_serialization(runtime, module, tmp_path):
+    w = spawn(runtime, module, tmp_path)
+    try:
+        assert w.read()["type"] == "ready"
+        # Python's json reads about 1,000 levels; node's reader with big integers recurses too.
+        depth = 2600 if runtime == "python" else 100000
+        big = "12345678901234567890" if runtime == "node" else "1"
+        raw = w.call_raw("echo", "[" + "[" * depth + big + "]" * depth + "]")
+        resp = json.loads(raw)
+        assert resp["callId"] == "c%d" % w.next_id
+        assert resp["type"] == "error"
+        assert resp["error"]["kind"] == "serialization", resp
+        assert resp["error"]["message"] == "echo arguments cannot be deserialized: nested too deeply" + (
+            " for python's json" if runtime == "python" else "")
+        assert w.value("echo", [[1]]) == [[1]]
+    finally:
+        w.stop()
+
+
+def test_python_lone_surrogates(tmp_path):
+    w = spawn("python", "nesting.py", tmp_path)
+    try:
+        assert w.read()["type"] == "ready"
+        resp = w.call("lone_surrogate")
+        raw = w.raw_lines[-1]
+        raw.decode("utf-8")  # strict: the line is UTF-8
+        assert b"\\ud" not in raw.lower()  # and has no escaped surrogate the host would refuse
+        assert resp["type"] == "error" and resp["error"]["kind"] == "serialization"
+        assert resp["error"]["message"].startswith("lone_surrogate returned a string that is not valid Unicode")
+        # In an exception's message the character is replaced; the error is the function's own.
+        resp = w.call("surrogate_in_message")
+        w.raw_lines[-1].decode("utf-8")
+        assert resp["error"]["name"] == "ValueError"
+        assert resp["error"]["message"] == "bad name ? here"
+        assert "kind" not in resp["error"]
+        assert w.value("echo", "ok \U0001F600") == "ok \U0001F600"
+    finally:
+        w.stop()
+
+
+def test_python_lambda_handler_lone_surrogate_and_depth(tmp_path):
+    d = _lambda_dir(tmp_path, "python", "nesting.py")
+    script = """
+import json, sys
+import trampoline
+events = [{"callId": "s1", "name": "lone_surrogate", "args": []}, {"callId": "s2", "name": "nest", "args": [513]},
+          '{"callId":"s3","name":"echo","args":[' + '[' * 2600 + ']' * 2600 + ']}']
+out = [trampoline.handler(e, None) for e in events]
+open(sys.argv[1], 'w').write(json.dumps(out))
+"""
+    result_file = tmp_path / "results.json"
+    proc = subprocess.run([PYTHON, "-c", script, str(result_file)], cwd=str(d), capture_output=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(result_file.read_text())
+    assert [r["error"]["kind"] for r in results] == ["serialization"] * 3
+    assert [r.get("callId") for r in results] == ["s1", "s2", "s3"]
+
+
+def test_python_output_without_line_breaks_is_linear(tmp_path):
+    # 800,000 one-character writes took 31 s when each copied the line so far (quadratic); 2,000,000 would
+    # take minutes that way. The bound below is only there so that a regression fails instead of hanging.
+    w = spawn("python", "nesting.py", tmp_path)
+    try:
+        assert w.read()["type"] == "ready"
+        n = 2_000_000
+        w.send_raw('{"callId":"long","name":"chatter","args":[%d]}\n' % n)
+        resp = json.loads(w.read_raw(timeout=90))
+        assert resp["type"] == "returned" and resp["value"] == n
+        line = [l for l in w.log().splitlines() if "xxxx" in l]
+        assert len(line) == 1
+        assert line[0].endswith(" long " + "x" * n)
+    finally:
+        w.stop()

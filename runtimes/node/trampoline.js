@@ -152,6 +152,34 @@ function memoryMb(start, end) {
 
 class SerializationFailure extends Error {}
 
+// The deepest nesting of arrays and objects a value may have (faast's JSONValue.maxDepth): deeper results fail
+// as `serialization` here rather than as a response the host cannot read.
+const MAX_DEPTH = 512;
+const TOO_DEEP = 'structure nested deeper than ' + MAX_DEPTH + ' levels';
+
+// Whether JSON text (as JSON.stringify writes it) nests arrays and objects deeper than `limit`.
+function nestedDeeperThan(text, limit) {
+  if (text.length <= 2 * limit) return false; // too short to hold limit + 1 levels
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // Jump to the closing quote: one preceded by an even number of backslashes.
+      for (;;) {
+        i = text.indexOf('"', i + 1);
+        let b = i - 1;
+        while (text.charCodeAt(b) === 92) b--;
+        if ((i - 1 - b) % 2 === 0) break;
+      }
+    } else if (c === 91 || c === 123) {
+      if (++depth > limit) return true;
+    } else if (c === 93 || c === 125) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 // A small JSON parser that keeps integers outside the safe range exact (as BigInt).
 function parseJsonBig(text) {
   let i = 0;
@@ -335,10 +363,11 @@ function encodeValue(v) {
   } catch (e) {
     if (e instanceof SerializationFailure) throw e;
     if (e instanceof TypeError && /circular/i.test(e.message)) throw new SerializationFailure('circular structure');
-    if (e instanceof RangeError) throw new SerializationFailure('structure too deep or too large');
+    if (e instanceof RangeError) throw new SerializationFailure(/call stack/i.test(e.message) ? TOO_DEEP : 'structure too large: ' + e.message);
     throw new SerializationFailure(e && e.message ? e.message : String(e));
   }
   if (text === undefined) return '{"$faast":"undefined"}';
+  if (nestedDeeperThan(text, MAX_DEPTH)) throw new SerializationFailure(TOO_DEEP);
   if (sawBigInt) text = text.replace(BIG_MARKER_RE, '$1');
   return text;
 }
@@ -715,12 +744,33 @@ function callFunction(callId, name, args, hasTags) {
   return succeed(result);
 }
 
+function nameOf(line) {
+  const m = /"name"\s*:\s*("(?:[^"\\]|\\.)*")/.exec(line);
+  try { return m ? JSON.parse(m[1]) : 'the function'; } catch (_) { return 'the function'; }
+}
+
+// The parsed request, or throws the error response (text) for one that cannot be read: a request nested
+// too deeply for the reader (a RangeError) fails that call as `serialization`, not as a protocol error.
+function readRequest(line) {
+  try {
+    return parseRequest(line);
+  } catch (e) {
+    const callId = callIdOf(line);
+    if (e instanceof RangeError) {
+      let out = '{"type":"error"';
+      if (typeof callId === 'string') out += ',"callId":' + JSON.stringify(callId);
+      throw out + ',"error":' + ownError('SerializationError', nameOf(line) + ' arguments cannot be deserialized: nested too deeply', 'serialization') + '}';
+    }
+    throw protocolError(callId, 'request is not valid JSON: ' + (e && e.message));
+  }
+}
+
 function handleLine(line) {
   let msg;
   try {
-    msg = parseRequest(line);
-  } catch (e) {
-    return protocolError(callIdOf(line), 'request is not valid JSON: ' + (e && e.message));
+    msg = readRequest(line);
+  } catch (response) {
+    return response;
   }
   return handleRequest(msg, line.indexOf('"$faast"') >= 0);
 }
@@ -857,7 +907,7 @@ async function lambdaHandler(event, _context) {
     line = event;
   }
   if (line !== null) {
-    try { request = parseRequest(line); } catch (e) { return textToObject(protocolError(callIdOf(line), 'request is not valid JSON: ' + (e && e.message))); }
+    try { request = readRequest(line); } catch (response) { return textToObject(response); }
   }
   if (!lambdaLoad) {
     const file = lambdaModulePath();

@@ -100,7 +100,9 @@ class _StampedStream:
         self.name = "<stdout>" if fd == 1 else "<stderr>"
         self.mode = "w"
         self.line_buffering = True
-        self._partial = ""
+        # The text since the last line break, in pieces: `+=` on an attribute copies the whole string each
+        # time, which made printing without newlines quadratic (800,000 one-character writes took 31 s).
+        self._partial = []
         self.buffer = _BinaryForward(self)
         self.encoding = "utf-8"
         self.errors = "replace"
@@ -109,10 +111,15 @@ class _StampedStream:
         if not isinstance(s, str):
             s = str(s)
         if "\n" not in s:
-            self._partial += s
+            if s:
+                self._partial.append(s)
             return len(s)
-        lines = (self._partial + s).split("\n")
-        self._partial = lines.pop()
+        if self._partial:
+            self._partial.append(s)
+            s = "".join(self._partial)
+        lines = s.split("\n")
+        last = lines.pop()
+        self._partial = [last] if last else []
         prefix = _stamp(_current_call_id)
         self._emit("".join(prefix + line + "\n" for line in lines))
         return len(s)
@@ -123,8 +130,8 @@ class _StampedStream:
 
     def flush_partial(self):
         if self._partial:
-            text = _stamp(_current_call_id) + self._partial + "\n"
-            self._partial = ""
+            text = _stamp(_current_call_id) + "".join(self._partial) + "\n"
+            self._partial = []
             self._emit(text)
 
     def _emit(self, text):
@@ -204,6 +211,12 @@ def _memory_mb():
 
 class SerializationFailure(Exception):
     pass
+
+
+# The deepest nesting of lists and dicts a value may have (faast's JSONValue.maxDepth): deeper results fail as
+# `serialization` here rather than as a response the host cannot read.
+MAX_DEPTH = 512
+_TOO_DEEP = "structure nested deeper than %d levels" % MAX_DEPTH
 
 
 def _iso(dt):
@@ -293,14 +306,23 @@ def _to_json(v, path):
         i = id(v)
         if i in path:
             raise SerializationFailure("circular structure")
+        if len(path) >= MAX_DEPTH:  # path holds the containers around v
+            raise SerializationFailure(_TOO_DEEP)
         path.add(i)
-        out = [_to_json(x, path) for x in v]
+        # A loop, not a comprehension: before 3.12 a comprehension is a frame of its own, and two frames a
+        # level would reach python's recursion limit (1,000) before faast's nesting limit.
+        out = []
+        append = out.append
+        for x in v:
+            append(_to_json(x, path))
         path.discard(i)
         return out
     if t is dict:
         i = id(v)
         if i in path:
             raise SerializationFailure("circular structure")
+        if len(path) >= MAX_DEPTH:
+            raise SerializationFailure(_TOO_DEEP)
         path.add(i)
         out = {}
         for k, x in v.items():
@@ -346,7 +368,7 @@ def to_json(v):
     try:
         return _to_json(v, set())
     except RecursionError:
-        raise SerializationFailure("structure too deep")
+        raise SerializationFailure(_TOO_DEEP)
 
 
 # Made once: json.dumps with options builds an encoder per call (about a microsecond).
@@ -354,12 +376,25 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(","
 
 
 def dumps(obj):
-    """Serializes a JSON-ready structure to UTF-8 bytes (one line)."""
-    text = _ENCODER.encode(obj)
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates: fall back to \u escapes
-        return json.dumps(obj, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+    """Serializes a JSON-ready structure to UTF-8 bytes (one line); raises UnicodeEncodeError for a string
+    holding a lone surrogate (e.g. from os.fsdecode), which has no UTF-8 form."""
+    return _ENCODER.encode(obj).encode("utf-8")
+
+
+_NOT_UNICODE = "a string that is not valid Unicode (it holds a lone surrogate, e.g. from a file name decoded " \
+    "with surrogateescape), which has no UTF-8 form"
+
+
+def _without_lone_surrogates(out):
+    """The response `out` made sendable: a result holding a lone surrogate becomes a `serialization` error (a
+    value is never altered); in an error, such characters are replaced."""
+    if out.get("type") == "returned":
+        failed = {k: v for k, v in out.items() if k != "value"}
+        failed["type"] = "error"
+        failed["error"] = _own_error(
+            "SerializationError", "%s returned %s" % (_last_call_name, _NOT_UNICODE), "serialization")
+        return failed
+    return json.loads(_ENCODER.encode(out).encode("utf-8", "replace"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -518,6 +553,7 @@ def load_error(e, module_file):
 # Request handling (shared by the worker and Lambda entry points).
 
 _loop = None
+_last_call_name = "the function"
 
 
 def _run_coroutine(coro):
@@ -559,7 +595,8 @@ def handle_request(msg):
 
 
 def call_function(call_id, name, args):
-    global _current_call_id, _held_start
+    global _current_call_id, _held_start, _last_call_name
+    _last_call_name = name
     id_str = str(call_id)
     _current_call_id = id_str
     start = time.time() * 1000
@@ -639,17 +676,43 @@ def _call_id_of(line):
         return None
 
 
-def handle_line(line):
+def _name_of(line):
+    import re
+    m = re.search(rb'"name"\s*:\s*("(?:[^"\\]|\\.)*")', line)
     try:
-        msg = json.loads(line)
-    except (ValueError, RecursionError) as e:
-        return protocol_error(_call_id_of(line), "request is not valid JSON: %s" % e)
-    return handle_request(msg)
+        return json.loads(m.group(1)) if m else "the function"
+    except ValueError:
+        return "the function"
+
+
+def _parse_request(line):
+    """The parsed request, or the error response for one that cannot be read: arguments nested beyond what
+    python's json reads (about 1,000 levels) fail that call as `serialization`, not as a protocol error."""
+    try:
+        return json.loads(line), None
+    except RecursionError:
+        call_id = _call_id_of(line)
+        out = {"type": "error"}
+        if isinstance(call_id, str):
+            out["callId"] = call_id
+        out["error"] = _own_error(
+            "SerializationError", "%s arguments cannot be deserialized: nested too deeply for python's json"
+            % _name_of(line), "serialization")
+        return None, out
+    except ValueError as e:
+        return None, protocol_error(_call_id_of(line), "request is not valid JSON: %s" % e)
+
+
+def handle_line(line):
+    msg, failed = _parse_request(line)
+    return failed if failed is not None else handle_request(msg)
 
 
 def _encode_response(out):
     try:
         return dumps(out)
+    except UnicodeEncodeError:
+        return dumps(_without_lone_surrogates(out))
     except (ValueError, TypeError) as e:  # should not happen: values are converted already
         return dumps(protocol_error(out.get("callId"), "internal error: %s" % e))
 
@@ -720,10 +783,9 @@ def handler(event, context=None):
         request = event["Records"][0]["Sns"].get("Message")
     if isinstance(request, (str, bytes)):
         line = request.encode("utf-8") if isinstance(request, str) else request
-        try:
-            request = json.loads(line)
-        except ValueError as e:
-            return protocol_error(_call_id_of(line), "request is not valid JSON: %s" % e)
+        request, failed = _parse_request(line)
+        if failed is not None:
+            return failed
     if not _lambda_loaded:
         path = os.path.join(os.path.dirname(TRAMPOLINE_FILE), "faast_module.py")
         try:
@@ -734,7 +796,12 @@ def handler(event, context=None):
             if isinstance(request, dict) and "callId" in request:
                 out["callId"] = request["callId"]
             return out
-    return handle_request(request)
+    out = handle_request(request)
+    try:
+        dumps(out)  # the runtime serializes it; a lone surrogate would reach the host as an unreadable escape
+    except UnicodeEncodeError:
+        out = _without_lone_surrogates(out)
+    return out
 
 
 if __name__ == "__main__":
