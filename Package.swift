@@ -59,13 +59,14 @@ let package = Package(
         ),
         .target(
             name: "FaastShell",
-            dependencies: ["FaastCore", "FaastLanguage", "FaastLocal", "FaastAWS", "CEditLine"],
+            // Not FaastLocal nor FaastAWS: the executable registers the providers; the shell knows the protocol.
+            dependencies: ["FaastCore", "FaastLanguage", "CFaastSys", "CEditLine"],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "faast",
             dependencies: [
-                "FaastShell",
+                "FaastShell", "FaastLanguage", "FaastLocal", "FaastAWS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -80,7 +81,8 @@ let package = Package(
         .testTarget(name: "FaastLocalTests", dependencies: ["FaastLocal", "FaastCore"], swiftSettings: strict),
         .testTarget(name: "FaastLanguageTests", dependencies: ["FaastLanguage", "FaastCore"], swiftSettings: strict),
         .testTarget(name: "FaastAWSTests", dependencies: ["FaastAWS", "FaastCore"], swiftSettings: strict),
-        .testTarget(name: "FaastShellTests", dependencies: ["FaastShell", "FaastCore"], swiftSettings: strict),
+        .testTarget(
+            name: "FaastShellTests", dependencies: ["FaastShell", "FaastLanguage", "FaastCore", "FaastLocal"], swiftSettings: strict),
         // Checks that Sources/FaastRuntimes/Runtimes.swift was regenerated from runtimes/ (scripts/embed-runtimes).
         .testTarget(name: "FaastRuntimesTests", dependencies: ["FaastRuntimes"], swiftSettings: strict),
     ]

@@ -1,7 +1,5 @@
-import FaastAWS
 import FaastCore
 import FaastLanguage
-import FaastLocal
 import Foundation
 
 /// A user mistake found while running a command: a message and, where known, the place in the line.
@@ -21,6 +19,7 @@ public actor Shell {
     let output: any OutputSink
     let style: Style
     var options: ShellOptions
+    /// The providers the executable registered (`local`, `aws`; tests add their own): the shell knows only the protocol.
     let factories: [String: any ProviderFactory]
     var invoker: Invoker?
     var variables: [String: JSONValue] = [:]
@@ -30,11 +29,12 @@ public actor Shell {
     /// Scripts being sourced, to refuse a `source` loop.
     var sourceStack: [String] = []
 
-    public init(options: ShellOptions, output: any OutputSink, factories: [String: any ProviderFactory]? = nil) {
+    /// A shell over `providers`, chosen once by the executable (as swift-log's `bootstrap` picks a back end).
+    public init(options: ShellOptions, output: any OutputSink, providers: [any ProviderFactory]) {
         self.options = options
         self.output = output
         style = Style(terminal: output.outIsTerminal)
-        self.factories = factories ?? ["local": LocalProviderFactory(), "aws": AWSProviderFactory()]
+        factories = Dictionary(providers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     var format: OutputFormat { options.format }

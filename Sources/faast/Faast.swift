@@ -7,8 +7,8 @@ import Foundation
 /// Options shared by every way of starting a session. Those that are also language options (`--timeout` is
 /// `timeout=`) take their help, completion and checks from the language table.
 struct SessionFlags: ParsableArguments {
-    @Option(help: ArgumentHelp("Where the module runs.", valueName: "local|aws"),
-            completion: .list(["local", "aws"]))
+    @Option(help: ArgumentHelp("Where the module runs.", valueName: Launcher.providers.map(\.name).joined(separator: "|")),
+            completion: .list(Launcher.providers.map(\.name)))
     var provider: String = "local"
 
     @Option(help: flagHelp("memory"))
@@ -46,8 +46,9 @@ struct SessionFlags: ParsableArguments {
     }
 
     func validate() throws {
-        guard ["local", "aws"].contains(provider) else {
-            throw ValidationError("--provider takes local or aws, not '\(provider)'")
+        let providers = Launcher.providers.map(\.name)
+        guard providers.contains(provider) else {
+            throw ValidationError("--provider takes \(providers.joined(separator: " or ")), not '\(provider)'")
         }
         for e in env where !e.contains("=") || e.hasPrefix("=") {
             throw ValidationError("--env takes KEY=VALUE, not '\(e)'")

@@ -13,10 +13,13 @@ import Glibc
 struct Launcher {
     let flags: SessionFlags
 
+    /// The providers a session can open modules on: chosen here, once, for the whole process.
+    static let providers: [any ProviderFactory] = [LocalProviderFactory(), AWSProviderFactory()]
+
     func makeShell() -> (Shell, StandardOutput) {
         installSignalHandlers()
         let output = StandardOutput()
-        return (Shell(options: flags.shellOptions, output: output), output)
+        return (Shell(options: flags.shellOptions, output: output, providers: Self.providers), output)
     }
 
     /// The prompt, `-c` commands or standard input, on `module` if one is given.

@@ -5,19 +5,27 @@ import FaastShell
 import Foundation
 import Testing
 
-/// A shell on the real local provider, writing into memory.
+/// A shell writing into memory, on the in-memory provider (fast, exact) or, with `real`, on the real local
+/// provider with node and python workers (the end-to-end tests).
 struct Harness {
     let shell: Shell
     let output = CapturedOutput()
     static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("examples").path
 
-    init(format: OutputFormat = .text, configure: (inout ShellOptions) -> Void = { _ in }) {
+    init(format: OutputFormat = .text, real: Bool = false, configure: (inout ShellOptions) -> Void = { _ in }) {
         var options = ShellOptions()
         options.format = format
         configure(&options)
-        let state = NSTemporaryDirectory() + "faast-shell-tests-\(UUID().uuidString.prefix(8))"
-        shell = Shell(options: options, output: output, factories: ["local": LocalProviderFactory(stateDirectory: state)])
+        let provider: any ProviderFactory
+        if real {
+            let state = NSTemporaryDirectory() + "faast-shell-tests-\(UUID().uuidString.prefix(8))"
+            provider = LocalProviderFactory(stateDirectory: state)
+        } else {
+            provider = MemoryProviderFactory()
+        }
+        options.provider = provider.name
+        shell = Shell(options: options, output: output, providers: [provider])
     }
 
     /// Runs a script whose relative paths start in examples/.
@@ -26,7 +34,7 @@ struct Harness {
     }
 }
 
-@Suite("the evaluator against the real local provider")
+@Suite("the evaluator")
 struct EvaluatorTests {
     @Test("calls print their values; fan-outs print one summary; results lists every value")
     func callsAndFanOuts() async throws {
@@ -82,7 +90,7 @@ struct EvaluatorTests {
 
     @Test("a script stops at the first failed call with status failed; continue-on-error goes on")
     func stopsOnFailure() async throws {
-        let h = Harness()
+        let h = Harness(real: true)
         let status = await h.run("""
             open functions.js
             call fail("boom")
@@ -95,7 +103,7 @@ struct EvaluatorTests {
         #expect(h.output.stderr.contains("log: file://"))
         await h.shell.shutdown()
 
-        let g = Harness { $0.continueOnError = true }
+        let g = Harness(real: true) { $0.continueOnError = true }
         let status2 = await g.run("open functions.js\ncall fail(\"boom\")\nprint reached")
         #expect(status2 == .failed)
         #expect(g.output.stdout.contains("reached"))
@@ -203,7 +211,7 @@ struct EvaluatorTests {
 
     @Test("big integers round-trip exactly through python")
     func bigIntegers() async throws {
-        let h = Harness(format: .json)
+        let h = Harness(format: .json, real: true)
         _ = await h.run("open functions.py\ncall add(12345678901234567890123, 1)")
         let last = try JSONParser.parse(String(h.output.stdout.split(separator: "\n").last!))
         #expect(last["value"] == .number("12345678901234567890124"))
@@ -212,7 +220,7 @@ struct EvaluatorTests {
 
     @Test("stats, cost, status, logs and logUrl describe the session")
     func sessionInformation() async throws {
-        let h = Harness()
+        let h = Harness(real: true)
         let status = await h.run("""
             open functions.js
             call hello("x") x10
