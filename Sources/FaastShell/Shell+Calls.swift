@@ -65,10 +65,12 @@ extension Shell {
         switch outcome.result {
         case .success(let value):
             variables["_"] = value
-            if !quiet { renderValue(value, function: function, outcome: outcome) }
+            if !quiet {
+                report(.value(function: function, value: value, latencyMs: outcome.latencyMs, attempts: outcome.attempts), command: "call")
+            }
             return CallRun(status: .ok, value: value)
         case .failure(let error):
-            if !quiet { emitFailure(error, command: "call", function: function, attempts: outcome.attempts) }
+            if !quiet { report(.failure(error, function: function, attempts: outcome.attempts), command: "call") }
             return CallRun(status: error.kind == .cancelled ? .interrupted : .failed, error: error, failures: 1)
         }
     }
@@ -78,7 +80,7 @@ extension Shell {
         arguments: @escaping @Sendable (Int) -> [JSONValue]
     ) async -> CallRun {
         let progress = BatchProgress()
-        let display = (format == .text && output.errIsTerminal) ? ProgressLine.start(progress, output: output) : nil
+        let display = renderer.showsProgress ? ProgressLine.start(progress, output: output) : nil
         let batch = await invoker.fanOut(function, count: count, options: options, progress: progress, arguments: arguments)
         await display?.finish()
         let interrupted = Task.isCancelled || batch.cancelled > 0
@@ -86,7 +88,7 @@ extension Shell {
         lastBatch = batch
         let values: [JSONValue] = batch.results.map { (try? $0.get()) ?? .null }
         variables["_"] = .array(values)
-        if !quiet || batch.failed > 0 || interrupted { renderBatch(batch, cost: cost, interrupted: interrupted) }
+        if !quiet || batch.failed > 0 || interrupted { report(.batch(batch, cost: cost, interrupted: interrupted), command: "call") }
         let firstError: FaastError? = batch.failureGroups.first?.example
         let status: CommandStatus = interrupted ? .interrupted : (batch.failed > 0 ? .failed : .ok)
         return CallRun(status: status, value: .array(values), error: firstError, failures: batch.failed, total: count)
@@ -101,17 +103,16 @@ extension Shell {
         let run: CallRun
         switch binding {
         case .value(let expr):
-            variables[name.text] = try evaluate(expr, index: nil)
-            if format == .json { emitJSON(command: "let", ok: true, ["name": .string(name.text), "value": variables[name.text]!]) }
+            let value = try evaluate(expr, index: nil)
+            variables[name.text] = value
+            report(.bound(name: name.text, value: value), command: "let")
             return .ok
         case .call(let call): run = try await runCall(call, context: context, quiet: call.count == nil)
         case .map(let map): run = try await runMap(map, context: context)
         }
         if let value = run.value, run.status != .interrupted {
             variables[name.text] = value
-            if format == .json, run.total == 1, run.status == .ok {
-                emitJSON(command: "let", ok: true, ["name": .string(name.text), "value": value])
-            }
+            if run.total == 1, run.status == .ok { report(.bound(name: name.text, value: value), command: "let") }
         }
         return run.status
     }
@@ -161,15 +162,7 @@ extension Shell {
     }
 
     private func expectResult(_ pass: Bool, _ what: String, detail: String?, want: JSONValue?, got: JSONValue?) -> CommandStatus {
-        if format == .json {
-            var fields: [String: JSONValue] = ["expectation": .string(what)]
-            if let detail { fields["detail"] = .string(detail) }
-            emitJSON(command: "expect", ok: pass, fields)
-        } else if pass {
-            output.out(style.green("✓") + " \(what)" + (detail.map { style.dim(" (\($0))") } ?? "") + "\n")
-        } else {
-            output.err(style.red("✗") + " expect \(what): \(detail ?? "failed")\n")
-        }
+        report(.expectation(passed: pass, description: what, detail: detail), command: "expect")
         return pass ? .ok : .failed
     }
 

@@ -3,7 +3,7 @@ import FaastLanguage
 import Foundation
 
 /// A user mistake found while running a command: a message and, where known, the place in the line.
-struct ShellError: Error, CustomStringConvertible {
+struct ShellError: Error, Sendable, CustomStringConvertible {
     var description: String { message }
     var message: String
     var location: SourceLocation?
@@ -54,7 +54,7 @@ public actor Shell {
         do {
             statements = try Parser.parse(text)
         } catch {
-            emitSyntaxError(error, context: context)
+            report(.syntaxError(error, file: context.file), command: nil)
             return .usage
         }
         var worst = CommandStatus.ok
@@ -81,40 +81,47 @@ public actor Shell {
             guard let statement = try Parser.parseLine(text, lineNumber: lineNumber) else { return .ok }
             return await execute(statement, context: context)
         } catch {
-            emitSyntaxError(error, context: context)
+            report(.syntaxError(error, file: context.file), command: nil)
             return .usage
-        }
-    }
-
-    func emitSyntaxError(_ error: ParseError, context: SourceContext) {
-        if format == .json {
-            emitJSON(command: nil, ok: false, [
-                "error": [
-                    "kind": "syntax", "message": .string(error.message),
-                    "line": .int(error.location.line), "column": .int(error.location.column),
-                ],
-            ])
-        } else {
-            output.err(style.red("") + error.rendered(file: context.file) + "\n")
         }
     }
 
     /// Runs one command; never throws: every problem is rendered and becomes a status.
     public func execute(_ statement: Statement, context: SourceContext) async -> CommandStatus {
-        if options.echo, format == .text {
-            output.out(style.dim("faast> " + context.line(statement.location.line).trimmingCharacters(in: .whitespaces)) + "\n")
+        let name = statement.command.name
+        if options.echo {
+            report(.echo(context.line(statement.location.line).trimmingCharacters(in: .whitespaces)), command: name)
         }
+        return await reporting(command: name, context: context) {
+            try await dispatch(statement.command, at: statement.location, context: context)
+        }
+    }
+
+    /// Runs `body`, reporting what it throws: a user mistake is a usage error, a `FaastError` a failure
+    /// (or an interruption when it is a cancellation).
+    private func reporting(
+        command: String, context: SourceContext, _ body: () async throws -> CommandStatus
+    ) async -> CommandStatus {
         do {
-            return try await dispatch(statement.command, at: statement.location, context: context)
+            return try await body()
         } catch let error as ShellError {
-            emitUsageError(error, command: statement.command.name, context: context)
+            report(.usageError(error, context), command: command)
             return .usage
         } catch let error as FaastError {
-            emitFailure(error, command: statement.command.name)
+            report(.failure(error), command: command)
             return error.kind == .cancelled ? .interrupted : .failed
         } catch {
-            emitUsageError(ShellError("\(error)"), command: statement.command.name, context: context)
+            report(.usageError(ShellError("\(error)"), context), command: command)
             return .usage
+        }
+    }
+
+    /// Opens the module named on the command line, reporting a failure as `open` would.
+    public func openFromCommandLine(path: String, provider: String, settings: DeploySettings) async -> CommandStatus {
+        let context = SourceContext(file: nil, text: "", directory: FileManager.default.currentDirectoryPath)
+        return await reporting(command: "open", context: context) {
+            try await openModule(path: path, provider: provider, settings: settings)
+            return .ok
         }
     }
 
@@ -165,24 +172,20 @@ public actor Shell {
             throw ShellError("unknown provider '\(providerName)'; use \(known.joined(separator: " or "))"
                 + Suggestion.didYouMean(providerName, in: known), at: location)
         }
-        let spec = try resolveModule(path)
+        let spec: ModuleSpec
+        do {
+            spec = try resolveModule(path)
+        } catch {
+            // A missing file or one that is not a module is the user's mistake (exit 2), not a failed deploy.
+            throw ShellError(error.message, at: location)
+        }
         if invoker != nil { _ = try? await closeSession(report: false) }
         let started = MonotonicClock.seconds()
         let provider = try await factory.deploy(spec, settings: settings)
         invoker = Invoker(provider: provider)
         options.provider = providerName
         let ms = (MonotonicClock.seconds() - started) * 1000
-        if format == .json {
-            emitJSON(command: "open", ok: true, [
-                "provider": .string(providerName), "module": .string(spec.path),
-                "functions": .array(provider.functions.map { .string($0.signature) }),
-            ])
-        } else if output.errIsTerminal {
-            var line = "opened \(FilePaths.lastComponent(spec.path)) on \(providerName): "
-                + provider.functions.map(\.signature).joined(separator: "  ")
-            if showTiming { line += style.dim("  (\(Format.duration(ms: ms)))") }
-            output.err(line + "\n")
-        }
+        report(.opened(provider: providerName, module: spec.path, functions: provider.functions, ms: ms), command: "open")
     }
 
     /// Cleans up the open deployment; returns what was removed.
@@ -198,9 +201,7 @@ public actor Shell {
     public func shutdown() async {
         guard let invoker else { return }
         if options.keep {
-            if format == .text {
-                output.err("kept the deployment (--keep): \(invoker.provider.logLocation(function: nil))\n")
-            }
+            report(.kept(logs: invoker.provider.logLocation(function: nil)), command: nil)
             return
         }
         _ = try? await closeSession(report: false)

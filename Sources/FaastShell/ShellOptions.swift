@@ -29,28 +29,6 @@ public struct ShellOptions: Sendable {
     public init() {}
 }
 
-/// The outcome of one command, which decides the exit code of a script.
-public enum CommandStatus: Sendable, Equatable {
-    case ok
-    /// A call or an expect failed (exit code 1).
-    case failed
-    /// A usage or syntax error (exit code 2).
-    case usage
-    /// `exit` / `quit`.
-    case exit
-    /// Interrupted by Ctrl-C (exit code 130).
-    case interrupted
-}
-
-/// Exit codes, documented in README.
-public enum ExitStatus {
-    public static let ok: Int32 = 0
-    public static let failed: Int32 = 1
-    public static let usage: Int32 = 2
-    public static let interrupted: Int32 = 130
-    public static let terminated: Int32 = 143
-}
-
 /// The text a command came from: for error positions and carets, and relative paths.
 public struct SourceContext: Sendable {
     /// The script's path as given, or nil for the prompt and `-c`.

@@ -3,7 +3,6 @@ import FaastCore
 import FaastLocal
 import FaastShell
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -55,36 +54,10 @@ struct Launcher {
     /// Opens the module given on the command line; returns an exit code when that fails.
     private func open(_ shell: Shell, module: String) async -> Int32? {
         let path = FilePaths.absolute(module), provider = flags.provider, settings = flags.shellOptions.deploy
-        let failure = Mutex<(any Error)?>(nil)
-        let status = await runInterruptibly {
-            do {
-                try await shell.openModule(path: path, provider: provider, settings: settings)
-                return .ok
-            } catch {
-                failure.withLock { $0 = error }
-                return .failed
-            }
-        }
-        if status == .interrupted || Task.isCancelled || terminationRequested {
-            await shell.shutdown()
-            return terminationRequested ? ExitStatus.terminated : ExitStatus.interrupted
-        }
-        guard let error = failure.withLock({ $0 }) else { return nil }
-        if let error = error as? FaastError, error.kind == .cancelled {
-            await shell.shutdown()
-            return ExitStatus.interrupted
-        }
-        do {
-            throw error
-        } catch let error as FaastError {
-            StandardOutput().err("error: \(error.message)\n")
-            // A missing file or one that is not a module is a usage error; a module that fails to deploy is not.
-            let path = FilePaths.absolute(module)
-            return FilePaths.isRegularFile(path) && Runtime.forModule(path: path) != nil ? ExitStatus.failed : ExitStatus.usage
-        } catch {
-            StandardOutput().err("error: \(error)\n")
-            return ExitStatus.usage
-        }
+        let status = await runInterruptibly { await shell.openFromCommandLine(path: path, provider: provider, settings: settings) }
+        if status == .ok, !terminationRequested { return nil }
+        await shell.shutdown()
+        return ExitStatus.code(for: status == .ok ? .interrupted : status, terminated: terminationRequested)
     }
 
     private func runText(_ shell: Shell, _ text: String, file: String?) async -> Int32 {
@@ -92,14 +65,14 @@ struct Launcher {
             ?? FileManager.default.currentDirectoryPath
         let context = SourceContext(file: file ?? "<stdin>", text: text, directory: directory)
         let status = await runInterruptibly { await shell.runScript(text, context: context) }
-        return Self.exitCode(status)
+        return ExitStatus.code(for: status, terminated: terminationRequested)
     }
 
     private func runLines(_ shell: Shell, _ lines: [String]) async -> Int32 {
         var worst = ExitStatus.ok
         for (i, line) in lines.enumerated() {
             let status = await runInterruptibly { await shell.runLine(line, lineNumber: i + 1) }
-            let code = Self.exitCode(status)
+            let code = ExitStatus.code(for: status, terminated: terminationRequested)
             if status == .exit { break }
             if code == ExitStatus.ok { continue }
             if code == ExitStatus.failed, flags.continueOnError {
@@ -109,16 +82,6 @@ struct Launcher {
             return code
         }
         return worst
-    }
-
-    static func exitCode(_ status: CommandStatus) -> Int32 {
-        if terminationRequested { return ExitStatus.terminated }
-        switch status {
-        case .ok, .exit: return ExitStatus.ok
-        case .failed: return ExitStatus.failed
-        case .usage: return ExitStatus.usage
-        case .interrupted: return ExitStatus.interrupted
-        }
     }
 
     static func cleanup(provider: String, region: String?, execute: Bool, force: Bool) async -> Int32 {

@@ -19,7 +19,7 @@ public enum Language {
         help: "memory of each function (locally a heap or address-space limit)",
         deploy: { $0.memoryMb = $1.int })
     static let timeout = OptionSpec(
-        "timeout", .number(.above(0, upTo: 86_400), unit: "seconds"), default: NumberText.plain(defaults.timeout),
+        "timeout", .number(.above(0, upTo: 86_400), unit: "seconds"), default: ReadableNumber.plain(defaults.timeout),
         help: "a call fails as timeout after this long",
         call: { $0.timeout = $1.double }, deploy: { $0.timeout = $1.double })
     static let concurrency = OptionSpec(
@@ -50,7 +50,7 @@ public enum Language {
         "env", .object, default: "{}", help: "environment variables the functions see",
         deploy: { settings, value in for p in value.pairList { settings.env[p.name] = p.value } })
     static let retention = OptionSpec(
-        "retention", .number(.above(0, upTo: 3_650), unit: "days"), default: NumberText.plain(defaults.logRetentionDays),
+        "retention", .number(.above(0, upTo: 3_650), unit: "days"), default: ReadableNumber.plain(defaults.logRetentionDays),
         help: "how long logs outlive the session",
         deploy: { $0.logRetentionDays = $1.double })
     static let region = OptionSpec(

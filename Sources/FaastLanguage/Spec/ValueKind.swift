@@ -25,8 +25,8 @@ public struct NumberRange: Sendable, Hashable {
 
     /// `from 0 to 100` or `above 0 and up to 86,400`.
     public var description: String {
-        (lowerIncluded ? "from \(NumberText.plain(lower)) to " : "above \(NumberText.plain(lower)) and up to ")
-            + NumberText.plain(upper)
+        (lowerIncluded ? "from \(ReadableNumber.plain(lower)) to " : "above \(ReadableNumber.plain(lower)) and up to ")
+            + ReadableNumber.plain(upper)
     }
 }
 
@@ -73,8 +73,8 @@ public enum ValueKind: Sendable, Hashable {
         switch self {
         case .number(let range, let unit): return "\(unit) \(range.description)"
         case .count(let range, let unit):
-            return "a whole number of \(unit) from \(NumberText.plain(Double(range.lowerBound))) to "
-                + NumberText.plain(Double(range.upperBound))
+            return "a whole number of \(unit) from \(ReadableNumber.plain(Double(range.lowerBound))) to "
+                + ReadableNumber.plain(Double(range.upperBound))
         case .choice(let words):
             return words.count == 2 ? "\(words[0]) or \(words[1])" : "one of " + words.joined(separator: ", ")
         case .flag: return "on or off"
@@ -172,8 +172,8 @@ public struct ValueError: Error, Sendable, Hashable {
     }
 }
 
-/// Numbers as people read them in messages and help: `86,400`, `0.001`, `100,000,000 (1e8)`.
-enum NumberText {
+/// Numbers as people read them in messages, help and summaries: `86,400`, `0.001`, `100,000,000 (1e8)`.
+public enum ReadableNumber {
     static func plain(_ d: Double) -> String {
         if d == d.rounded(), abs(d) < 1e15 {
             let n = Int(d)
@@ -185,7 +185,8 @@ enum NumberText {
         return String(d)
     }
 
-    static func grouped(_ value: Int) -> String {
+    /// `2,310`: thousands separated by commas.
+    public static func grouped(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var out = ""
         for (i, c) in digits.enumerated() {

@@ -1,4 +1,5 @@
 import FaastCore
+import FaastLanguage
 import Foundation
 
 /// Number and duration formatting shared by every renderer.
@@ -12,25 +13,11 @@ enum Format {
     }
 
     /// `2,310` with thousands separators.
-    static func grouped(_ value: Int) -> String {
-        let digits = String(abs(value))
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0, (digits.count - i) % 3 == 0 { out += "," }
-            out.append(c)
-        }
-        return value < 0 ? "-" + out : out
-    }
+    static func grouped(_ value: Int) -> String { ReadableNumber.grouped(value) }
 
     static func rate(_ perSecond: Double) -> String {
         perSecond >= 100 ? grouped(Int(perSecond.rounded())) : String(format: "%.1f", perSecond)
     }
-
-    /// Seconds as written in options (`5`, `0.5`).
-    static func seconds(_ s: Double) -> String { s == s.rounded() ? String(Int(s)) : String(s) }
-
-    /// A value for people: strings as JSON strings, structures pretty-printed.
-    static func value(_ v: JSONValue) -> String { v.prettyText }
 
     /// Text padded to `width` characters.
     static func pad(_ s: String, _ width: Int, right: Bool = false) -> String {

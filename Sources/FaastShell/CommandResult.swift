@@ -1,0 +1,66 @@
+import FaastCore
+import FaastLanguage
+
+/// What a command produced, typed: the evaluator decides and a renderer (`TextRenderer`, `JSONRenderer`) shows,
+/// so that text and JSON output come from the same facts.
+enum CommandResult: Sendable {
+    /// A syntax error (nothing of the script ran).
+    case syntaxError(ParseError, file: String?)
+    /// A user mistake found while running: a message and, where known, the place in the line.
+    case usageError(ShellError, SourceContext)
+    /// A call or deploy that failed: its kind, message, remote error and log.
+    case failure(FaastError, function: String? = nil, attempts: Int? = nil)
+    /// The command as written, before it runs (`--echo`).
+    case echo(String)
+    case opened(provider: String, module: String, functions: [FunctionInfo], ms: Double)
+    /// A deployment left up at exit (`--keep`), and where its logs are.
+    case kept(logs: String)
+    case value(function: String, value: JSONValue, latencyMs: Double, attempts: Int)
+    case batch(BatchResult, cost: CostSnapshot, interrupted: Bool)
+    case bound(name: String, value: JSONValue)
+    case expectation(passed: Bool, description: String, detail: String?)
+    case functions([FunctionInfo])
+    case help(String)
+    /// `status`: nil when no module is open.
+    case status([(String, String)]?)
+    case stats(StatsReport)
+    case cost(CostSnapshot)
+    case results(BatchResult)
+    case logUrl(String)
+    case logs([String])
+    case settingsChanged
+    case printed(String)
+    case slept(seconds: Double)
+    case cleanedUp(CleanupReport)
+    case collected(CleanupReport)
+}
+
+/// `stats [FN]`: each function's statistics (and the session's, as `(all)`); with FN, its histogram too.
+struct StatsReport: Sendable {
+    var entries: [(name: String, stats: FunctionStats)]
+    /// The named function's statistics, for its execution times and histogram.
+    var detail: FunctionStats?
+}
+
+/// Shows command results on an output sink.
+protocol Renderer: Sendable {
+    /// `command` is the keyword of the command that produced `result` (nil for a syntax error).
+    func render(_ result: CommandResult, command: String?)
+    /// Whether a live progress line may be drawn for fan-outs.
+    var showsProgress: Bool { get }
+}
+
+extension Shell {
+    /// The renderer for the current format (`set format=` may change it between commands).
+    var renderer: any Renderer {
+        switch format {
+        case .json: return JSONRenderer(output: output)
+        case .text: return TextRenderer(output: output, style: style, showTiming: showTiming)
+        }
+    }
+
+    /// Hands a result to the renderer.
+    func report(_ result: CommandResult, command: String?) {
+        renderer.render(result, command: command)
+    }
+}

@@ -1,0 +1,155 @@
+import FaastCore
+import FaastLanguage
+import Foundation
+
+/// Results for people: values and tables on standard output; errors, failed expectations and the `open`
+/// banner on standard error; colour and timings only where `style` and `showTiming` allow.
+struct TextRenderer: Renderer {
+    let output: any OutputSink
+    let style: Style
+    let showTiming: Bool
+
+    var showsProgress: Bool { output.errIsTerminal }
+
+    func render(_ result: CommandResult, command: String?) {
+        switch result {
+        case .syntaxError(let error, let file):
+            output.err(style.red("") + error.rendered(file: file) + "\n")
+        case .usageError(let error, let context):
+            if let location = error.location {
+                let rendered = ParseError(error.message, at: location, sourceLine: context.line(location.line))
+                output.err(rendered.rendered(file: context.file) + "\n")
+            } else {
+                output.err("error: \(error.message)\n")
+            }
+        case .failure(let error, _, _):
+            output.err(failure(error))
+        case .echo(let line):
+            output.out(style.dim("faast> " + line) + "\n")
+        case .opened(let provider, let module, let functions, let ms):
+            // A banner for people at a terminal; piped output stays exactly the results.
+            guard output.errIsTerminal else { return }
+            var line = "opened \(FilePaths.lastComponent(module)) on \(provider): " + functions.map(\.signature).joined(separator: "  ")
+            if showTiming { line += style.dim("  (\(Format.duration(ms: ms)))") }
+            output.err(line + "\n")
+        case .kept(let logs):
+            output.err("kept the deployment (--keep): \(logs)\n")
+        case .value(_, let value, let latencyMs, _):
+            var text = value.prettyText
+            if showTiming { text += "  " + style.dim(Format.duration(ms: latencyMs)) }
+            output.out(text + "\n")
+        case .batch(let batch, let cost, let interrupted):
+            output.out(summary(batch, cost: cost, interrupted: interrupted))
+        case .bound, .settingsChanged, .slept:
+            break
+        case .expectation(let passed, let description, let detail):
+            if passed {
+                output.out(style.green("✓") + " \(description)" + (detail.map { style.dim(" (\($0))") } ?? "") + "\n")
+            } else {
+                output.err(style.red("✗") + " expect \(description): \(detail ?? "failed")\n")
+            }
+        case .functions(let functions):
+            output.out(functions.map { "  " + $0.signature }.joined(separator: "\n") + "\n")
+        case .help(let text), .printed(let text), .logUrl(let text):
+            output.out(text + "\n")
+        case .status(let rows):
+            guard let rows else {
+                output.out("no module is open (open MODULE to start)\n")
+                return
+            }
+            let width = rows.map(\.0.count).max() ?? 0
+            output.out(rows.map { "  " + Format.pad($0.0, width) + "  " + $0.1 }.joined(separator: "\n") + "\n")
+        case .stats(let report):
+            output.out(stats(report))
+        case .cost(let snapshot):
+            output.out(snapshot.text + "\n")
+        case .results(let batch):
+            var text = ""
+            for (i, r) in batch.results.enumerated() {
+                switch r {
+                case .success(let v): text += "\(i): \(v.jsonText)\n"
+                case .failure(let e):
+                    text += "\(i): " + style.red("error") + " (\(e.kind.rawValue)): \(e.message.split(separator: "\n").first ?? "")\n"
+                }
+            }
+            output.out(text)
+        case .logs(let lines):
+            output.out(lines.isEmpty ? "no log lines yet\n" : lines.joined(separator: "\n") + "\n")
+        case .cleanedUp(let report):
+            output.out(report.map { "  " + $0 }.joined(separator: "\n") + "\n")
+        case .collected(let report):
+            output.out(report.isEmpty ? "nothing to collect\n" : report.map { "  " + $0 }.joined(separator: "\n") + "\n")
+        }
+    }
+
+    /// A failed call: its kind, message, the remote stack (the user's frames) and where its log is.
+    func failure(_ error: FaastError) -> String {
+        var text = style.red("error") + " (\(error.kind.rawValue)): \(error.message)\n"
+        if let remote = error.remote, let stack = remote.stack, !stack.isEmpty {
+            let head = "\(remote.name): \(remote.message)"
+            let lines = stack.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+                .filter { $0 != head && !$0.hasPrefix("Traceback (most recent call last)") }
+            for line in lines.prefix(12) { text += style.dim("    " + line.trimmingCharacters(in: .whitespaces)) + "\n" }
+        }
+        let props = error.remote?.properties.filter { $0.key != "file" && $0.key != "line" } ?? []
+        if !props.isEmpty {
+            text += "  " + props.map { "\($0.key): \($0.value.jsonText)" }.joined(separator: ", ") + "\n"
+        }
+        if let log = error.logLocation { text += style.dim("  log: \(log)") + "\n" }
+        return text
+    }
+
+    /// One line for a fan-out (ok / failed / retried, percentiles, rate, cost), then failures grouped by message.
+    func summary(_ batch: BatchResult, cost: CostSnapshot, interrupted: Bool) -> String {
+        let money = cost.total > 0 || cost.lambdaEstimate == nil ? CostSnapshot.usd(cost.total)
+            : "\(CostSnapshot.usd(cost.total)) (≈ \(CostSnapshot.usd(cost.estimateTotal ?? 0)) on Lambda)"
+        var parts = [
+            (batch.ok > 0 ? style.green : { $0 })("\(Format.grouped(batch.ok)) ok"),
+            (batch.failed > 0 ? style.red : { $0 })("\(Format.grouped(batch.failed)) failed"),
+            "\(Format.grouped(batch.retries)) retried",
+        ]
+        if batch.cancelled > 0 { parts.append(style.yellow("\(Format.grouped(batch.cancelled)) cancelled")) }
+        if showTiming, batch.latency.count > 0 {
+            parts += ["p50 \(Format.duration(ms: batch.latency.p50))", "p99 \(Format.duration(ms: batch.latency.p99))",
+                      "\(Format.rate(batch.callsPerSecond)) calls/s", money]
+        }
+        var text = (interrupted ? style.yellow("interrupted: ") : "") + parts.joined(separator: " · ")
+            + style.dim(" (\(batch.function) x\(batch.count), mode \(batch.mode.rawValue))") + "\n"
+        for group in batch.failureGroups.prefix(5) {
+            let first = group.message.split(separator: "\n").first.map(String.init) ?? group.message
+            text += "  \(group.count) × \(group.kind.rawValue): \(first) " + style.dim("(first: call \(group.firstIndex))") + "\n"
+        }
+        if batch.failureGroups.count > 5 { text += "  … \(batch.failureGroups.count - 5) more kinds of failure\n" }
+        return text
+    }
+
+    /// The latency table; with one function, its execution times and a histogram.
+    func stats(_ report: StatsReport) -> String {
+        if report.entries.isEmpty { return "no calls yet\n" }
+        var rows = [["function", "calls", "ok", "failed", "retries", "p50", "p90", "p99", "mean", "stdev", "min", "max"]]
+        for (name, s) in report.entries {
+            let l = s.latency.summary
+            rows.append([name, String(s.invocations), String(s.completed), String(s.errors), String(s.retries)]
+                + [l.p50, l.p90, l.p99, l.mean, l.stdev, l.min, l.max].map { Format.duration(ms: $0) })
+        }
+        var text = "latency (round trip):\n" + Format.table(rows, rightAligned: Set(1..<12)) + "\n"
+        if let s = report.detail {
+            let e = s.execution.summary, q = s.queued.summary, r = s.returnTime.summary
+            text += "execution p50 \(Format.duration(ms: e.p50)) · p99 \(Format.duration(ms: e.p99))"
+                + " · queued p50 \(Format.duration(ms: q.p50)) · return p50 \(Format.duration(ms: r.p50))\n"
+            text += histogram(s.latency)
+        }
+        return text
+    }
+
+    private func histogram(_ recorder: LatencyRecorder) -> String {
+        let buckets = recorder.buckets(8)
+        let peak = buckets.map(\.count).max() ?? 0
+        guard peak > 0 else { return "" }
+        return buckets.map { b in
+            let bar = String(repeating: "█", count: Int((Double(b.count) / Double(peak) * 30).rounded(.up)))
+            return "  ≤ " + Format.pad(Format.duration(ms: b.upperMs), 9, right: true) + "  " + Format.pad(bar, 30)
+                + "  " + String(b.count)
+        }.joined(separator: "\n") + "\n"
+    }
+}
