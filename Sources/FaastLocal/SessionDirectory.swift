@@ -25,7 +25,7 @@ public struct SessionDirectory: Sendable {
             ]
             try dir.write(meta.prettyText, to: dir.metadataPath)
         } catch {
-            throw FaastError(.deployFailed, "cannot create the session directory \(dir.path): \(error.localizedDescription)")
+            throw FaastError(.deployFailed, "cannot create the session directory \(dir.path): \(SystemErrorText.describe(error))")
         }
         return dir
     }

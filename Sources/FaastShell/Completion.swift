@@ -1,3 +1,4 @@
+import FaastCore
 import FaastLanguage
 import Foundation
 
@@ -87,7 +88,7 @@ public enum Completion {
 
     /// Files and folders that complete `word` as a path; files only with the given extensions.
     static func paths(_ word: String, extensions: [String], directory: String) -> [String] {
-        let expanded = word.hasPrefix("~/") ? NSHomeDirectory() + word.dropFirst() : word
+        let expanded = word.hasPrefix("~/") ? FilePaths.home + word.dropFirst() : word
         let dirPart = expanded.contains("/") ? String(expanded[...expanded.lastIndex(of: "/")!]) : ""
         let namePart = String(expanded.dropFirst(dirPart.count))
         let dir = dirPart.hasPrefix("/") ? dirPart : directory + "/" + dirPart

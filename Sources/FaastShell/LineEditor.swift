@@ -40,7 +40,21 @@ final class LineEditor: Sendable {
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         // Not history_truncate_file: on Linux it drops libedit's header and the next load fails. Stifle instead.
         stifle_history(Self.historySize)
-        if FileManager.default.fileExists(atPath: historyPath) { read_history(historyPath) }
+        Self.loadHistory(historyPath)
+    }
+
+    /// libedit's own file (first line `_HiStOrY_V2_`) is read by libedit; a plain file of one command per line
+    /// (written by hand, or by another readline) is read line by line, so that the next write keeps its lines
+    /// instead of replacing a file libedit could not parse.
+    static func loadHistory(_ path: String) {
+        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { return }
+        let text = String(decoding: data, as: UTF8.self)
+        if text.hasPrefix("_HiStOrY_V2_") {
+            read_history(path)
+            return
+        }
+        let lines = text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+        for line in lines.suffix(Int(historySize)) { add_history(line) }
     }
 
     /// Blocks until a line, Ctrl-D, Ctrl-C or SIGTERM. Call from a thread that may block.

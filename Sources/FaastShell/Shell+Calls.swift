@@ -2,6 +2,14 @@ import FaastCore
 import FaastLanguage
 import Foundation
 
+/// What a call shows of its outcome: everything (`call`), only a failure (`let x = call …`, whose value is
+/// kept, not printed), or nothing (`expect`, which says what happened itself).
+enum Showing {
+    case all
+    case failures
+    case nothing
+}
+
 /// What running a call command produced: its status and the value it binds (`let`, `$_`).
 struct CallRun {
     var status: CommandStatus
@@ -22,7 +30,7 @@ extension Shell {
         }
     }
 
-    func runCall(_ call: CallExpr, context: SourceContext, quiet: Bool = false) async throws -> CallRun {
+    func runCall(_ call: CallExpr, context: SourceContext, showing: Showing = .all) async throws -> CallRun {
         let invoker = try requireSession(at: call.function.location)
         let options = try callOptions(call.options)
         try validate(invoker, call.function, argumentCount: call.arguments.count)
@@ -31,19 +39,19 @@ extension Shell {
                 _ = try evaluate(i, index: nil)  // throws the "$i is the index of a fan-out" error
             }
             let args = try call.arguments.map { try evaluate($0, index: nil) }
-            return await single(invoker, call.function.text, args: args, options: options, quiet: quiet)
+            return await single(invoker, call.function.text, args: args, options: options, showing: showing)
         }
         let count = try checked(countExpr, Language.fanOutCount, subject: "the fan-out count").int
         // Evaluate once up front so that mistakes are reported before any call is made.
         _ = try call.arguments.map { try evaluate($0, index: 0) }
         let arguments = call.arguments
         let variables = self.variables
-        return await fanOut(invoker, call.function.text, count: count, options: options, quiet: quiet) { i in
+        return await fanOut(invoker, call.function.text, count: count, options: options, showing: showing) { i in
             arguments.map { (try? Shell.evaluate($0, variables: variables, index: i)) ?? .null }
         }
     }
 
-    func runMap(_ map: MapExpr, context: SourceContext, quiet: Bool = false) async throws -> CallRun {
+    func runMap(_ map: MapExpr, context: SourceContext, showing: Showing = .all) async throws -> CallRun {
         let invoker = try requireSession(at: map.function.location)
         let options = try callOptions(map.options)
         let elements = try evaluate(map.elements, index: nil)
@@ -57,26 +65,26 @@ extension Shell {
         for args in Set(argLists.map(\.count)) {
             try validate(invoker, map.function, argumentCount: args)
         }
-        return await fanOut(invoker, map.function.text, count: argLists.count, options: options, quiet: quiet) { argLists[$0] }
+        return await fanOut(invoker, map.function.text, count: argLists.count, options: options, showing: showing) { argLists[$0] }
     }
 
-    private func single(_ invoker: Invoker, _ function: String, args: [JSONValue], options: CallOptions, quiet: Bool) async -> CallRun {
+    private func single(_ invoker: Invoker, _ function: String, args: [JSONValue], options: CallOptions, showing: Showing) async -> CallRun {
         let outcome = await invoker.call(function, args: args, options: options)
         switch outcome.result {
         case .success(let value):
             variables["_"] = value
-            if !quiet {
+            if showing == .all {
                 report(.value(function: function, value: value, latencyMs: outcome.latencyMs, attempts: outcome.attempts), command: "call")
             }
             return CallRun(status: .ok, value: value)
         case .failure(let error):
-            if !quiet { report(.failure(error, function: function, attempts: outcome.attempts), command: "call") }
+            if showing != .nothing { report(.failure(error, function: function, attempts: outcome.attempts), command: "call") }
             return CallRun(status: error.kind == .cancelled ? .interrupted : .failed, error: error, failures: 1)
         }
     }
 
     private func fanOut(
-        _ invoker: Invoker, _ function: String, count: Int, options: CallOptions, quiet: Bool,
+        _ invoker: Invoker, _ function: String, count: Int, options: CallOptions, showing: Showing,
         arguments: @escaping @Sendable (Int) -> [JSONValue]
     ) async -> CallRun {
         let progress = BatchProgress()
@@ -88,7 +96,7 @@ extension Shell {
         lastBatch = batch
         let values: [JSONValue] = batch.results.map { (try? $0.get()) ?? .null }
         variables["_"] = .array(values)
-        if !quiet || batch.failed > 0 || interrupted { report(.batch(batch, cost: cost, interrupted: interrupted), command: "call") }
+        if showing == .all || batch.failed > 0 || interrupted { report(.batch(batch, cost: cost, interrupted: interrupted), command: "call") }
         let firstError: FaastError? = batch.failureGroups.first?.example
         let status: CommandStatus = interrupted ? .interrupted : (batch.failed > 0 ? .failed : .ok)
         return CallRun(status: status, value: .array(values), error: firstError, failures: batch.failed, total: count)
@@ -107,7 +115,7 @@ extension Shell {
             variables[name.text] = value
             report(.bound(name: name.text, value: value), command: "let")
             return .ok
-        case .call(let call): run = try await runCall(call, context: context, quiet: call.count == nil)
+        case .call(let call): run = try await runCall(call, context: context, showing: call.count == nil ? .failures : .all)
         case .map(let map): run = try await runMap(map, context: context)
         }
         if let value = run.value, run.status != .interrupted {
@@ -121,7 +129,7 @@ extension Shell {
         switch expectation {
         case .equals(let call, let expected):
             let want = try evaluate(expected, index: nil)
-            let run = try await runCall(call, context: context, quiet: true)
+            let run = try await runCall(call, context: context, showing: .nothing)
             if run.status == .interrupted { return .interrupted }
             let description = describe(call)
             if let error = run.error, run.failures > 0 {
@@ -146,7 +154,7 @@ extension Shell {
                 }
                 kind = k
             }
-            let run = try await runCall(call, context: context, quiet: true)
+            let run = try await runCall(call, context: context, showing: .nothing)
             if run.status == .interrupted { return .interrupted }
             let description = describe(call) + " fails" + (kind.map { " \($0.rawValue)" } ?? "")
             guard let error = run.error, run.failures == run.total else {

@@ -181,8 +181,13 @@ extension Shell {
 
     func sourceCommand(_ path: String, context: SourceContext) async throws -> CommandStatus {
         let full = FilePaths.absolute(path, relativeTo: context.directory)
-        guard let data = FileManager.default.contents(atPath: full) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else {
             throw ShellError("cannot read \(path): no such file")
+        }
+        if isDirectory.boolValue { throw ShellError("cannot read \(path): it is a directory (source takes a .faast file)") }
+        guard let data = FileManager.default.contents(atPath: full) else {
+            throw ShellError("cannot read \(path): permission denied")
         }
         guard !sourceStack.contains(full) else { throw ShellError("\(path) sources itself") }
         sourceStack.append(full)

@@ -111,7 +111,7 @@ public actor Shell {
             report(.failure(error), command: command)
             return error.kind == .cancelled ? .interrupted : .failed
         } catch {
-            report(.usageError(ShellError("\(error)"), context), command: command)
+            report(.usageError(ShellError(SystemErrorText.describe(error)), context), command: command)
             return .usage
         }
     }

@@ -29,13 +29,23 @@ struct Launcher {
         if !commands.isEmpty {
             code = await runLines(shell, commands)
         } else if isatty(0) == 0 {
-            let text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            code = await runText(shell, text, file: nil)
+            switch readStandardInput() {
+            case .text(let text): code = await runText(shell, text, file: nil)
+            case .interrupted: code = ExitStatus.interrupted
+            case .terminated: code = ExitStatus.terminated
+            }
         } else {
-            return await Repl(shell: shell, output: output).run()
+            return Self.checkingOutput(await Repl(shell: shell, output: output).run())
         }
         await shell.shutdown()
-        return code
+        return Self.checkingOutput(code)
+    }
+
+    /// `code`, unless standard output could not be written: then a message (but for a closed pipe) and 1.
+    static func checkingOutput(_ code: Int32) -> Int32 {
+        guard let failure = StandardOutput.writeFailure else { return code }
+        if let message = failure.message { StandardOutput().err(message + "\n") }
+        return code == ExitStatus.ok ? ExitStatus.failed : code
     }
 
     func runScript(path: String, module: String?, extraCommands: [String]) async -> Int32 {
@@ -48,7 +58,7 @@ struct Launcher {
         var code = await runText(shell, String(decoding: data, as: UTF8.self), file: path)
         if code == ExitStatus.ok, !extraCommands.isEmpty { code = await runLines(shell, extraCommands) }
         await shell.shutdown()
-        return code
+        return Self.checkingOutput(code)
     }
 
     /// Opens the module given on the command line; returns an exit code when that fails.

@@ -56,13 +56,13 @@ class Faast:
         self.env = env
         self.cwd = cwd
 
-    def run(self, *args, input=None, cwd=None, timeout=RUN_TIMEOUT, executable=None):
+    def run(self, *args, input=None, cwd=None, timeout=RUN_TIMEOUT, executable=None, env=None):
         return subprocess.run(
             [executable or self.binary, *map(str, args)],
             input=input,
             capture_output=True,
             text=True,
-            env=self.env,
+            env=env or self.env,
             cwd=cwd or self.cwd,
             timeout=timeout,
         )

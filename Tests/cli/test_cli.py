@@ -632,3 +632,77 @@ def test_normal_exit_leaves_no_workers(faast, state_home):
     assert len(sessions) == 1
     left = sorted(p.name for p in sessions[0].iterdir())
     assert "logs" in left and not any(name.startswith("trampoline") for name in left), left
+
+
+def _in_syscall_poll(pid):
+    """Whether a thread of `pid` is blocked in poll(2) (x86-64: 7; aarch64: ppoll, 73), i.e. waiting for input."""
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/syscall") as f:
+                if f.read().split(" ")[0] in ("7", "73", "271"):
+                    return True
+    except OSError:
+        return False
+    return False
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_ends_faast_while_it_waits_for_commands_on_stdin(faast, sig, code):
+    """A writer that never closes standard input cannot keep faast alive past SIGTERM or Ctrl-C."""
+    p = subprocess.Popen([faast.binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=faast.env, cwd=faast.cwd)
+    try:
+        p.stdin.write(b"print waiting\n")
+        p.stdin.flush()
+        assert wait_for(lambda: _in_syscall_poll(p.pid), timeout=20), "faast never waited for input"
+        p.send_signal(sig)
+        assert p.wait(timeout=20) == code
+        assert p.stdout.read() == b""
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def test_a_write_error_on_stdout_exits_non_zero(faast):
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([faast.binary, JS, "-c", "call square($i) x3", "-c", "results"], stdout=full,
+                           stderr=subprocess.PIPE, text=True, env=faast.env, timeout=RUN_TIMEOUT)
+    assert r.returncode == 1
+    assert r.stderr == "error: cannot write to standard output: No space left on device\n"
+
+
+def test_source_of_a_directory_says_so(faast, tmp_path):
+    r = faast.run(JS, "-c", f"source {tmp_path}")
+    assert r.returncode == 2
+    assert f"cannot read {tmp_path}: it is a directory" in r.stderr
+
+
+def test_an_unusable_state_directory_gives_a_plain_message(faast, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    r = faast.run(JS, "-c", "call add(1, 2)", env=dict(faast.env, XDG_STATE_HOME=str(blocker)))
+    assert r.returncode == 1
+    assert "Not a directory" in r.stderr, r.stderr
+    assert "NSCocoaErrorDomain" not in r.stderr
+
+
+def test_tilde_is_home_for_open_and_source(faast, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "f.js").write_text((EXAMPLES / "functions.js").read_text())
+    (home / "x.faast").write_text("call add(20, 22)\n")
+    r = faast.run("-c", "open ~/f.js", "-c", "source ~/x.faast", env=dict(faast.env, HOME=str(home)))
+    assert (r.returncode, r.stdout, r.stderr) == (0, "42\n", "")
+
+
+def test_expect_compares_big_numbers_by_value(faast):
+    r = faast.run(PY, "-c", "expect call add(99999999999999999999, 0) == 99999999999999999999.0")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("✓ add(99999999999999999999, 0) == ")
+
+
+def test_a_failed_let_prints_its_error_like_a_call(faast):
+    r = faast.run(JS, "-c", 'let x = call fail("boom")')
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr.startswith("error (exception): Error: boom\n")

@@ -194,3 +194,24 @@ def test_a_long_fan_out_shows_progress_that_disappears(spawn):
     child.expect_exact("20 ok")
     child.expect_exact(PROMPT)
     assert leave(child) == 0
+
+
+def test_a_plain_text_history_file_keeps_its_lines(spawn, state_home):
+    """A history file without libedit's header (written by hand or another tool) is read, not wiped."""
+    path = state_home / "faast" / "history"
+    path.parent.mkdir(parents=True)
+    path.write_text("call add(40, 2)\nprint from before\n")
+    child = spawn()
+    command(child, "call add(1, 1)", "2")
+    assert leave(child) == 0
+    assert history_entries(state_home) == ["call add(40, 2)", "print from before", "call add(1, 1)"]
+
+
+def test_escape_sequences_from_a_module_are_neutralized_on_a_terminal(spawn):
+    child = spawn()
+    # The message would set the terminal's title and turn text red if printed raw.
+    child.send('call fail("\\u001b]0;pwned\\u0007\\u001b[31mred")\r')
+    child.expect_exact("^[]0;pwned^G^[[31mred")
+    child.expect_exact(PROMPT)
+    assert "\x1b]0;" not in child.before and "\x1b[31m" not in child.before
+    assert leave(child) == 0

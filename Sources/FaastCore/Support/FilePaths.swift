@@ -5,7 +5,7 @@ public enum FilePaths {
     /// `path` made absolute against `directory` (default: the current directory), `~` expanded, normalized.
     public static func absolute(_ path: String, relativeTo directory: String? = nil) -> String {
         var p = path
-        if p == "~" || p.hasPrefix("~/") { p = NSHomeDirectory() + p.dropFirst() }
+        if p == "~" || p.hasPrefix("~/") { p = home + p.dropFirst() }
         if !p.hasPrefix("/") {
             p = (directory ?? FileManager.default.currentDirectoryPath) + "/" + p
         }
@@ -21,7 +21,13 @@ public enum FilePaths {
     public static func xdg(_ variable: String, default fallback: String) -> String {
         let env = ProcessInfo.processInfo.environment
         if let v = env[variable], v.hasPrefix("/") { return v + "/faast" }
-        return NSHomeDirectory() + "/" + fallback + "/faast"
+        return home + "/" + fallback + "/faast"
+    }
+
+    /// `$HOME`, as the shell that started faast sees it (else the account's home directory).
+    public static var home: String {
+        if let h = ProcessInfo.processInfo.environment["HOME"], h.hasPrefix("/") { return h }
+        return NSHomeDirectory()
     }
 }
 

@@ -28,6 +28,18 @@ public struct StandardOutput: OutputSink {
     public func out(_ text: String) { Self.write(1, text) }
     public func err(_ text: String) { Self.write(2, text) }
 
+    /// The first error writing standard output (`ENOSPC` for `> /dev/full`, `EPIPE` when the reader left),
+    /// so that faast can say so and exit non-zero instead of losing results silently.
+    private static let outputError = Mutex<Int32?>(nil)
+
+    /// Why standard output could not be written, or nil: a sentence for standard error (nil for a reader
+    /// that went away, `EPIPE`, which a pipeline like `| head` makes on purpose).
+    public static var writeFailure: (errno: Int32, message: String?)? {
+        guard let code = outputError.withLock({ $0 }) else { return nil }
+        let message = code == EPIPE ? nil : "error: cannot write to standard output: \(String(cString: strerror(code)))"
+        return (code, message)
+    }
+
     static func write(_ fd: Int32, _ text: String) {
         var text = text
         text.withUTF8 { buf in
@@ -36,6 +48,10 @@ public struct StandardOutput: OutputSink {
                 let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
+                    if fd == 1 {
+                        let code = errno
+                        outputError.withLock { if $0 == nil { $0 = code } }
+                    }
                     return
                 }
                 offset += n
@@ -70,4 +86,31 @@ public struct Style: Sendable {
     public func yellow(_ s: String) -> String { wrap(s, "33") }
     public func dim(_ s: String) -> String { wrap(s, "2") }
     public func bold(_ s: String) -> String { wrap(s, "1") }
+}
+
+/// Text from outside faast (a module's exception messages and stacks, log lines, values) made harmless for a
+/// terminal: control characters other than newline and tab are shown in caret notation (`ESC` as `^[`,
+/// C1 controls as `\x9b`), so a module cannot move the cursor, retitle the window or hide what it printed.
+public enum TerminalText {
+    public static func neutralized(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if !isControl(scalar) {
+                out.append(scalar)
+            } else if scalar.value < 0x20 {
+                out.append(contentsOf: "^".unicodeScalars)
+                out.append(Unicode.Scalar(UInt8(scalar.value + 0x40)))
+            } else if scalar.value == 0x7F {
+                out.append(contentsOf: "^?".unicodeScalars)
+            } else {
+                out.append(contentsOf: "\\x\(String(scalar.value, radix: 16))".unicodeScalars)
+            }
+        }
+        return String(out)
+    }
+
+    static func isControl(_ s: Unicode.Scalar) -> Bool {
+        (s.value < 0x20 && s != "\n" && s != "\t") || (0x7F...0x9F).contains(s.value)
+    }
 }

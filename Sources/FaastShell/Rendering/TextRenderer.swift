@@ -11,6 +11,11 @@ struct TextRenderer: Renderer {
 
     var showsProgress: Bool { output.errIsTerminal }
 
+    /// Outside text for standard output (`err` false) or error, neutralized where that is a terminal.
+    func shown(_ text: String, err: Bool = false) -> String {
+        (err ? output.errIsTerminal : output.outIsTerminal) ? TerminalText.neutralized(text) : text
+    }
+
     func render(_ result: CommandResult, command: String?) {
         switch result {
         case .syntaxError(let error, let file):
@@ -35,7 +40,7 @@ struct TextRenderer: Renderer {
         case .kept(let logs):
             output.err("kept the deployment (--keep): \(logs)\n")
         case .value(_, let value, let latencyMs, _):
-            var text = value.prettyText
+            var text = shown(value.prettyText)
             if showTiming { text += "  " + style.dim(Format.duration(ms: latencyMs)) }
             output.out(text + "\n")
         case .batch(let batch, let cost, let interrupted):
@@ -46,12 +51,14 @@ struct TextRenderer: Renderer {
             if passed {
                 output.out(style.green("✓") + " \(description)" + (detail.map { style.dim(" (\($0))") } ?? "") + "\n")
             } else {
-                output.err(style.red("✗") + " expect \(description): \(detail ?? "failed")\n")
+                output.err(style.red("✗") + " expect \(shown(description, err: true)): \(shown(detail ?? "failed", err: true))\n")
             }
         case .functions(let functions):
             output.out(functions.map { "  " + $0.signature }.joined(separator: "\n") + "\n")
-        case .help(let text), .printed(let text), .logUrl(let text):
+        case .help(let text), .logUrl(let text):
             output.out(text + "\n")
+        case .printed(let text):
+            output.out(shown(text) + "\n")
         case .status(let rows):
             guard let rows else {
                 output.out("no module is open (open MODULE to start)\n")
@@ -67,14 +74,15 @@ struct TextRenderer: Renderer {
             var text = ""
             for (i, r) in batch.results.enumerated() {
                 switch r {
-                case .success(let v): text += "\(i): \(v.jsonText)\n"
+                case .success(let v): text += "\(i): \(shown(v.jsonText))\n"
                 case .failure(let e):
-                    text += "\(i): " + style.red("error") + " (\(e.kind.rawValue)): \(e.message.split(separator: "\n").first ?? "")\n"
+                    let first = String(e.message.split(separator: "\n").first ?? "")
+                    text += "\(i): " + style.red("error") + " (\(e.kind.rawValue)): \(shown(first))\n"
                 }
             }
             output.out(text)
         case .logs(let lines):
-            output.out(lines.isEmpty ? "no log lines yet\n" : lines.joined(separator: "\n") + "\n")
+            output.out(lines.isEmpty ? "no log lines yet\n" : shown(lines.joined(separator: "\n")) + "\n")
         case .cleanedUp(let report):
             output.out(report.map { "  " + $0 }.joined(separator: "\n") + "\n")
         case .collected(let report):
@@ -84,16 +92,16 @@ struct TextRenderer: Renderer {
 
     /// A failed call: its kind, message, the remote stack (the user's frames) and where its log is.
     func failure(_ error: FaastError) -> String {
-        var text = style.red("error") + " (\(error.kind.rawValue)): \(error.message)\n"
+        var text = style.red("error") + " (\(error.kind.rawValue)): \(shown(error.message, err: true))\n"
         if let remote = error.remote, let stack = remote.stack, !stack.isEmpty {
             let head = "\(remote.name): \(remote.message)"
             let lines = stack.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
                 .filter { $0 != head && !$0.hasPrefix("Traceback (most recent call last)") }
-            for line in lines.prefix(12) { text += style.dim("    " + line.trimmingCharacters(in: .whitespaces)) + "\n" }
+            for line in lines.prefix(12) { text += style.dim("    " + shown(line.trimmingCharacters(in: .whitespaces), err: true)) + "\n" }
         }
         let props = error.remote?.properties.filter { $0.key != "file" && $0.key != "line" } ?? []
         if !props.isEmpty {
-            text += "  " + props.map { "\($0.key): \($0.value.jsonText)" }.joined(separator: ", ") + "\n"
+            text += "  " + shown(props.map { "\($0.key): \($0.value.jsonText)" }.joined(separator: ", "), err: true) + "\n"
         }
         if let log = error.logLocation { text += style.dim("  log: \(log)") + "\n" }
         return text
@@ -117,7 +125,7 @@ struct TextRenderer: Renderer {
             + style.dim(" (\(batch.function) x\(batch.count), mode \(batch.mode.rawValue))") + "\n"
         for group in batch.failureGroups.prefix(5) {
             let first = group.message.split(separator: "\n").first.map(String.init) ?? group.message
-            text += "  \(group.count) × \(group.kind.rawValue): \(first) " + style.dim("(first: call \(group.firstIndex))") + "\n"
+            text += "  \(group.count) × \(group.kind.rawValue): \(shown(first)) " + style.dim("(first: call \(group.firstIndex))") + "\n"
         }
         if batch.failureGroups.count > 5 { text += "  … \(batch.failureGroups.count - 5) more kinds of failure\n" }
         return text
