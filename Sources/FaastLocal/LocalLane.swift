@@ -1,33 +1,49 @@
 import CFaastSys
 import FaastCore
 import Foundation
+import Synchronization
 
-/// A fan-out lane. It keeps one worker from call to call, so that a call takes no lock of the pool's. While
-/// the worker's calls return at once, the lane also sends the next requests before the current answer
-/// comes, as a process pool's queue does: the worker then never waits for this process between calls, and
-/// both sides read several lines per wake-up. The worker still runs them one at a time, in order.
+/// One lane of a local fan-out: a thread that keeps one warm worker from call to call (so a call takes no
+/// lock of the pool's) and blocks on that worker's response pipe, so that an answer wakes the very thread
+/// that sends the next request.
 ///
-/// A call is sent ahead only when the calls before it are expected to end within `aheadWithinMs` (so a call
-/// that turns out slow holds few, quick calls behind it), at most `maxSent` at once, and only while the
-/// requests not yet answered fit in half the request pipe (a write never blocks, so the lane and a worker
-/// writing a large answer cannot wait on each other). A worker that dies or is stopped is given back (the
-/// pool drops it); the calls waiting behind its running call never ran, and go to the next worker when
-/// asked for, without counting as retries.
-final class LocalLane: BlockingLane {
+/// **Pipelining.** While the worker's calls return at once, the lane also sends the next requests before
+/// the current answer comes, as a process pool's queue does: the worker then never waits for faast between
+/// calls, and both sides read several lines per wake-up. The worker still runs them one at a time, in
+/// order. A call is sent ahead only when the calls before it are expected to end within `aheadWithinMs`
+/// (so a call that turns out slow holds few, quick calls behind it), at most `maxSent` at once, and only
+/// while the requests not yet answered fit in half the request pipe (a write never blocks, so the lane and
+/// a worker writing a large answer cannot wait on each other). When a worker dies or is stopped, its
+/// running call fails and the calls sent behind it are put back (they never ran): they go to the next
+/// worker without counting as retries.
+///
+/// **CPU placement.** Calls that return at once spend most of their time waking the other side: across
+/// CPUs that wake-up costs several times the call on a VM, on one CPU it is a plain switch. So while a
+/// worker's calls run under `aheadWithinMs`, the lane's thread and the worker share the lane's CPU; a call
+/// of more than `unbindAboveMs` lets both float again, since the work (and anything it starts) may want
+/// every CPU. An idle worker is nobody's: it is unbound when given back.
+///
+/// Unchecked `Sendable`: all state but `shared` belongs to the lane's thread (`run`); `cancel`, the one call
+/// from another thread, touches only `shared`, under its lock.
+final class LocalLane: @unchecked Sendable {
     static let aheadWithinMs = 1.0
     static let maxSent = 8
+    static let unbindAboveMs = 10.0
 
     private struct Sent {
-        var callId: String
+        var call: LaneCall
         var bytes: Int
         /// When it was sent (`MonotonicClock.seconds()`).
         var sentAt: Double
         /// Sent while another call was in flight: it waited in the pipe until the worker took it.
         var queued: Bool
+        /// Taken ahead but sent only later, when the worker was free: it began when sent.
+        var late: Bool
     }
 
-    private let provider: LocalProvider
-    /// The CPU this lane's thread and its worker share while the worker's calls are short (see `placeOnCPU`).
+    private let pool: WorkerPool
+    private let calls: LaneCalls
+    /// The CPU this lane's thread and its worker share while the worker's calls are short.
     private let cpu: Int32?
     /// Whether the lane's thread and `worker` are bound to `cpu`.
     private var bound = false
@@ -35,129 +51,151 @@ final class LocalLane: BlockingLane {
     /// Calls sent to `worker` whose answers are not read yet, oldest (running) first.
     private var sent: [Sent] = []
     private var sentBytes = 0
-    /// Answers read while waiting for a later call (a retry sent behind calls sent ahead).
-    private var early: [String: (result: Result<InvocationResponse, FaastError>, start: Double, arrival: Double)] = [:]
+    /// A call taken ahead whose request did not fit behind the others: sent first when the worker is free.
+    private var heldBack: LaneCall?
     private var lastExecutionMs = Double.infinity
-    private(set) var lastStart = 0.0
-    private(set) var lastArrival = 0.0
+    /// The worker, for a cancel from another thread; and whether the lane was cancelled.
+    private let shared = Mutex<(worker: Worker?, cancelled: Bool)>((nil, false))
 
-    init(provider: LocalProvider, cpu: Int32?) {
-        self.provider = provider
+    init(pool: WorkerPool, calls: LaneCalls, cpu: Int32?) {
+        self.pool = pool
+        self.calls = calls
         self.cpu = cpu
     }
 
-    func invoke(_ request: InvocationRequest, ahead: () -> InvocationRequest?) throws(FaastError) -> InvocationResponse {
-        (lastStart, lastArrival) = (0, 0)
+    /// Runs the lane's calls on the calling thread until there are none left (or the fan-out is cancelled).
+    func run() {
         while true {
-            if !early.isEmpty, let answer = early.removeValue(forKey: request.callId) {
-                (lastStart, lastArrival) = (answer.start, answer.arrival)
-                return try answer.result.get()
-            }
-            if !isSent(request.callId) {
-                if !sent.isEmpty {
-                    // Settle the calls sent before (a retry behind calls sent ahead): a request of any size then
-                    // goes to an idle worker, so the write cannot wait on a worker that writes an answer.
-                    keepAnswer()
-                    continue
+            if sent.isEmpty {
+                if let late = heldBack {
+                    heldBack = nil
+                    if calls.isCancelled {
+                        calls.putBack(late)
+                        continue
+                    }
+                    sendFirst(late, late: true)
+                } else {
+                    // Under a rate limit, a warm worker is made ready first, so that a slot is not spent starting one.
+                    if calls.isRateLimited, worker == nil, calls.mayHaveMore { _ = try? readyWorker() }
+                    guard let call = calls.nextBlocking() else { break }
+                    sendFirst(call, late: false)
                 }
-                try send(request, line: LocalProvider.requestLine(request))
+                if sent.isEmpty { continue }
             }
-            if sent[0].callId == request.callId {
-                sendAhead(ahead)
-                let answer = readAnswer()
-                (lastStart, lastArrival) = (answer.start, answer.arrival)
-                return try answer.result.get()
-            }
-            keepAnswer()
+            sendAhead()
+            readAnswer()
         }
+        giveBackWorker()
     }
 
-    /// Reads the oldest sent call's answer and keeps it for when that call is invoked.
-    private func keepAnswer() {
-        let answer = readAnswer()
-        early[answer.callId] = (answer.result, answer.start, answer.arrival)
+    /// Ends the calls in flight at once (from another thread): the worker is stopped, which ends the read.
+    func cancel() {
+        calls.cancelFanOut()
+        let current = shared.withLock { s -> Worker? in
+            s.cancelled = true
+            return s.worker
+        }
+        current?.stop(because: FaastError(.cancelled, "the call was cancelled"))
+    }
+
+    /// Sends a call to a free worker; a call that cannot be sent fails here (it did not start).
+    private func sendFirst(_ call: LaneCall, late: Bool) {
+        do throws(FaastError) {
+            try send(call, line: Self.requestLine(call.request), late: late)
+        } catch {
+            // Cancelled before it was sent: it never started.
+            if calls.isCancelled { return calls.putBack(call) }
+            var failure = error
+            // A worker that ended before it took the request: the call did not start.
+            if error.kind == .workerExited || error.kind == .transport { failure.notStarted = true }
+            calls.finish(call, .failure(failure))
+        }
     }
 
     /// Sends the next calls' requests behind the running one while that is expected to pay off (see above).
-    private func sendAhead(_ ahead: () -> InvocationRequest?) {
-        guard let held = worker else { return }
+    private func sendAhead() {
+        guard let held = worker, heldBack == nil, calls.mayPipeline else { return }
         let budget = held.requestPipeCapacity / 2
         while sent.count < Self.maxSent, Double(sent.count) * lastExecutionMs <= Self.aheadWithinMs, sentBytes < budget,
-              let next = ahead() {
-            let line = LocalProvider.requestLine(next)
-            // A request that does not fit, or cannot go now, is sent when its call is invoked.
-            guard sentBytes + line.utf8.count <= budget, (try? send(next, line: line)) != nil else { return }
+              let next = calls.nextAhead() {
+            let line = Self.requestLine(next.request)
+            guard sentBytes + line.utf8.count <= budget else {
+                heldBack = next
+                return
+            }
+            do throws(FaastError) {
+                try send(next, line: line, late: false)
+            } catch {
+                // The worker has ended; the read of the running call's answer sees it.
+                calls.putBack(next)
+                return
+            }
         }
     }
 
-    func isSent(_ callId: String) -> Bool { sent.contains { $0.callId == callId } }
-
-    func prepare() { _ = try? readyWorker() }
+    private func send(_ call: LaneCall, line: String, late: Bool) throws(FaastError) {
+        let current = try readyWorker()
+        let now = MonotonicClock.seconds()
+        let request = call.request
+        try current.send(line: line, callId: request.callId, function: request.function, timeout: request.timeout)
+        let bytes = line.utf8.count
+        sent.append(Sent(call: call, bytes: bytes, sentAt: now, queued: !sent.isEmpty, late: late))
+        sentBytes += bytes
+    }
 
     /// The worker to send to: the one held, or (if it has ended and owes no answers) a warm one from the pool.
     private func readyWorker() throws(FaastError) -> Worker {
         if sent.isEmpty, worker?.isAlive == false { giveBackWorker() }
         if let held = worker { return held }
-        let fresh = try provider.workers.acquireBlocking()
+        let fresh = try pool.acquireBlocking()
         worker = fresh
+        let cancelled = shared.withLock { s -> Bool in
+            s.worker = fresh
+            return s.cancelled
+        }
+        if cancelled { fresh.stop(because: FaastError(.cancelled, "the call was cancelled")) }
         return fresh
     }
 
-    private func send(_ request: InvocationRequest, line: String) throws(FaastError) {
-        let current = try readyWorker()
-        let now = MonotonicClock.seconds()
-        try current.send(line: line, callId: request.callId, function: request.function, timeout: request.timeout)
-        let bytes = line.utf8.count
-        sent.append(Sent(callId: request.callId, bytes: bytes, sentAt: now, queued: !sent.isEmpty))
-        sentBytes += bytes
-    }
-
-    /// Reads the answer of the oldest sent call. If the worker has ended, that call fails with its error and
-    /// the calls sent behind it are forgotten: they never ran.
-    @discardableResult
-    private func readAnswer() -> (callId: String, result: Result<InvocationResponse, FaastError>, start: Double, arrival: Double) {
-        let front = sent.first
-        let callId = front?.callId ?? ""
-        var start = 0.0, arrival = 0.0
-        let result: Result<InvocationResponse, FaastError>
-        if let held = worker {
-            do {
-                let received = try held.receive()
-                arrival = received.arrivedAt
-                result = provider.answer(received.response, from: held)
-                if let front, front.queued {
-                    // A call that waited in the pipe began when the worker took it, which the worker's own start
-                    // time tells (the same clock, on this machine); answers read together cannot.
-                    let now = MonotonicClock.seconds()
-                    start = front.sentAt
-                    if let began = (try? result.get())?.timing.start ?? result.failureTiming?.start {
-                        start = min(now, max(start, now - (MonotonicClock.epochMs() - began) / 1000))
-                    }
-                }
-                sentBytes -= sent.removeFirst().bytes
-            } catch {
-                result = .failure(error)
-                forgetSent()
-                giveBackWorker()
-            }
-        } else {
-            result = .failure(FaastError(.workerExited, "the worker is no longer running"))
+    /// Reads the answer of the oldest sent call and reports it. If the worker has ended, that call fails
+    /// with its error and the calls sent behind it are put back: they never ran.
+    private func readAnswer() {
+        guard let held = worker else { return }
+        let front = sent[0]
+        let received: (response: WireResponse, arrivedAt: Double)
+        do throws(FaastError) {
+            received = try held.receive()
+        } catch {
+            let behind = sent.dropFirst()
             forgetSent()
+            giveBackWorker()
+            lastExecutionMs = error.timing?.executionMs ?? .infinity
+            calls.finish(front.call, .failure(error), startedAt: front.late ? front.sentAt : 0)
+            for waiting in behind { calls.putBack(waiting.call) }
+            return
+        }
+        sentBytes -= sent.removeFirst().bytes
+        let result = LocalProvider.answer(received.response, from: held)
+        var start = front.late ? front.sentAt : 0
+        if front.queued {
+            // A call that waited in the pipe began when the worker took it, which the worker's own start time
+            // tells (the same clock, on this machine); answers read together cannot.
+            let now = MonotonicClock.seconds()
+            start = front.sentAt
+            let timing = (try? result.get())?.timing ?? result.failureTiming
+            if let began = timing?.start {
+                start = min(now, max(start, now - (MonotonicClock.epochMs() - began) / 1000))
+            }
+            // Whatever the two clocks say, it began at least its own execution time before its answer arrived.
+            if let ms = timing?.executionMs, received.arrivedAt > 0 { start = min(start, received.arrivedAt - ms / 1000) }
         }
         switch result {
         case .success(let r): lastExecutionMs = r.timing.executionMs ?? .infinity
         case .failure(let e): lastExecutionMs = e.timing?.executionMs ?? .infinity
         }
         placeOnCPU()
-        return (callId, result, start, arrival)
+        calls.finish(front.call, result, startedAt: start, arrivedAt: received.arrivedAt)
     }
-
-    /// Calls that return at once spend most of their time waking the other side: across CPUs that wake-up
-    /// costs several times the call on a VM (an interrupt to the other CPU), on one CPU it is a plain switch.
-    /// So while a worker's calls run under `aheadWithinMs`, the lane's thread and the worker share the lane's
-    /// CPU (lanes take the allowed CPUs in turn); a call of more than `unbindAboveMs` lets both float again,
-    /// since the wake-up no longer matters and the work (and anything it starts) may want every CPU.
-    static let unbindAboveMs = 10.0
 
     private func placeOnCPU() {
         guard let cpu else { return }
@@ -182,7 +220,8 @@ final class LocalLane: BlockingLane {
         guard let held = worker else { return }
         if bound { unbind() }
         worker = nil
-        provider.workers.release(held)
+        shared.withLock { $0.worker = nil }
+        pool.release(held)
     }
 
     private func forgetSent() {
@@ -190,15 +229,9 @@ final class LocalLane: BlockingLane {
         sentBytes = 0
     }
 
-    func close() {
-        guard let held = worker else { return }
-        // Calls still sent here were given up (a cancelled fan-out): the worker cannot serve others after them.
-        if !sent.isEmpty { held.stop(because: FaastError(.cancelled, "the call was cancelled")) }
-        forgetSent()
-        giveBackWorker()
+    static func requestLine(_ request: InvocationRequest) -> String {
+        WireProtocol.callRequest(callId: request.callId, function: request.function, args: request.args, newline: true)
     }
-
-    deinit { close() }
 }
 
 extension Result where Failure == FaastError {

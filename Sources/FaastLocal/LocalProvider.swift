@@ -28,7 +28,7 @@ public struct LocalProviderFactory: ProviderFactory {
 
 /// A module deployed locally: warm workers, one call at a time each, killed at the timeout, replaced
 /// when they die; logs per worker in the session directory.
-public final class LocalProvider: BlockingProvider {
+public final class LocalProvider: Provider {
     public let name = "local"
     public let module: ModuleSpec
     public let functions: [FunctionInfo]
@@ -85,19 +85,26 @@ public final class LocalProvider: BlockingProvider {
         [("session", session.path), ("workers", "\(pool.count) warm"), ("runtime", module.runtime.rawValue)]
     }
 
-    public func invoke(_ request: InvocationRequest) async throws -> InvocationResponse {
-        // Callers outside the invocation core's thread lanes: the blocking call on a thread of its own.
-        let used = WorkerSlot()
-        return try await withTaskCancellationHandler {
-            try await runOnThread { try self.invokeBlocking(request, using: used) }
-        } onCancel: {
-            used.worker?.stop(because: FaastError(.cancelled, "\(request.function) was cancelled"))
-        }
-    }
+    /// Each call in flight is a worker process: "unlimited" concurrency stops at a number this machine survives.
+    public var maxLanes: Int { 256 }
 
-    public func makeLane() -> any BlockingLane {
+    /// A lane is a thread of its own that blocks on its worker's pipe (see `LocalLane`); a cancel stops the
+    /// lane's worker, which ends the call in flight at once.
+    public func runLane(_ calls: LaneCalls) async {
         let n = lanesMade.add(1, ordering: .relaxed).oldValue
-        return LocalLane(provider: self, cpu: Self.cpus.count > 1 ? Self.cpus[n % Self.cpus.count] : nil)
+        let lane = LocalLane(pool: pool, calls: calls, cpu: Self.cpus.count > 1 ? Self.cpus[n % Self.cpus.count] : nil)
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                let thread = Thread {
+                    lane.run()
+                    done.resume()
+                }
+                thread.stackSize = 512 * 1024
+                thread.start()
+            }
+        } onCancel: {
+            lane.cancel()
+        }
     }
 
     /// The CPUs faast may run on.
@@ -107,24 +114,8 @@ public final class LocalProvider: BlockingProvider {
         return Array(buffer.prefix(Int(n)))
     }()
 
-    private func invokeBlocking(_ request: InvocationRequest, using used: WorkerSlot?) throws(FaastError) -> InvocationResponse {
-        let worker = try pool.acquireBlocking()
-        used?.worker = worker
-        defer {
-            // Exactly one release per acquire: a worker listed idle twice would serve two calls at once.
-            pool.release(worker)
-        }
-        return try answer(worker.exchangeBlocking(
-            line: Self.requestLine(request), callId: request.callId, function: request.function, timeout: request.timeout),
-            from: worker).get()
-    }
-
-    static func requestLine(_ request: InvocationRequest) -> String {
-        WireProtocol.callRequest(callId: request.callId, function: request.function, args: request.args, newline: true)
-    }
-
     /// A worker's answer to a call as the call's result.
-    func answer(_ response: WireResponse, from worker: Worker) -> Result<InvocationResponse, FaastError> {
+    static func answer(_ response: WireResponse, from worker: Worker) -> Result<InvocationResponse, FaastError> {
         switch response {
         case .returned(_, let value, let timing):
             return .success(InvocationResponse(value: value, timing: timing))
@@ -133,12 +124,6 @@ public final class LocalProvider: BlockingProvider {
         default:
             return .failure(FaastError(.transport, "unexpected response from the worker", logLocation: worker.logURL))
         }
-    }
-
-    var workers: WorkerPool { pool }
-
-    public func cancelCallsInFlight() {
-        pool.stopBusy(because: FaastError(.cancelled, "the call was cancelled"))
     }
 
     public func logLocation(function: String?) -> String { "file://" + session.logDirectory + "/" }
@@ -175,13 +160,4 @@ public final class LocalProvider: BlockingProvider {
 
     /// Worker processes currently running (for tests and `status`).
     public var workerPids: [Int32] { pool.pids }
-}
-
-/// The worker a call runs on, for a cancellation handler on another thread.
-final class WorkerSlot: Sendable {
-    private let slot = Mutex<Worker?>(nil)
-    var worker: Worker? {
-        get { slot.withLock { $0 } }
-        set { slot.withLock { $0 = newValue } }
-    }
 }

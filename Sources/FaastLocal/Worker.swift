@@ -30,6 +30,9 @@ final class Worker: Sendable {
     private let reader = Mutex(ResponseReader())
     /// Held while reaping, so that the process is waited for exactly once.
     private let reaping = Mutex(())
+    /// Held by `stop` from the kill until the ABORTED line is written: a reader that sees the pipe end
+    /// because of that kill reports the call only once its log says why.
+    private let aborting = Mutex(())
 
     private struct Call {
         var callId: String
@@ -127,7 +130,10 @@ final class Worker: Sendable {
                 s.inFlight.removeAll()
                 s.deadlineNs = 0
             }
-            if let fault = state.withLock({ $0.fault }) { throw fault }
+            if let fault = state.withLock({ $0.fault }) {
+                aborting.withLock { _ in }
+                throw fault
+            }
             let error = log.exitError(code: code, function: front.function)
             log.noteAborted(callId: front.callId, function: front.function, startedEpochMs: front.startedEpochMs,
                             reason: error.message)
@@ -137,8 +143,10 @@ final class Worker: Sendable {
         do {
             message = try WireProtocol.decode(try parsed.get())
         } catch {
+            // The worker's answer is not faast's to read: a serialization failure of the result, never retried.
             let why = (error as? FaastError)?.message ?? "\(error)"
-            throw corrupted(FaastError(.transport, "unreadable response from the worker: \(why)", logLocation: logURL))
+            let name = front.function.isEmpty ? "the worker" : front.function
+            throw corrupted(FaastError(.serialization, "the result of \(name) could not be read: \(why)", logLocation: logURL))
         }
         if let id = message.callId, !front.callId.isEmpty, !id.isEmpty, id != front.callId {
             throw corrupted(FaastError(.transport, "the worker answered \(id) while \(front.callId) was running "
@@ -171,10 +179,12 @@ final class Worker: Sendable {
             s.deadlineNs = 0
             return s.inFlight.first
         }
-        killGroup()
-        if let running {
-            log.noteAborted(callId: running.callId, function: running.function, startedEpochMs: running.startedEpochMs,
-                            reason: fault.message)
+        aborting.withLock { _ in
+            killGroup()
+            if let running {
+                log.noteAborted(callId: running.callId, function: running.function, startedEpochMs: running.startedEpochMs,
+                                reason: fault.message)
+            }
         }
     }
 

@@ -4,7 +4,7 @@ import Testing
 
 /// An in-memory provider: each call runs `handler`, while the provider counts attempts, calls in flight
 /// and the calls that saw their task cancelled.
-final class TestProvider: Provider {
+final class TestProvider: InvokingProvider {
     typealias Handler = @Sendable (InvocationRequest) async throws -> InvocationResponse
 
     let name = "test"
@@ -192,35 +192,38 @@ struct InvokerTests {
             }
             return InvocationResponse(value: "ok", timing: RemoteTiming(start: 0, end: 2))
         }
-        let out = await Invoker(provider: provider, retryPolicy: fastRetry).call("echo", args: [])
+        let out = await Invoker(provider: provider, retryPolicy: fastRetry).call(
+            "echo", args: [], options: CallOptions(maxReruns: 2))
         #expect(out.value == "ok")
         #expect(out.attempts == 3)
+        #expect(out.reruns == 2 && out.retries == 0)
         #expect(out.billedRequests == 3)
         #expect(out.billedMs == 5 + 5 + 2)
     }
 
-    @Test func otherErrorsBecomeTransportErrors() async {
+    @Test func unknownErrorsAreNeverRetried() async {
         struct Odd: Error {}
         let provider = TestProvider { _ in throw Odd() }
         let out = await Invoker(provider: provider, retryPolicy: fastRetry).call(
             "echo", args: [], options: CallOptions(maxRetries: 1))
-        #expect(out.error?.kind == .transport)
-        #expect(out.attempts == 2, "a transport error is retried")
+        #expect(out.error?.kind == .provider)
+        #expect(out.error?.message.hasPrefix("unexpected error: Odd") == true)
+        #expect(out.attempts == 1, "an error faast does not know cannot prove the call did not run")
     }
 
     // MARK: retries
 
-    @Test("only retryable kinds are retried", arguments: FaastError.Kind.allCases)
+    @Test("by default only attempts that did not start are retried", arguments: FaastError.Kind.allCases)
     func retriesByKind(kind: FaastError.Kind) async {
         let provider = TestProvider { _ in throw FaastError(kind, "always") }
         let invoker = Invoker(provider: provider, retryPolicy: fastRetry)
         let progress = BatchProgress()
         let batch = await invoker.fanOut(
             "echo", count: 5, options: CallOptions(maxRetries: 3, concurrency: 2), progress: progress, arguments: index)
-        let retryable: Set<FaastError.Kind> = [.workerExited, .transport, .throttled]
-        let attempts = retryable.contains(kind) ? 4 : 1
+        let attempts = kind == .throttled ? 4 : 1
         for i in 0..<5 { #expect(provider.attempts(i) == attempts) }
         #expect(batch.retries == 5 * (attempts - 1))
+        #expect(batch.reruns == 0)
         #expect(progress.retries == 5 * (attempts - 1))
         #expect(progress.done == 5 && progress.total == 5)
         #expect(invoker.stats.function("echo")?.retries == 5 * (attempts - 1))
@@ -230,11 +233,50 @@ struct InvokerTests {
         } else {
             #expect(batch.failed == 5 && batch.cancelled == 0)
             #expect(progress.failed == 5)
-            let message = attempts > 1 ? "always (after 4 attempts)" : "always"
+            let mayHaveRun = kind == .workerExited || kind == .transport
+            let message = attempts > 1 ? "always (after 4 attempts)"
+                : mayHaveRun ? "always (it may have run, so faast did not run it again; rerun=N allows that)" : "always"
             for r in batch.results {
                 #expect(throws: FaastError(kind, message)) { try r.get() }
             }
         }
+    }
+
+    @Test("an attempt marked as not started is retried whatever its kind", arguments: [FaastError.Kind.transport, .workerExited])
+    func notStartedIsRetried(kind: FaastError.Kind) async {
+        let provider = TestProvider { request in
+            if request.attempt < 2 { throw FaastError(kind, "never connected", notStarted: true) }
+            return InvocationResponse(value: request.args[0], timing: RemoteTiming())
+        }
+        let out = await Invoker(provider: provider, retryPolicy: fastRetry).call("echo", args: [7])
+        #expect(out.value == 7)
+        #expect(out.attempts == 3 && out.retries == 2 && out.reruns == 0)
+    }
+
+    @Test("re-running a call that may have run is an opt-in, counted apart from retries")
+    func rerunsAreOptIn() async throws {
+        // Each call's worker dies twice, then it returns.
+        let provider = TestProvider { request in
+            if request.attempt < 2 { throw FaastError(.workerExited, "the worker exited with code 3 during the call") }
+            return InvocationResponse(value: request.args[0], timing: RemoteTiming())
+        }
+        let invoker = Invoker(provider: provider, retryPolicy: fastRetry)
+        let progress = BatchProgress()
+        let batch = await invoker.fanOut("echo", count: 4, options: CallOptions(maxReruns: 2), progress: progress,
+                                         arguments: index)
+        #expect(batch.ok == 4)
+        #expect(batch.reruns == 8 && batch.retries == 0)
+        #expect(progress.reruns == 8 && progress.retries == 0)
+        let stats = try #require(invoker.stats.function("echo"))
+        #expect(stats.reruns == 8 && stats.retries == 0)
+        // One re-run is not enough for these: the call fails after 2 attempts.
+        let short = await invoker.call("echo", args: [9], options: CallOptions(maxReruns: 1))
+        #expect(short.attempts == 2 && short.reruns == 1)
+        #expect(short.error?.message == "the worker exited with code 3 during the call (after 2 attempts)")
+        // Without the option the call runs once and says why it was not run again.
+        let once = await invoker.call("echo", args: [9])
+        #expect(once.attempts == 1)
+        #expect(once.error?.message.hasSuffix("(it may have run, so faast did not run it again; rerun=N allows that)") == true)
     }
 
     @Test func transientFailuresRecover() async throws {
@@ -260,11 +302,11 @@ struct InvokerTests {
     }
 
     @Test func maxRetriesZeroMeansOneAttempt() async {
-        let provider = TestProvider { _ in throw FaastError(.transport, "pipe closed") }
+        let provider = TestProvider { _ in throw FaastError(.transport, "pipe closed", notStarted: true) }
         let out = await Invoker(provider: provider, retryPolicy: fastRetry).call(
             "echo", args: [1], options: CallOptions(maxRetries: 0))
         #expect(out.attempts == 1)
-        #expect(out.error == FaastError(.transport, "pipe closed"))
+        #expect(out.error == FaastError(.transport, "pipe closed", notStarted: true))
     }
 
     // MARK: cancellation
@@ -309,7 +351,7 @@ struct InvokerTests {
     }
 
     @Test func cancellationDuringBackoffEndsTheCall() async throws {
-        let provider = TestProvider { _ in throw FaastError(.transport, "down") }
+        let provider = TestProvider { _ in throw FaastError(.transport, "down", notStarted: true) }
         let invoker = Invoker(provider: provider, retryPolicy: RetryPolicy(base: 600, cap: 600))
         let task = Task { await invoker.call("echo", args: [], options: CallOptions(maxRetries: 5)) }
         let deadline = MonotonicClock.seconds() + 120
@@ -439,7 +481,7 @@ struct InvokerTests {
 
     @Test func responseBytesAreCounted() async {
         let provider = TestProvider { request in
-            if request.attempt == 0 { throw FaastError(.transport, "lost") }
+            if request.attempt == 0 { throw FaastError(.throttled, "slow down") }
             return InvocationResponse(value: request.args[0], timing: RemoteTiming(), transferBytes: 1000)
         }
         let invoker = Invoker(provider: provider, retryPolicy: fastRetry)
@@ -467,5 +509,78 @@ struct InvokerTests {
         #expect(invoker.stats.functionNames == ["echo", "other"])
         #expect(invoker.stats.total.invocations == 21)
         #expect(invoker.stats.usage.requests == 16)
+    }
+}
+
+/// Hands out 0, 1, 2, ... across tasks.
+private final class Tally: Sendable {
+    private let value = Atomic<Int>(0)
+    func next() { value.add(1, ordering: .relaxed) }
+    var count: Int { value.load(ordering: .relaxed) }
+}
+
+@Suite("Invoker: bounded memory")
+struct InvokerMemoryTests {
+    @Test("a cancelled fan-out of ten million calls makes none of the calls it never started, nor their arguments")
+    func cancellingAHugeFanOut() async throws {
+        // The first 100 calls return at once; the rest would take 10 minutes.
+        let provider = TestProvider(sleepMs: { i in i < 100 ? 0 : 600_000 })
+        let invoker = Invoker(provider: provider, retention: ResultRetention(maxValues: 1000))
+        let argumentsMade = Tally()
+        let progress = BatchProgress()
+        let count = 10_000_000
+        let task = Task {
+            await invoker.fanOut("echo", count: count, options: CallOptions(concurrency: 4), progress: progress) { i in
+                argumentsMade.next()
+                return [.int(i)]
+            }
+        }
+        let deadline = MonotonicClock.seconds() + 120
+        while provider.inFlight < 4 || provider.requests.count < 104, MonotonicClock.seconds() < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        task.cancel()
+        let batch = await task.value
+        #expect(batch.ok == 100)
+        #expect(batch.cancelled == count - 100)
+        #expect(batch.ok + batch.failed + batch.cancelled == count)
+        #expect(provider.requests.count == 104, "no call starts after the cancellation")
+        #expect(argumentsMade.count == 104, "arguments are made only for calls taken")
+        #expect(progress.done == count)
+        // Values are kept for the first 1,000 calls only; the others are counted.
+        #expect(batch.results.count == 1000 && batch.droppedResults == count - 1000)
+        for i in 0..<100 { #expect(try batch.results[i].get() == .int(i)) }
+        #expect(batch.results[500].failureKind == .cancelled)
+        #expect(invoker.stats.function("echo")?.invocations == 104)
+    }
+
+    @Test("a fan-out keeps the values of its first calls up to a count and a size, and counts every call")
+    func valuesAreKeptWithinABound() async throws {
+        let provider = TestProvider { request in
+            let i = request.args[0].intValue!
+            if i % 7 == 3 { throw FaastError(.exception, "seven") }
+            return InvocationResponse(value: .string(String(repeating: "v", count: 10_000) + String(i)), timing: RemoteTiming())
+        }
+        let bySize = await Invoker(provider: provider, retention: ResultRetention(maxValues: 5000, maxBytes: 100_000))
+            .fanOut("echo", count: 2000, options: CallOptions(concurrency: 2)) { [.int($0)] }
+        #expect(bySize.ok + bySize.failed == 2000)
+        #expect(bySize.failed == 2000 / 7 + (2000 % 7 > 3 ? 1 : 0))
+        #expect(bySize.latency.count == 2000)
+        // 100 KB holds about ten values; a lane notices the budget within a batch of calls.
+        #expect(bySize.results.count >= 1 && bySize.results.count <= 200, "kept \(bySize.results.count)")
+        for (i, r) in bySize.results.enumerated() where i % 7 != 3 {
+            #expect(try r.get().stringValue?.hasSuffix("v\(i)") == true, "result \(i) is call \(i)'s")
+        }
+        let byCount = await Invoker(provider: provider, retention: ResultRetention(maxValues: 500))
+            .fanOut("echo", count: 2000, options: CallOptions(concurrency: 3)) { [.int($0)] }
+        #expect(byCount.results.count == 500 && byCount.droppedResults == 1500)
+        #expect(byCount.failureGroups.first?.count == byCount.failed, "failures are counted beyond the kept values")
+    }
+}
+
+extension Result where Failure == FaastError {
+    var failureKind: FaastError.Kind? {
+        if case .failure(let e) = self { return e.kind }
+        return nil
     }
 }

@@ -1,9 +1,16 @@
+import Synchronization
 import Testing
 @testable import FaastCore
 
+/// Hands out 0, 1, 2, ... to concurrent tasks.
+private final class Counter: Sendable {
+    private let value = Atomic<Int>(0)
+    func next() -> Int { value.add(1, ordering: .relaxed).oldValue }
+}
+
 /// Grants of `total` acquires spread over `tasks` concurrent tasks, sorted.
 private func grants(_ limiter: RateLimiter, total: Int, tasks: Int) async throws -> [Double] {
-    let next = AtomicCounter()
+    let next = Counter()
     let times = try await withThrowingTaskGroup(of: [Double].self) { group in
         for _ in 0..<tasks {
             group.addTask {
@@ -114,10 +121,24 @@ struct RetryPolicyTests {
         }
     }
 
-    @Test("only lost workers, transport and throttling are retryable", arguments: FaastError.Kind.allCases)
+    @Test("only throttling and attempts marked as not started are retried; lost workers and transport may have run",
+          arguments: FaastError.Kind.allCases)
     func retryable(kind: FaastError.Kind) {
-        let expected: Set<String> = ["workerExited", "transport", "throttled"]
-        #expect(kind.isRetryable == expected.contains(kind.rawValue))
+        let plain = FaastError(kind, "x")
+        #expect(plain.attemptDidNotStart == (kind == .throttled))
+        #expect(plain.mayHaveRun == (kind == .workerExited || kind == .transport))
+        let unsent = FaastError(kind, "x", notStarted: true)
+        #expect(unsent.attemptDidNotStart)
+        #expect(!unsent.mayHaveRun)
+    }
+
+    @Test func unknownErrorsAreNeverRetried() {
+        struct Odd: Error {}
+        let mapped = FaastError.mapping(Odd())
+        #expect(mapped.kind == .provider && !mapped.attemptDidNotStart && !mapped.mayHaveRun)
+        #expect(FaastError.mapping(CancellationError()).kind == .cancelled)
+        let own = FaastError(.throttled, "slow down", notStarted: true)
+        #expect(FaastError.mapping(own) == own)
     }
 
     @Test("runtime error kinds", arguments: [
@@ -134,6 +155,7 @@ struct RetryPolicyTests {
         #expect(error.remote == remote)
         #expect(error.timing == timing)
         #expect(error.logLocation == "file:///tmp/log")
+        #expect(error.notStarted == (kind == "protocol"), "a request the runtime could not read never ran")
     }
 
     @Test func kindNamesAreStable() {

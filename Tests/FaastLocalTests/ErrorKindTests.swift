@@ -81,17 +81,40 @@ struct ErrorKindTests {
         _ = try await provider.cleanup()
     }
 
-    @Test("a lost worker is retried with backoff and the retries are counted")
-    func retriesLostWorkers() async throws {
+    @Test("an answer faast cannot read fails the call as serialization, never run again; the next call gets a fresh worker")
+    func unreadableAnswer() async throws {
+        let path = Fixtures.writeModule("garble.js", """
+            exports.garble = function garble() { require('fs').writeSync(4, '{"callId": nope\\n'); return 1; };
+            exports.ok = function ok(x) { return x; };
+            """)
+        let provider = try await LocalProviderFactory(stateDirectory: Fixtures.stateDirectory())
+            .deploy(try resolveModule(path), settings: DeploySettings())
+        let invoker = Invoker(provider: provider)
+        let outcome = await invoker.call("garble", args: [], options: CallOptions(maxRetries: 5, maxReruns: 5))
+        #expect(outcome.error?.kind == .serialization)
+        #expect(outcome.error?.message.hasPrefix("the result of garble could not be read") == true)
+        #expect(outcome.attempts == 1)
+        #expect(await invoker.call("ok", args: [5]).value == 5)
+        _ = try await provider.cleanup()
+    }
+
+    @Test("a lost worker's call runs once by default; rerun=N runs it again, counted as re-runs")
+    func rerunsLostWorkers() async throws {
         let provider = try await Fixtures.deploy("sample.js")
         let invoker = Invoker(provider: provider)
-        let outcome = await invoker.call("exitWith", args: [3], options: CallOptions(maxRetries: 2))
+        let once = await invoker.call("exitWith", args: [3])
+        #expect(once.attempts == 1, "a call that may have run is not run again unless asked")
+        #expect(once.error?.kind == .workerExited)
+        #expect(once.error?.message.contains("it may have run, so faast did not run it again; rerun=N allows that") == true)
+        let outcome = await invoker.call("exitWith", args: [3], options: CallOptions(maxReruns: 2))
         #expect(outcome.attempts == 3)
+        #expect(outcome.reruns == 2 && outcome.retries == 0)
         #expect(outcome.error?.kind == .workerExited)
         #expect(outcome.error?.message.contains("after 3 attempts") == true)
-        #expect(invoker.stats.function("exitWith")?.retries == 2)
-        let ok = await invoker.call("fail", args: ["no retry"], options: CallOptions(maxRetries: 2))
-        #expect(ok.attempts == 1)
+        #expect(invoker.stats.function("exitWith")?.reruns == 2)
+        #expect(invoker.stats.function("exitWith")?.retries == 0)
+        let ok = await invoker.call("fail", args: ["no retry"], options: CallOptions(maxReruns: 2))
+        #expect(ok.attempts == 1, "the function's own exception is never run again")
         _ = try await provider.cleanup()
     }
 

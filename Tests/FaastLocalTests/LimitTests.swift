@@ -51,12 +51,28 @@ struct LimitTests {
 
     @Test("unlimited concurrency (0) runs every call at once")
     func unlimited() async throws {
-        let path = Fixtures.writeModule("span.js", Self.spanModule)
+        // Each call waits (up to a minute) until all 24 are running at once: that happens only if every call
+        // has a worker of its own.
+        let marks = Fixtures.stateDirectory()
+        let path = Fixtures.writeModule("meet.py", """
+            import os, time
+
+            def meet(folder, n):
+                open(os.path.join(folder, str(os.getpid())), "w").close()
+                until = time.time() + 60
+                while len(os.listdir(folder)) < n and time.time() < until:
+                    time.sleep(0.01)
+                return [os.getpid(), len(os.listdir(folder))]
+            """)
         let provider = try await LocalProviderFactory(stateDirectory: Fixtures.stateDirectory())
             .deploy(try resolveModule(path), settings: DeploySettings())
-        let batch = await Invoker(provider: provider).fanOut("span", count: 24, options: CallOptions(concurrency: 0)) { _ in [2000] }
-        let pids = Set(batch.results.compactMap { try? $0.get().arrayValue?[2] })
+        let batch = await Invoker(provider: provider).fanOut("meet", count: 24, options: CallOptions(concurrency: 0)) { _ in
+            [.string(marks), 24]
+        }
+        #expect(batch.ok == 24)
+        let pids = Set(batch.results.compactMap { try? $0.get().arrayValue?[0] })
         #expect(pids.count == 24)
+        #expect(batch.results.allSatisfy { (try? $0.get().arrayValue?[1]) == 24 }, "all 24 ran at once")
         _ = try await provider.cleanup()
     }
 
@@ -82,24 +98,41 @@ struct LimitTests {
 
     @Test("cancelling a fan-out stops queued calls, kills the calls in flight, and the session stays usable")
     func cancellation() async throws {
-        let provider = try await Fixtures.deploy("sample.py") { $0.concurrency = 5 }
+        // Each call leaves a file named after its worker's pid, then sleeps for ten minutes.
+        let marks = Fixtures.stateDirectory()
+        let path = Fixtures.writeModule("hold.py", """
+            import os, time
+
+            def hold(folder):
+                open(os.path.join(folder, str(os.getpid())), "w").close()
+                time.sleep(600)
+
+            def hello(name):
+                return "hello " + name + "!"
+            """)
+        let provider = try await LocalProviderFactory(stateDirectory: Fixtures.stateDirectory())
+            .deploy(try resolveModule(path), settings: { var s = DeploySettings(); s.concurrency = 5; return s }())
         let invoker = Invoker(provider: provider)
-        // Warm workers first, so that the calls below are in flight when the cancel comes.
-        _ = await invoker.fanOut("sleep", count: 5) { _ in [300] }
-        let started = MonotonicClock.seconds()
-        let task = Task { await invoker.fanOut("sleep", count: 50) { _ in [10_000] } }
-        try await Task.sleep(nanoseconds: 500_000_000)
-        // Each of the five lanes holds a worker: every worker of the session is running a call now.
-        let warm = provider.workerPids
-        #expect(!warm.isEmpty && warm.count <= 5)
+        let task = Task { await invoker.fanOut("hold", count: 50) { _ in [.string(marks)] } }
+        // Wait (bounded) until five calls run: one per lane.
+        var running: [Int32] = []
+        let deadline = MonotonicClock.seconds() + 120
+        while running.count < 5, MonotonicClock.seconds() < deadline {
+            try await Task.sleep(nanoseconds: 20_000_000)
+            running = ((try? FileManager.default.contentsOfDirectory(atPath: marks)) ?? []).compactMap { Int32($0) }
+        }
+        #expect(running.count == 5)
         task.cancel()
         let batch = await task.value
-        // The calls sleep 10 s: ending well before shows they were killed, not awaited.
-        #expect(MonotonicClock.seconds() - started < 8)
-        #expect(batch.cancelled == 50)
+        #expect(batch.cancelled == 50, "the five calls in flight were killed, the 45 queued never started")
         #expect(batch.ok == 0)
-        try await Task.sleep(nanoseconds: 300_000_000)
-        for pid in warm { #expect(!processIsRunning(pid), "worker \(pid) was killed") }
+        let made = invoker.stats.function("hold")
+        #expect(made?.invocations == 5, "\(String(describing: made?.invocations)) made, \(String(describing: made?.errors)) errors: \(batch.failureGroups.map(\.message))")
+        for pid in running {
+            let gone = MonotonicClock.seconds() + 60
+            while processIsRunning(pid), MonotonicClock.seconds() < gone { try await Task.sleep(nanoseconds: 20_000_000) }
+            #expect(!processIsRunning(pid), "worker \(pid) was killed")
+        }
         #expect(await invoker.call("hello", args: ["after"]).value == "hello after!")
         _ = try await provider.cleanup()
     }
@@ -119,6 +152,40 @@ struct LimitTests {
         let left = try FileManager.default.contentsOfDirectory(atPath: provider.session.path).sorted()
         #expect(left == ["logs", "session.json"])
         // Idempotent.
+        _ = try await provider.cleanup()
+    }
+}
+
+extension LimitTests {
+    /// The peak resident set of this process, in MB (VmHWM).
+    static func peakRssMB() -> Double {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+    }
+
+    @Test("cancelling a fan-out of ten million calls ends it at once, in bounded memory, with every call counted")
+    func cancellingAHugeFanOut() async throws {
+        let provider = try await Fixtures.deploy("sample.js") { $0.concurrency = 4 }
+        let invoker = Invoker(provider: provider)
+        let progress = BatchProgress()
+        let count = 10_000_000
+        let task = Task { await invoker.fanOut("noop", count: count, progress: progress) { [.int($0)] } }
+        let deadline = MonotonicClock.seconds() + 120
+        while progress.done < 20_000, MonotonicClock.seconds() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        task.cancel()
+        let batch = await task.value
+        #expect(batch.ok >= 20_000)
+        #expect(batch.ok + batch.failed + batch.cancelled == count)
+        #expect(batch.cancelled > count / 2, "calls not started were cancelled, not made")
+        #expect(progress.done == count)
+        #expect(batch.results.count <= 100_000, "values are kept for the first calls only")
+        let made = try #require(invoker.stats.function("noop")).invocations
+        // Made: the calls that returned, and at most those in flight or sent ahead at the cancel (4 lanes × 8).
+        #expect(made >= batch.ok && made <= batch.ok + batch.failed + 32, "\(made) calls made, \(batch.ok) ok")
+        // Before calls not started were skipped, cancelling this fan-out grew faast to 4 GB.
+        #expect(Self.peakRssMB() < 1500, "peak RSS \(Self.peakRssMB()) MB")
+        #expect(await invoker.call("noop", args: [1]).value == 2, "the session stays usable")
         _ = try await provider.cleanup()
     }
 }

@@ -4,7 +4,7 @@ import Synchronization
 
 /// A provider whose functions are Swift closures, answering at once and always the same way: evaluator and
 /// renderer tests run in milliseconds, with exact output. (End-to-end tests use the real local provider.)
-final class MemoryProvider: Provider {
+final class MemoryProvider: InvokingProvider {
     typealias Body = @Sendable ([JSONValue]) throws(FaastError) -> JSONValue
 
     let name = "memory"

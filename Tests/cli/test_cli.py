@@ -443,8 +443,10 @@ def test_functions_and_help(faast):
         "options:\n"
         "  mode=https|queue   how calls travel: a direct request, or through a queue (https or queue; default https)\n"
         "  timeout=SECONDS    a call fails as timeout after this long (seconds above 0 and up to 86,400; default 60)\n"
-        "  retries=RETRIES    retries of failures that are not the function's own doing"
+        "  retries=RETRIES    retries of attempts that provably did not start (throttled, never connected)"
         " (a whole number of retries from 0 to 100; default 2)\n"
+        "  rerun=RE-RUNS      run again a call whose attempt may have run (its worker died) up to this many times;"
+        " counted (a whole number of re-runs from 0 to 100; default 0)\n"
         "  concurrency=CALLS  calls in flight at once (0: unlimited) (a whole number of calls from 0 to 100,000; default 10)\n"
         "  rate=CALLS/S       at most this many calls start per second (calls/s above 0 and up to 1,000,000; default none)\n"
         "  burst=CALLS        calls that may start at once before the rate applies"
@@ -481,7 +483,8 @@ def test_help_set_lists_every_setting(faast):
     r = faast.run("-c", "help set")
     assert (r.returncode, r.stderr) == (0, "")
     keys = [l.split("=")[0].strip() for l in r.stdout.splitlines() if l.startswith("  ") and "=" in l.split()[0]]
-    assert keys == ["mode", "timeout", "retries", "concurrency", "rate", "burst", "pipeline", "format", "timing", "echo"]
+    assert keys == ["mode", "timeout", "retries", "rerun", "concurrency", "rate", "burst", "pipeline", "format", "timing",
+                    "echo"]
 
 
 def test_commands_without_a_module(faast):

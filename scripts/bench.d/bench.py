@@ -264,6 +264,30 @@ def faast_fanout(n, warmup, perf_seconds=0):
             "workersCpuSeconds": round(peak["workers"], 2)}
 
 
+def whole_process(cmd, runs, timeout, env=None):
+    """Wall time of a whole process, exec to exit, `runs` times: the median and the runs."""
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        run(cmd, timeout=timeout, env=env)
+        times.append(time.perf_counter() - t0)
+    return {"runs": runs, "medianSeconds": statistics.median(times), "seconds": times}
+
+
+def faast_whole_fanout(module, n, runs):
+    """A whole faast process that makes an n-call no-op fan-out (start-up, workers and exit included)."""
+    r = whole_process([FAAST, module, "-c", "call noop($i) x%d" % n], runs, timeout=300, env=faast_env())
+    r["n"] = n
+    return r
+
+
+def ppe_whole_fanout(python, n, runs):
+    """A whole python process that makes the same fan-out with ProcessPoolExecutor(2).map(chunksize=1)."""
+    r = whole_process([python, PEERS, "ppe-map", str(n)], runs, timeout=300)
+    r["n"] = n
+    return r
+
+
 def cold_start(cmd, runs, timeout):
     times = []
     for _ in range(runs):
@@ -463,6 +487,19 @@ def rows(R):
         else:
             row("fan-out calls/s, node no-op", fv, label, err_of(p) if not ok(p) else "–", "–", tgt, "–")
 
+    # 2b. Whole processes: a fan-out as a user times it, exec to exit, faast against the same fan-out in Python.
+    for rt in ("node", "python"):
+        f, p = R.get("whole_faast_" + rt), R.get("whole_ppe")
+        name = "fan-out of %s no-op calls as whole processes, %s" % ("{:,}".format(f["n"]) if ok(f) else "?", rt)
+        fv = "%.2f s (median of %d)" % (f["medianSeconds"], f["runs"]) if ok(f) else "error: " + err_of(f)
+        if ok(f) and ok(p):
+            r = p["medianSeconds"] / f["medianSeconds"]
+            row(name, fv, "python ProcessPoolExecutor(2).map(chunksize=1), whole process",
+                "%.2f s (median of %d)" % (p["medianSeconds"], p["runs"]), "%.1f× PPE÷faast (higher is better)" % r,
+                "≥ 5×", yes(r >= 5))
+        else:
+            row(name, fv, "python ProcessPoolExecutor(2), whole process", err_of(p) if not ok(p) else "–", "–", "≥ 5×", "–")
+
     # 3. Cold start.
     for rt, key in (("node", "cold_faast_node"), ("python", "cold_faast_python")):
         f = R.get(key)
@@ -609,6 +646,12 @@ def main():
                 R[key] = {"error": "not installed: " + (reason or "import %s failed" % module)}
                 continue
             attempt(R, key, lambda py=py, measure=measure: peer(py, [measure, str(n_fan_slow)], timeout=180))
+
+    log("2b/5 whole-process fan-outs, node and python")
+    n_whole = 10_000 if quick else 50_000
+    attempt(R, "whole_faast_node", lambda: faast_whole_fanout(SAMPLE_JS, n_whole, 2 if quick else 3))
+    attempt(R, "whole_faast_python", lambda: faast_whole_fanout(SAMPLE_PY, n_whole, 2 if quick else 3))
+    attempt(R, "whole_ppe", lambda: ppe_whole_fanout(python, n_whole, 1 if quick else 2))
 
     log("3/5 cold start")
     attempt(R, "cold_faast_node", lambda: cold_start([FAAST, FUNCTIONS_JS, "-c", 'call hello("x")'], cold_runs, 30))

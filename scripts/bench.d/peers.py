@@ -2,6 +2,7 @@
 
     peers.py ppe-latency N            ProcessPoolExecutor(2): N sequential submit().result(), p50/p99 ms
     peers.py ppe-throughput N         ProcessPoolExecutor(2).map(f, range(N), chunksize=1), calls/s
+    peers.py ppe-map N                the same map, cold and untimed (the caller times exec → exit)
     peers.py ray-throughput N         ray.get([f.remote(i) for i in range(N)]) with ray.init(num_cpus=2)
     peers.py dask-throughput N        LocalCluster(2 workers, 1 thread) gather(map(f, range(N), pure=False))
     peers.py ray-cold | dask-cold     init + first call, then shutdown (the caller times exec → exit)
@@ -54,6 +55,14 @@ def ppe_throughput(n):
         elapsed = time.perf_counter() - t0
     assert out[-1] == n
     emit({"n": n, "elapsedSeconds": elapsed, "callsPerSecond": n / elapsed})
+
+
+def ppe_map(n):
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        out = list(pool.map(f, range(n), chunksize=1))
+    assert out[-1] == n
+    emit({"n": n})
 
 
 def ray_throughput(n):
@@ -153,6 +162,8 @@ def main():
         ppe_latency(int(args[0]))
     elif cmd == "ppe-throughput":
         ppe_throughput(int(args[0]))
+    elif cmd == "ppe-map":
+        ppe_map(int(args[0]))
     elif cmd == "ray-throughput":
         ray_throughput(int(args[0]))
     elif cmd == "dask-throughput":

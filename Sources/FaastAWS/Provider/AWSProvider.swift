@@ -24,7 +24,7 @@ public struct AWSProviderFactory: ProviderFactory {
 
 /// A module deployed as one Lambda function: https calls are direct `Invoke`s, queue calls go through
 /// SNS and come back on SQS; cost from Lambda's own billed duration; logs in CloudWatch.
-public final class AWSProvider: Provider {
+public final class AWSProvider: InvokingProvider {
     public let name = "aws"
     public let module: ModuleSpec
     public let functions: [FunctionInfo]
@@ -194,7 +194,9 @@ public final class AWSProvider: Provider {
         } catch let e as FaastError where e.kind == .transport {
             // Only a request that never reached AWS may be sent again; anything later might have run.
             let unsent = e.message.contains("onnect") || e.message.contains("resolve")
-            throw unsent ? e : FaastError(.provider, "\(e.message) (the invocation may have run; not retried)")
+            var notSent = e
+            notSent.notStarted = true
+            throw unsent ? notSent : FaastError(.provider, "\(e.message) (the invocation may have run; not retried)")
         }
         let requestId = AWSClient.requestId(response)
         let logUrl = logLocation(requestId: requestId)

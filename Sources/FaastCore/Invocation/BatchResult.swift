@@ -1,23 +1,62 @@
 import Synchronization
 
-/// What one lane of a fan-out collected (merged into a `BatchResult` at the end).
-struct LaneResult: Sendable {
+/// What one lane of a fan-out collected (merged into a `BatchResult` at the end): counts and latencies of
+/// every call, values only for the calls the fan-out keeps.
+struct LaneTally: Sendable {
+    /// At most this many distinct failure messages are grouped per lane; further ones are only counted.
+    static let maxGroups = 1000
+
     var indices: [Int] = []
     var results: [Result<JSONValue, FaastError>] = []
+    var ok = 0
+    var failed = 0
+    var cancelled = 0
+    var groups: [String: FailureGroup] = [:]
+    var ungrouped = 0
     var latency = LatencyRecorder()
     var retries = 0
+    var reruns = 0
     var last: CallOutcome?
     var usage = Usage()
+    /// Bytes of kept values not yet added to the fan-out's total.
+    private var newBytes = 0
 
-    mutating func add(index: Int, _ outcome: CallOutcome) {
-        indices.append(index)
-        results.append(outcome.result)
+    mutating func add(index: Int, _ outcome: CallOutcome, fanOut: FanOut) {
+        if fanOut.keeps(index) {
+            indices.append(index)
+            results.append(outcome.result)
+            if case .success(let value) = outcome.result {
+                newBytes += value.footprint
+                if newBytes > 1 << 20 { flushBytes(fanOut) }
+            }
+        }
+        switch outcome.result {
+        case .success: ok += 1
+        case .failure(let e) where e.kind == .cancelled: cancelled += 1
+        case .failure(let e):
+            failed += 1
+            let key = "\(e.kind.rawValue)\u{0}\(e.message)"
+            if var g = groups[key] {
+                g.count += 1
+                groups[key] = g
+            } else if groups.count < Self.maxGroups {
+                groups[key] = FailureGroup(kind: e.kind, message: e.message, count: 1, firstIndex: index, example: e)
+            } else {
+                ungrouped += 1
+            }
+        }
         if outcome.attempts > 0 { latency.record(ms: outcome.latencyMs) }
-        retries += max(0, outcome.attempts - 1)
+        retries += outcome.retries
+        reruns += outcome.reruns
         usage.requests += outcome.billedRequests
         usage.billedMs += outcome.billedMs
         usage.bytes += outcome.transferBytes
         last = outcome
+    }
+
+    mutating func flushBytes(_ fanOut: FanOut) {
+        fanOut.addKept(bytes: newBytes)
+        newBytes = 0
     }
 }
 
@@ -32,67 +71,83 @@ public struct FailureGroup: Sendable {
 }
 
 /// The outcome of a fan-out (or of a single call, a fan-out of one).
+///
+/// Counts, latencies, usage and failure groups cover every call. Values are kept for the first calls only
+/// (`results`, see `ResultRetention`): a fan-out of millions keeps its summary, not millions of values.
 public struct BatchResult: Sendable {
     public var function: String
     public var mode: InvocationMode
     public var count: Int
-    /// Each call's result, by index.
+    /// The results of calls 0..<results.count, by index: every call's when `droppedResults` is 0, else
+    /// those of the first calls (see `ResultRetention`).
     public var results: [Result<JSONValue, FaastError>]
     public var ok: Int
     public var failed: Int
+    /// Calls cancelled, whether they had started or not.
     public var cancelled: Int
-    /// Attempts beyond the first, over all calls.
+    /// Automatic retries of attempts that provably did not start, over all calls.
     public var retries: Int
+    /// Re-runs of attempts that may have run (`rerun=N`), over all calls.
+    public var reruns: Int
     public var elapsedSeconds: Double
     public var latency: LatencySummary
     public var latencyRecorder: LatencyRecorder
+    /// Failures by kind and message, most frequent first (at most 1,000 messages per lane are told apart;
+    /// `ungroupedFailures` counts the rest).
     public var failureGroups: [FailureGroup]
+    public var ungroupedFailures: Int
     /// The full outcome of the call that finished last (the only one, for a single call).
     public var lastOutcome: CallOutcome?
     /// What this batch consumed, for its cost.
     public var usage = Usage()
 
-    init(function: String, mode: InvocationMode, count: Int, lanes: [LaneResult], elapsedSeconds: Double) {
+    /// Calls whose results were not kept (counted in the totals all the same).
+    public var droppedResults: Int { count - results.count }
+
+    init(function: String, mode: InvocationMode, count: Int, kept: Int, lanes: [LaneTally], elapsedSeconds: Double) {
         self.function = function
         self.mode = mode
         self.count = count
         self.elapsedSeconds = elapsedSeconds
-        var results = [Result<JSONValue, FaastError>](repeating: .success(.null), count: count)
+        let notStarted = FaastError(.cancelled, "\(function) was cancelled before it started")
+        var results = [Result<JSONValue, FaastError>](repeating: .failure(notStarted), count: min(kept, count))
         var recorder = LatencyRecorder()
-        var retries = 0
+        var (ok, failed, cancelled, retries, reruns, ungrouped) = (0, 0, 0, 0, 0, 0)
+        var groups: [String: FailureGroup] = [:]
         for lane in lanes {
-            for (i, r) in zip(lane.indices, lane.results) { results[i] = r }
+            for (i, r) in zip(lane.indices, lane.results) where i < results.count { results[i] = r }
             recorder.merge(lane.latency)
+            ok += lane.ok
+            failed += lane.failed
+            cancelled += lane.cancelled
             retries += lane.retries
+            reruns += lane.reruns
+            ungrouped += lane.ungrouped
             usage.requests += lane.usage.requests
             usage.billedMs += lane.usage.billedMs
             usage.bytes += lane.usage.bytes
+            for (key, g) in lane.groups {
+                if var known = groups[key] {
+                    known.count += g.count
+                    if g.firstIndex < known.firstIndex { (known.firstIndex, known.example) = (g.firstIndex, g.example) }
+                    groups[key] = known
+                } else {
+                    groups[key] = g
+                }
+            }
             // Lanes arrive in the order they finished: the last one holds the call that finished last.
             if let last = lane.last { lastOutcome = last }
         }
-        var ok = 0, failed = 0, cancelled = 0
-        var groups: [String: FailureGroup] = [:]
-        for (i, r) in results.enumerated() {
-            switch r {
-            case .success: ok += 1
-            case .failure(let e):
-                if e.kind == .cancelled { cancelled += 1; continue }
-                failed += 1
-                let key = "\(e.kind.rawValue)\u{0}\(e.message)"
-                if var g = groups[key] {
-                    g.count += 1
-                    groups[key] = g
-                } else {
-                    groups[key] = FailureGroup(kind: e.kind, message: e.message, count: 1, firstIndex: i, example: e)
-                }
-            }
-        }
+        // Calls never taken (a cancelled fan-out) never started.
+        cancelled += count - (ok + failed + cancelled)
         if mode == .queue { usage.queueCalls = usage.requests }
         self.results = results
         self.ok = ok
         self.failed = failed
         self.cancelled = cancelled
         self.retries = retries
+        self.reruns = reruns
+        self.ungroupedFailures = ungrouped
         self.latencyRecorder = recorder
         self.latency = recorder.summary
         self.failureGroups = groups.values.sorted { ($0.count, -$0.firstIndex) > ($1.count, -$1.firstIndex) }
@@ -110,6 +165,7 @@ public final class BatchProgress: Sendable {
     private let doneCount = Atomic<Int>(0)
     private let failedCount = Atomic<Int>(0)
     private let retryCount = Atomic<Int>(0)
+    private let rerunCount = Atomic<Int>(0)
     private let startNs = Atomic<UInt64>(0)
 
     public init() {}
@@ -119,19 +175,49 @@ public final class BatchProgress: Sendable {
         startNs.store(MonotonicClock.nanoseconds(), ordering: .relaxed)
     }
 
-    func finished(failed: Bool, retries: Int) {
+    func finished(failed: Bool, retries: Int, reruns: Int) {
         doneCount.add(1, ordering: .relaxed)
         if failed { failedCount.add(1, ordering: .relaxed) }
         if retries > 0 { retryCount.add(retries, ordering: .relaxed) }
+        if reruns > 0 { rerunCount.add(reruns, ordering: .relaxed) }
+    }
+
+    /// Calls of a cancelled fan-out that were never taken.
+    func neverStarted(_ n: Int) {
+        if n > 0 { doneCount.add(n, ordering: .relaxed) }
     }
 
     public var total: Int { totalCount.load(ordering: .relaxed) }
     public var done: Int { doneCount.load(ordering: .relaxed) }
     public var failed: Int { failedCount.load(ordering: .relaxed) }
     public var retries: Int { retryCount.load(ordering: .relaxed) }
+    public var reruns: Int { rerunCount.load(ordering: .relaxed) }
     /// Seconds since the batch started.
     public var elapsed: Double {
         let s = startNs.load(ordering: .relaxed)
         return s == 0 ? 0 : Double(MonotonicClock.nanoseconds() - s) / 1e9
+    }
+}
+
+extension JSONValue {
+    /// Roughly the bytes the value holds in memory, to bound what a fan-out keeps. Iterative: a deeply
+    /// nested value cannot exhaust the stack here.
+    var footprint: Int {
+        var total = 0
+        var stack: [JSONValue] = [self]
+        while let v = stack.popLast() {
+            total += 24
+            switch v {
+            case .null, .bool: break
+            case .number(let s), .string(let s): total += s.utf8.count > 15 ? s.utf8.count : 0
+            case .array(let a): stack.append(contentsOf: a)
+            case .object(let members):
+                for m in members {
+                    total += m.key.utf8.count > 15 ? 24 + m.key.utf8.count : 24
+                    stack.append(m.value)
+                }
+            }
+        }
+        return total
     }
 }

@@ -2,6 +2,8 @@
 public struct CallOptions: Sendable, Hashable {
     public var timeout: Double?
     public var maxRetries: Int?
+    /// Re-runs of a call whose attempt may have run (`rerun=N`; see `DeploySettings.maxReruns`).
+    public var maxReruns: Int?
     public var concurrency: Int?
     public var rate: Double?
     public var burst: Int?
@@ -9,9 +11,10 @@ public struct CallOptions: Sendable, Hashable {
     /// Whether a local fan-out may send requests ahead to a busy warm worker (see `DeploySettings.pipeline`).
     public var pipeline: Bool?
     public init(timeout: Double? = nil, maxRetries: Int? = nil, concurrency: Int? = nil, rate: Double? = nil,
-                burst: Int? = nil, mode: InvocationMode? = nil, pipeline: Bool? = nil) {
+                burst: Int? = nil, mode: InvocationMode? = nil, pipeline: Bool? = nil, maxReruns: Int? = nil) {
         self.timeout = timeout
         self.maxRetries = maxRetries
+        self.maxReruns = maxReruns
         self.concurrency = concurrency
         self.rate = rate
         self.burst = burst
@@ -28,7 +31,7 @@ public struct CallOutcome: Sendable {
     public var latencyMs: Double
     /// Time spent waiting for a concurrency or rate slot.
     public var queuedMs: Double
-    /// Attempts made (0 when cancelled before starting).
+    /// Attempts made (0 when cancelled before starting): the first, retries and re-runs.
     public var attempts: Int
     /// The last attempt's timing where it ran.
     public var timing: RemoteTiming
@@ -42,6 +45,11 @@ public struct CallOutcome: Sendable {
     public var billedRequests: Int
     /// Response bytes received over the network.
     public var transferBytes = 0
+    /// Attempts that re-ran the call after one that may have run (`rerun=N`).
+    public var reruns = 0
+
+    /// Automatic retries of attempts that did not start.
+    public var retries: Int { max(0, attempts - 1 - reruns) }
 
     public var value: JSONValue? { try? result.get() }
     public var error: FaastError? {

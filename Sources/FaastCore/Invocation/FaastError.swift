@@ -34,7 +34,7 @@ public struct FaastError: Error, Sendable, Hashable, CustomStringConvertible {
         case cancelled
         /// The provider refused the call for load (rate exceeded, too many requests).
         case throttled
-        /// The request or response was lost on its way (pipe, network).
+        /// The request or response was lost on its way (pipe, network). It may have run unless `notStarted`.
         case transport
         /// The module could not be deployed or loaded.
         case deployFailed
@@ -42,16 +42,8 @@ public struct FaastError: Error, Sendable, Hashable, CustomStringConvertible {
         case notFound
         /// An invalid option or argument.
         case invalidArgument
-        /// A cloud provider's own error (code and request id in the message).
+        /// A cloud provider's own error (code and request id in the message), or an error faast does not know.
         case provider
-
-        /// Whether the invocation core may run the call again: only failures that are not the function's own doing.
-        public var isRetryable: Bool {
-            switch self {
-            case .workerExited, .transport, .throttled: return true
-            default: return false
-            }
-        }
     }
 
     public var kind: Kind
@@ -63,15 +55,38 @@ public struct FaastError: Error, Sendable, Hashable, CustomStringConvertible {
     public var timing: RemoteTiming?
     /// Milliseconds the provider billed for the failed attempt, when it says.
     public var billedMs: Double?
+    /// Set by a provider when the failed attempt provably never reached the function (the connection was
+    /// never made, the request never left). Only such attempts, and throttled ones, are retried
+    /// automatically; see `attemptDidNotStart`.
+    public var notStarted: Bool
 
     public init(_ kind: Kind, _ message: String, remote: RemoteError? = nil, logLocation: String? = nil,
-                timing: RemoteTiming? = nil, billedMs: Double? = nil) {
+                timing: RemoteTiming? = nil, billedMs: Double? = nil, notStarted: Bool = false) {
         self.kind = kind
         self.message = message
         self.remote = remote
         self.logLocation = logLocation
         self.timing = timing
         self.billedMs = billedMs
+        self.notStarted = notStarted
+    }
+
+    /// Whether the attempt provably did not start, so that running the call again cannot run user code
+    /// twice: a refusal for load (`throttled`), or an attempt marked `notStarted`. Retried automatically.
+    public var attemptDidNotStart: Bool { kind == .throttled || notStarted }
+
+    /// Whether the attempt may have run user code although it failed: its worker or runtime died during the
+    /// call (`workerExited`), or its request or answer was lost on the way (`transport`) after it may have
+    /// arrived. Run again only when the user opts in (`rerun=N`).
+    public var mayHaveRun: Bool { !attemptDidNotStart && (kind == .workerExited || kind == .transport) }
+
+    /// Any error as a `FaastError`, in one place: a `FaastError` as it is, a task cancellation as
+    /// `.cancelled`, and anything else as a `provider` error, which is never retried (an error faast does
+    /// not know cannot prove that the call did not run).
+    public static func mapping(_ error: any Error) -> FaastError {
+        if let e = error as? FaastError { return e }
+        if error is CancellationError { return FaastError(.cancelled, "the call was cancelled") }
+        return FaastError(.provider, "unexpected error: \(error)")
     }
 
     public var description: String { "\(kind.rawValue): \(message)" }
@@ -90,6 +105,7 @@ extension FaastError {
         default: k = .exception
         }
         let message = k == .exception ? "\(remote.name): \(remote.message)" : remote.message
-        return FaastError(k, message, remote: remote, logLocation: logLocation, timing: timing)
+        // A request the runtime could not read never reached the function.
+        return FaastError(k, message, remote: remote, logLocation: logLocation, timing: timing, notStarted: kind == "protocol")
     }
 }

@@ -30,8 +30,12 @@ public struct DeploySettings: Sendable, Hashable {
     public var mode: InvocationMode = .https
     /// Environment variables the functions see.
     public var env: [String: String] = [:]
-    /// Retries of failures that are not the function's own doing.
+    /// Automatic retries of attempts that provably did not start (throttled, never connected, never taken
+    /// by a worker).
     public var maxRetries: Int = 2
+    /// Re-runs of a call whose attempt may have run (its worker died, its answer was lost): 0 unless the user
+    /// opts in (`rerun=N`), since user code runs at most once per call by default.
+    public var maxReruns: Int = 0
     /// Calls per second, nil for no limit.
     public var rate: Double?
     /// Calls that may start at once before the rate applies.
@@ -128,9 +132,10 @@ public typealias CleanupReport = [String]
 
 /// A deployed module: the back end the invocation core calls through.
 ///
-/// `invoke` throws `FaastError` for a failed call (the function's exception included) and must honour
-/// task cancellation by ending the call (locally: killing its worker) and throwing `.cancelled`.
-/// A failed call's error carries its log location, and its remote timing when the function ran.
+/// The core runs a fan-out as lanes (as many as its concurrency) and gives each to `runLane`; see
+/// `LaneCalls` for what a lane takes and reports, and `InvokingProvider` for providers that make one
+/// request per call. A failed call's error carries its log location, and its remote timing when the
+/// function ran.
 public protocol Provider: AnyObject, Sendable {
     /// `local` or `aws`.
     var name: String { get }
@@ -139,8 +144,14 @@ public protocol Provider: AnyObject, Sendable {
     var settings: DeploySettings { get }
     /// Lines for `status` beyond the common ones (region, role, session directory, ...).
     var details: [(String, String)] { get }
+    /// The most lanes (calls in flight) the provider runs at once, whatever the concurrency asked.
+    var maxLanes: Int { get }
 
-    func invoke(_ request: InvocationRequest) async throws -> InvocationResponse
+    /// Runs one lane of a fan-out: takes calls from `calls` until it gives none, runs them, and reports
+    /// every attempt (`finish`, or `putBack` for a call that never began). Called once per lane, all lanes
+    /// at once. Cancelling the calling task cancels the fan-out: the lane ends its calls in flight (they
+    /// fail as `.cancelled`) and returns promptly.
+    func runLane(_ calls: LaneCalls) async
     /// Where the session's logs are (one function's, when named).
     func logLocation(function: String?) -> String
     /// The most recent log lines of the session's calls, oldest first.
@@ -151,6 +162,10 @@ public protocol Provider: AnyObject, Sendable {
     func cleanup() async throws -> CleanupReport
     /// Removes what sessions past their retention left behind.
     func collectGarbage() async throws -> CleanupReport
+}
+
+extension Provider {
+    public var maxLanes: Int { .max }
 }
 
 /// Deploys modules on one kind of provider.
@@ -172,35 +187,4 @@ public func resolveModule(_ path: String, relativeTo directory: String? = nil) t
         throw FaastError(.deployFailed, "\(path): no such file")
     }
     return ModuleSpec(path: absolute, runtime: runtime)
-}
-
-/// A provider whose calls can run on plain threads that block until the answer comes (local worker pipes):
-/// the invocation core then runs a fan-out's lanes on threads, so that a response wakes the very thread that
-/// sends the next request, with no hop through the task executor.
-public protocol BlockingProvider: Provider {
-    /// A lane for one thread of a fan-out. It may keep what it needs from call to call (a warm worker), so
-    /// that a call costs no shared lock; `close` gives it back.
-    func makeLane() -> any BlockingLane
-    /// Ends every call in flight as cancelled (their threads return at once).
-    func cancelCallsInFlight()
-}
-
-/// One thread's way into a `BlockingProvider`, used by that thread only.
-public protocol BlockingLane: AnyObject {
-    /// Runs `request` on the calling thread and returns its answer. When the lane can send a request ahead,
-    /// to wait behind this one where it runs (a warm worker whose calls return at once), it asks `ahead` for
-    /// the next call's request; that call's own `invoke` then only collects its answer.
-    func invoke(_ request: InvocationRequest, ahead: () -> InvocationRequest?) throws(FaastError) -> InvocationResponse
-    /// Gets ready to send at once (a warm worker at hand), so that a rate slot is not spent starting one.
-    func prepare()
-    /// Whether the call was sent and its answer is still to be collected (it may be running).
-    func isSent(_ callId: String) -> Bool
-    /// For a call that `invoke` last answered after it waited behind others where it runs: when it began to
-    /// run (`MonotonicClock.seconds()`). 0 for a call sent to a free worker: the caller's clock holds.
-    var lastStart: Double { get }
-    /// When the answer of the call that `invoke` last answered arrived (`MonotonicClock.seconds()`, 0 if
-    /// not known): a call's latency ends there, not after its answer was decoded.
-    var lastArrival: Double { get }
-    /// Returns what the lane holds to the provider; the lane is not used again.
-    func close()
 }

@@ -14,7 +14,8 @@ public final class RateLimiter: Sendable {
         tolerance = Double(max(1, burst) - 1) / rate
     }
 
-    /// 0 when a slot is granted now (and takes it), else how long until one may be.
+    /// 0 when a slot is granted now (and takes it), else how long until one may be. Lanes wait out the rest
+    /// on their own clock (a thread on the fan-out's cancel signal, a task in a sleep).
     func tatWait(_ now: Double) -> Double {
         tat.withLock { tat -> Double in
             let allowed = tat - tolerance
@@ -38,20 +39,6 @@ public final class RateLimiter: Sendable {
             let wait = tatWait(now)
             if wait == 0 { return now }
             try await Task.sleep(nanoseconds: UInt64(wait * 1e9) + 1)
-        }
-    }
-}
-
-extension RateLimiter {
-    /// `acquire` for a plain thread: sleeps until a slot is granted and returns the time it was granted at;
-    /// nil when `cancelled` turns true first.
-    public func acquireBlocking(cancelled: () -> Bool) -> Double? {
-        while true {
-            if cancelled() { return nil }
-            let now = MonotonicClock.seconds()
-            let wait = tatWait(now)
-            if wait == 0 { return now }
-            usleep(UInt32(min(wait, 0.05) * 1e6) + 1)
         }
     }
 }

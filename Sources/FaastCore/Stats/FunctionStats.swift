@@ -8,8 +8,10 @@ public struct FunctionStats: Sendable {
     public var completed = 0
     /// Calls that finally failed.
     public var errors = 0
-    /// Attempts beyond the first.
+    /// Automatic retries of attempts that did not start.
     public var retries = 0
+    /// Re-runs of calls whose attempt may have run (`rerun=N`).
+    public var reruns = 0
     /// Round trip seen by the caller, from dispatch to result (retries included).
     public var latency = LatencyRecorder()
     /// The function's own execution time, measured where it ran.
@@ -35,7 +37,8 @@ public struct FunctionStats: Sendable {
             return
         }
         invocations += 1
-        retries += max(0, outcome.attempts - 1)
+        retries += outcome.retries
+        reruns += outcome.reruns
         switch outcome.result {
         case .success: completed += 1
         case .failure: errors += 1
@@ -56,6 +59,7 @@ public struct FunctionStats: Sendable {
         completed += o.completed
         errors += o.errors
         retries += o.retries
+        reruns += o.reruns
         latency.merge(o.latency)
         execution.merge(o.execution)
         queued.merge(o.queued)

@@ -32,8 +32,12 @@ public enum Language {
         call: { $0.mode = InvocationMode(rawValue: $1.string) }, deploy: { $0.mode = InvocationMode(rawValue: $1.string) ?? $0.mode })
     static let retries = OptionSpec(
         "retries", .count(0...100, unit: "retries"), default: "\(defaults.maxRetries)",
-        help: "retries of failures that are not the function's own doing",
+        help: "retries of attempts that provably did not start (throttled, never connected)",
         call: { $0.maxRetries = $1.int }, deploy: { $0.maxRetries = $1.int })
+    static let rerun = OptionSpec(
+        "rerun", .count(0...100, unit: "re-runs"), default: "\(defaults.maxReruns)",
+        help: "run again a call whose attempt may have run (its worker died) up to this many times; counted",
+        call: { $0.maxReruns = $1.int }, deploy: { $0.maxReruns = $1.int })
     static let rate = OptionSpec(
         "rate", .number(.above(0, upTo: 1_000_000), unit: "calls/s"), default: "none",
         help: "at most this many calls start per second",
@@ -82,10 +86,10 @@ public enum Language {
     static let last = OptionSpec("last", .count(1...10_000, unit: "lines"), default: "20", help: "how many log lines")
 
     /// What a call takes (and `map`, `let`, `expect`; `set` for the session's defaults; `open` for the deployment's).
-    public static let callOptions: [OptionSpec] = [mode, timeout, retries, concurrency, rate, burst, pipeline]
+    public static let callOptions: [OptionSpec] = [mode, timeout, retries, rerun, concurrency, rate, burst, pipeline]
     /// What `open` takes: the deployment's settings and the defaults of its calls.
     public static let openOptions: [OptionSpec] =
-        [memory, timeout, concurrency, mode, env, retries, rate, burst, pipeline, retention, region, role, architecture, include, exclude]
+        [memory, timeout, concurrency, mode, env, retries, rerun, rate, burst, pipeline, retention, region, role, architecture, include, exclude]
     /// What `set` takes: call defaults and output settings.
     public static let setOptions: [OptionSpec] = callOptions + [format, timing, echo]
 
@@ -120,7 +124,7 @@ public enum Language {
         CommandSpec("status", "provider, module, options, calls and cost so far"),
         CommandSpec("stats", usage: "stats [FN]", "counts and latency percentiles; with FN, a histogram", operand: .function),
         CommandSpec("cost", "the cost snapshot (local: with a Lambda estimate)"),
-        CommandSpec("results", "every value of the last fan-out"),
+        CommandSpec("results", "the values of the last fan-out (of its first 100,000 calls at most)"),
         CommandSpec("logUrl", usage: "logUrl [FN]", "where the logs are", operand: .function),
         CommandSpec("logs", usage: "logs [FN] [last=N]", "recent log lines of the session's calls", operand: .function,
                     options: [last], examples: ["logs hello last=5"]),

@@ -59,7 +59,8 @@ struct JSONRenderer: Renderer {
         case .cost(let snapshot):
             emit(command, ok: true, ["cost": snapshot.json])
         case .results(let batch):
-            emit(command, ok: true, ["function": .string(batch.function), "results": .array(batch.results.map { r in
+            emit(command, ok: true, ["function": .string(batch.function), "count": .int(batch.count),
+                                     "kept": .int(batch.results.count), "results": .array(batch.results.map { r in
                 switch r {
                 case .success(let v): return ["ok": true, "value": v]
                 case .failure(let e): return ["ok": false, "error": Self.error(e)]
@@ -99,6 +100,7 @@ struct JSONRenderer: Renderer {
         [
             "function": .string(batch.function), "count": .int(batch.count), "succeeded": .int(batch.ok),
             "failed": .int(batch.failed), "cancelled": .int(batch.cancelled), "retried": .int(batch.retries),
+            "rerun": .int(batch.reruns),
             "mode": .string(batch.mode.rawValue), "elapsedMs": .double(round(batch.elapsedSeconds * 1000)),
             "callsPerSecond": .double(round(batch.callsPerSecond)),
             "latencyMs": [

@@ -80,6 +80,10 @@ struct TextRenderer: Renderer {
                     text += "\(i): " + style.red("error") + " (\(e.kind.rawValue)): \(shown(first))\n"
                 }
             }
+            if batch.droppedResults > 0 {
+                text += style.dim("(values kept for calls 0–\(batch.results.count - 1) of \(Format.grouped(batch.count)); "
+                    + "the other \(Format.grouped(batch.droppedResults)) are counted in the summary only)") + "\n"
+            }
             output.out(text)
         case .logs(let lines):
             output.out(lines.isEmpty ? "no log lines yet\n" : shown(lines.joined(separator: "\n")) + "\n")
@@ -116,6 +120,7 @@ struct TextRenderer: Renderer {
             (batch.failed > 0 ? style.red : { $0 })("\(Format.grouped(batch.failed)) failed"),
             "\(Format.grouped(batch.retries)) retried",
         ]
+        if batch.reruns > 0 { parts.append(style.yellow("\(Format.grouped(batch.reruns)) re-run")) }
         if batch.cancelled > 0 { parts.append(style.yellow("\(Format.grouped(batch.cancelled)) cancelled")) }
         if showTiming, batch.latency.count > 0 {
             parts += ["p50 \(Format.duration(ms: batch.latency.p50))", "p99 \(Format.duration(ms: batch.latency.p99))",
