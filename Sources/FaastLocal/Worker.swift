@@ -81,6 +81,8 @@ final class Worker: Sendable {
     }
 
     var isAlive: Bool { state.withLock { !$0.dead && $0.fault == nil } }
+    /// When the running call began (epoch ms), nil when idle.
+    var runningSince: Double? { state.withLock { $0.inFlight.first.map(\.startedEpochMs) } }
     var isBusy: Bool { state.withLock { !$0.inFlight.isEmpty } }
     var logURL: String { log.url }
 
@@ -195,9 +197,19 @@ final class Worker: Sendable {
             return now >= s.deadlineNs ? (running.function, running.timeout) : nil
         }
         guard let (function, seconds) = expired else { return state.withLock { $0.deadlineNs } }
+        // An answer already waiting in the pipe means the call faast thinks is running has ended, and its lane
+        // (busy, or not yet scheduled on a loaded machine) has not read it: stopping the worker now would fail
+        // a call that returned. Look again shortly; reading the answer starts the next call's deadline.
+        if answerWaiting() { return now + 50_000_000 }
         let name = function.isEmpty ? "the worker" : function
         stop(because: FaastError(.timeout, "\(name) exceeded its \(NumberText.seconds(seconds)) s timeout", logLocation: logURL))
         return 0
+    }
+
+    /// Whether the response pipe holds bytes not read yet (or has ended).
+    private func answerWaiting() -> Bool {
+        var p = pollfd(fd: responseFd, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, 0) > 0
     }
 
     // MARK: - The process
