@@ -75,6 +75,7 @@ final class LocalLane: @unchecked Sendable {
                     }
                     sendFirst(late, late: true)
                 } else {
+                    if worker == nil, calls.mayPipeline, !waitForRoom() { break }
                     // Under a rate limit, a warm worker is made ready first, so that a slot is not spent starting one.
                     if calls.isRateLimited, worker == nil, calls.mayHaveMore { _ = try? readyWorker() }
                     guard let call = calls.nextBlocking() else { break }
@@ -86,6 +87,17 @@ final class LocalLane: @unchecked Sendable {
             readAnswer()
         }
         giveBackWorker()
+    }
+
+    /// Before a lane without a worker takes a call of a fan-out whose calls may be pipelined: waits while the
+    /// pool has no room for another worker (see `WorkerPool.hasRoom`): while calls return at once, more workers
+    /// than CPUs only compete for them. False when there is nothing left to wait for (no more calls, cancelled).
+    private func waitForRoom() -> Bool {
+        while calls.mayHaveMore {
+            if pool.hasRoom(cpus: LocalProvider.cpus.count) { return true }
+            pool.waitForRoom(seconds: 0.01)
+        }
+        return false
     }
 
     /// Ends the calls in flight at once (from another thread): the worker is stopped, which ends the read.

@@ -37,12 +37,24 @@ struct WorkerLaunch: Sendable {
             arguments = ["--max-old-space-size=\(settings.memoryMb)", trampoline]
         case .python:
             env["FAAST_MEMORY_MB"] = String(settings.memoryMb)
-            arguments = ["-u", trampoline]
+            arguments = ["-u", "-c", Self.pythonStub(folder: session.path)]
         }
         for (k, v) in settings.env { env[k] = v }
         let directory = (module.path as NSString).deletingLastPathComponent
         return WorkerLaunch(executable: executable, arguments: arguments, environment: env, directory: directory,
                             logDirectory: session.logDirectory)
+    }
+
+    /// Python compiles a script it runs as `__main__` on every start and never caches it: the trampoline is
+    /// imported instead, from the session folder, so that the first worker writes its bytecode there
+    /// (`__pycache__`, removed at cleanup) and every later worker loads it. Only the trampoline's: user modules
+    /// still leave no `__pycache__` behind (PYTHONDONTWRITEBYTECODE). sys.path[0] is the session folder, as
+    /// it was for the script.
+    static func pythonStub(folder: String) -> String {
+        var quoted = ""
+        JSONValue.writeString(folder, to: &quoted)
+        return "import sys; sys.path[0] = \(quoted); sys.dont_write_bytecode = False; import trampoline; "
+            + "sys.dont_write_bytecode = True; trampoline.main()"
     }
 
     /// Starts worker `id` (without waiting for it to be ready): its pipes, its log file, and the process,

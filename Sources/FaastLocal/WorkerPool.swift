@@ -101,6 +101,31 @@ final class WorkerPool: Sendable {
                 s.all[worker.id] = nil
             }
         }
+        room.lock()
+        room.broadcast()
+        room.unlock()
+    }
+
+    /// Wakes lanes waiting for room for a worker (`waitForRoom`): a worker came back idle, or went.
+    private let room = NSCondition()
+
+    /// Whether a lane of a fan-out whose calls return at once may get a worker now: an idle one is there, fewer
+    /// workers than `cpus` run, or a worker runs a call that has taken over 1 ms (calls are not that fast).
+    /// Starting a worker costs 50-100 ms of CPU (python or node starting up), which fast calls on busy CPUs
+    /// never win back: on 2 CPUs, 2 warm workers with requests sent ahead keep both CPUs busy.
+    func hasRoom(cpus: Int) -> Bool {
+        let (idle, workers) = state.withLock { s in (!s.idle.isEmpty, Array(s.all.values)) }
+        if idle || workers.count < cpus { return true }
+        let now = MonotonicClock.epochMs()
+        return workers.contains { $0.runningSince.map { now - $0 > 1 } ?? false }
+    }
+
+    /// Waits until a worker comes back to the pool, or `seconds` pass. A call that has run for over 1 ms
+    /// has no event of its own, so a waiting lane also looks again after a short while.
+    func waitForRoom(seconds: Double) {
+        room.lock()
+        _ = room.wait(until: Date(timeIntervalSinceNow: seconds))
+        room.unlock()
     }
 
     /// Stops every worker; returns how many there were. Each idle worker gets `grace` seconds to exit by

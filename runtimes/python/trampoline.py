@@ -8,14 +8,13 @@ AWS Lambda: when imported, `handler(event, context)` loads faast_module.py next 
 import base64
 import datetime
 import importlib.util
-import inspect
 import json
 import math
 import os
-import platform
 import sys
 import time
 import traceback
+import types
 
 try:
     import resource
@@ -196,13 +195,25 @@ def _log_line(call_id, text, ms=None):
         pass
 
 
-def _memory_mb():
+# getrusage costs about as much as the rest of a no-op call, so a call of 1 ms or less reports the peak sampled
+# within the last 100 ms; a longer call (which may have allocated) samples it again. The peak only grows.
+_peak_mb = 0
+_peak_sampled_ms = float("-inf")
+
+
+def _memory_mb(elapsed_ms=None, now_ms=None):
+    """The process's peak resident memory in MB (sampled afresh unless a short call came just after a sample)."""
+    global _peak_mb, _peak_sampled_ms
     if resource is None:
         return 0
+    if elapsed_ms is not None and elapsed_ms <= 1 and now_ms - _peak_sampled_ms < 100:
+        return _peak_mb
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if sys.platform == "darwin":
         rss = rss / 1024  # bytes on macOS
-    return round(rss / 1024, 1)
+    _peak_mb = round(rss / 1024, 1)
+    _peak_sampled_ms = now_ms if now_ms is not None else time.time() * 1000
+    return _peak_mb
 
 
 # ---------------------------------------------------------------------------------------------
@@ -375,9 +386,17 @@ def to_json(v):
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
+# JSONEncoder.encode makes a C encoder per call; one made here is reused (no circular check: values come from
+# to_json, which refuses circular structures). None without json's C speedups.
+_C_ENCODE = json.encoder.c_make_encoder and json.encoder.c_make_encoder(
+    None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", False, False, False)
+
+
 def dumps(obj):
     """Serializes a JSON-ready structure to UTF-8 bytes (one line); raises UnicodeEncodeError for a string
     holding a lone surrogate (e.g. from os.fsdecode), which has no UTF-8 form."""
+    if _C_ENCODE is not None and type(obj) is dict:
+        return "".join(_C_ENCODE(obj, 0)).encode("utf-8")
     return _ENCODER.encode(obj).encode("utf-8")
 
 
@@ -426,20 +445,23 @@ def load_module(path, name=None):
         sys.modules.pop(name, None)
         raise
     _module = module
+    _public.clear()
     return module
 
 
 def _is_public_function(name, value, module):
-    if name.startswith("_") or not callable(value) or inspect.isclass(value):
+    # types, not inspect: inspect costs a worker's start-up several milliseconds, and only describe needs it.
+    if name.startswith("_") or not callable(value) or isinstance(value, type):
         return False
-    if inspect.isfunction(value):
+    if isinstance(value, types.FunctionType):
         return getattr(value, "__module__", None) == module.__name__
     # decorated functions (functools.lru_cache, wraps-based wrappers that are not plain functions)
     wrapped = getattr(value, "__wrapped__", None)
-    return inspect.isfunction(wrapped) and getattr(value, "__module__", None) == module.__name__
+    return isinstance(wrapped, types.FunctionType) and getattr(value, "__module__", None) == module.__name__
 
 
 def describe_functions():
+    import inspect
     out = []
     for name, value in list(vars(_module).items()):
         if not _is_public_function(name, value, _module):
@@ -459,12 +481,19 @@ def describe_functions():
     return out
 
 
+# Functions found public by name: checked in full once, then only that the module still binds the same object.
+_public = {}
+
+
 def _lookup(name):
     if not isinstance(name, str) or name.startswith("_"):
         return None
     fn = getattr(_module, name, None)
+    if fn is not None and _public.get(name) is fn:
+        return fn
     if fn is None or not _is_public_function(name, fn, _module):
         return None
+    _public[name] = fn
     return fn
 
 
@@ -623,7 +652,7 @@ def call_function(call_id, name, args):
             else:
                 try:
                     result = fn(*args)
-                    if inspect.iscoroutine(result):
+                    if isinstance(result, types.CoroutineType):
                         result = _run_coroutine(result)
                 except SystemExit as e:
                     if not _lambda_mode:
@@ -661,7 +690,7 @@ def call_function(call_id, name, args):
         out = {"callId": call_id, "type": "error", "error": out["error"]}
     out["start"] = start
     out["end"] = end
-    out["memoryMb"] = _memory_mb()
+    out["memoryMb"] = _memory_mb(end - start, end)
     return out
 
 
@@ -752,7 +781,7 @@ def main():
         except OSError:
             pass
         os._exit(1)
-    _send(dumps({"type": "ready", "runtime": "python", "version": platform.python_version(), "pid": os.getpid()}))
+    _send(dumps({"type": "ready", "runtime": "python", "version": "%d.%d.%d" % sys.version_info[:3], "pid": os.getpid()}))
     requests = open(3, "rb", buffering=65536, closefd=False)
     while True:
         try:
