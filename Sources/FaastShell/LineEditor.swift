@@ -19,7 +19,10 @@ enum LineEvent: Sendable {
     case terminated
 }
 
-/// The session facts tab completion reads; updated by the REPL after every command.
+/// The session facts tab completion reads; updated by the REPL after every command. A global because
+/// libedit's completion callback is a C function pointer with no context argument; the Mutex makes the REPL's
+/// write (between commands) and the callback's read (on the line editor's thread) safe. See Signals.swift
+/// for the shell's threads.
 let completionContext = Mutex(CompletionContext())
 /// The line libedit's callback handed over.
 private let acceptedLine = Mutex<LineEvent?>(nil)

@@ -3,37 +3,6 @@ import FaastCore
 import FaastLanguage
 import Foundation
 
-/// Runs `body` as a task that Ctrl-C (SIGINT) or SIGTERM cancels; returns its status.
-public func runInterruptibly(_ body: @escaping @Sendable () async -> CommandStatus) async -> CommandStatus {
-    // A Ctrl-C that arrived since the last command (while opening a module, between script lines) counts:
-    // the prompt consumes its own, so nothing stale is left here.
-    let task = Task { await body() }
-    let watcher = Task {
-        while true {
-            try? await Task.sleep(nanoseconds: 50_000_000)
-            // Checked before taking a signal: a watcher that outlived its command must not eat the next Ctrl-C.
-            if Task.isCancelled { return }
-            if faast_take_sigint() > 0 || faast_sigterm_received() != 0 {
-                task.cancel()
-                return
-            }
-        }
-    }
-    let status = await task.value
-    watcher.cancel()
-    await watcher.value
-    return status
-}
-
-/// Installs faast's SIGINT/SIGTERM handling (counting handlers; commands poll them).
-public func installSignalHandlers() {
-    faast_signals_install()
-    signal(SIGPIPE, SIG_IGN)
-}
-
-/// Whether SIGTERM or SIGHUP has arrived.
-public var terminationRequested: Bool { faast_sigterm_received() != 0 }
-
 /// The interactive prompt: continuation lines while brackets or quotes are open, history, completion,
 /// Ctrl-C to clear a line or cancel a running command, Ctrl-D on an empty line to leave.
 public struct Repl {

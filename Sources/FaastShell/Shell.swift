@@ -2,17 +2,6 @@ import FaastCore
 import FaastLanguage
 import Foundation
 
-/// A user mistake found while running a command: a message and, where known, the place in the line.
-struct ShellError: Error, Sendable, CustomStringConvertible {
-    var description: String { message }
-    var message: String
-    var location: SourceLocation?
-    init(_ message: String, at location: SourceLocation? = nil) {
-        self.message = message
-        self.location = location
-    }
-}
-
 /// The session evaluator: runs parsed commands against the open deployment and renders what happened.
 /// It knows nothing of characters (the parser's job) nor of terminals beyond the output sink.
 public actor Shell {
@@ -212,70 +201,5 @@ public actor Shell {
             throw ShellError("no module is open: use 'open MODULE' first (e.g. open examples/functions.js)", at: location)
         }
         return invoker
-    }
-
-    // MARK: - Expressions
-
-    /// The value of an expression; `$i` only inside a fan-out (index non-nil).
-    func evaluate(_ expr: Expr, index: Int?) throws -> JSONValue {
-        try Self.evaluate(expr, variables: variables, index: index)
-    }
-
-    static func evaluate(_ expr: Expr, variables: [String: JSONValue], index: Int?) throws -> JSONValue {
-        switch expr {
-        case .literal(let v, _): return v
-        case .array(let items, _): return .array(try items.map { try evaluate($0, variables: variables, index: index) })
-        case .object(let members, _):
-            return .object(try members.map { JSONMember($0.key, try evaluate($0.value, variables: variables, index: index)) })
-        case .variable(let name):
-            if name.text == "i" {
-                guard let index else {
-                    throw ShellError("$i is the index of a fan-out; use it in a call with xN, e.g. call square($i) x10", at: name.location)
-                }
-                return .int(index)
-            }
-            if let v = variables[name.text] { return v }
-            if name.text == "_" { throw ShellError("$_ is the last result, and nothing has returned yet", at: name.location) }
-            throw ShellError("unknown variable $\(name.text)"
-                + Suggestion.didYouMean(name.text, in: variables.keys.filter { $0 != "_" }, sigil: "$"),
-                at: name.location)
-        }
-    }
-
-    static func usesIndex(_ expr: Expr) -> Bool {
-        switch expr {
-        case .literal: return false
-        case .variable(let n): return n.text == "i"
-        case .array(let items, _): return items.contains(where: usesIndex)
-        case .object(let members, _): return members.contains { usesIndex($0.value) }
-        }
-    }
-}
-
-extension Command {
-    /// The command's keyword, for JSON output.
-    var name: String {
-        switch self {
-        case .open: return "open"
-        case .call: return "call"
-        case .map: return "map"
-        case .letBinding: return "let"
-        case .expect: return "expect"
-        case .functions: return "functions"
-        case .help: return "help"
-        case .status: return "status"
-        case .stats: return "stats"
-        case .cost: return "cost"
-        case .results: return "results"
-        case .logUrl: return "logUrl"
-        case .logs: return "logs"
-        case .set: return "set"
-        case .print: return "print"
-        case .sleep: return "sleep"
-        case .source: return "source"
-        case .cleanup: return "cleanup"
-        case .gc: return "gc"
-        case .exit: return "exit"
-        }
     }
 }

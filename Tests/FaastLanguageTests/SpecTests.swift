@@ -64,6 +64,19 @@ struct SpecTests {
         }
     }
 
+    @Test("every example in the table parses, to a command named as in the table")
+    func examplesParse() throws {
+        for spec in Language.commands {
+            for example in spec.examples {
+                let parsed = try #require(command(example), "\(example)")
+                #expect(parsed.name == spec.name, "\(example)")
+            }
+            if spec.operand == .none || spec.name == "exit" {
+                for keyword in spec.keywords { #expect(command(keyword)?.name == spec.name) }
+            }
+        }
+    }
+
     @Test("a call option is a default for open and set too")
     func callOptionsEverywhere() {
         for option in Language.callOptions {

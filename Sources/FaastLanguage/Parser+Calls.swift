@@ -1,0 +1,132 @@
+import FaastCore
+
+/// `FN(ARGS) [xN] [key=value ...]` and `map FN ELEMENTS`: the calls of `call`, `let`, `expect` and `map`.
+extension ParserState {
+
+    /// `FN(ARGS) [xN] [key=value ...]`, after the keyword.
+    mutating func parseCall(after keyword: String) throws(ParseError) -> CallExpr {
+        guard case .identifier = current.kind else {
+            if case .word = current.kind {
+                throw error("invalid function name '\(current.text)'", at: current.location)
+            }
+            throw expected("expected a function name after '\(keyword)'")
+        }
+        let function = Name(current.text, at: current.location)
+        advance()
+        guard current.kind == .leftParen else {
+            throw expected("expected '(' after function name '\(function.text)'")
+        }
+        let open = advance()
+        var arguments: [Expr] = []
+        if current.kind == .rightParen {
+            advance()
+        } else {
+            while true {
+                if current.kind == .comma {
+                    throw error("expected an argument, found ','", at: current.location)
+                }
+                if current.isEndOfLine {
+                    throw expected("expected ')' after arguments")
+                }
+                try closingMismatch(expecting: ")", open: open)
+                arguments.append(try parseValue())
+                if current.kind == .comma {
+                    advance()
+                    if current.kind == .rightParen {
+                        throw error("expected an argument after ',' (trailing commas are not allowed)",
+                                    at: current.location)
+                    }
+                    continue
+                }
+                if current.kind == .rightParen {
+                    advance()
+                    break
+                }
+                try closingMismatch(expecting: ")", open: open)
+                if startsValue(current), !current.isEndOfLine, current.location.line == previous.end.line {
+                    throw error("expected ',' between arguments", at: current.location)
+                }
+                throw expected("expected ')' after arguments")
+            }
+        }
+        var call = CallExpr(function: function, arguments: arguments)
+        var options: [OptionArg] = []
+        var seen: Set<String> = []
+        let callSpec = Language.command("call")!
+        while true {
+            if isOptionStart {
+                options.append(try parseOption(seen: &seen, for: callSpec))
+            } else if let countToken = countStart {
+                if call.count != nil {
+                    throw error("the count is already given", at: countToken.location)
+                }
+                call.count = try parseCount()
+            } else {
+                break
+            }
+        }
+        call.options = options
+        return call
+    }
+
+    /// The current token when it starts a count: `x`, `x100`, `x1.5` (an invalid one), not `x=...`.
+    var countStart: Token? {
+        let token = current
+        switch token.kind {
+        case .identifier, .word: break
+        default: return nil
+        }
+        guard token.text.first == "x", peek().kind != .equals else { return nil }
+        let rest = token.text.dropFirst()
+        if rest.isEmpty { return token }
+        if let c = rest.first, c.isASCII, c.isNumber { return token }
+        return nil
+    }
+
+    mutating func parseCount() throws(ParseError) -> Expr {
+        let token = advance()
+        let rest = String(token.text.dropFirst())
+        let restLocation = SourceLocation(line: token.location.line, column: token.location.column + 1)
+        if !rest.isEmpty {
+            guard rest.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw error("invalid count '\(rest)' after 'x' (a whole number or $variable)", at: restLocation)
+            }
+            try checkCount(rest, at: restLocation)
+            return .literal(.number(rest), restLocation)
+        }
+        let next = current
+        switch next.kind {
+        case .variable(let name) where next.location.line == token.end.line:
+            advance()
+            return .variable(Name(name, at: next.location))
+        case .number where next.location.line == token.end.line:
+            guard next.text.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw error("invalid count '\(next.text)' after 'x' (a whole number or $variable)",
+                            at: next.location)
+            }
+            advance()
+            try checkCount(next.text, at: next.location)
+            return .literal(.number(next.text), next.location)
+        default:
+            throw expected("expected a count after 'x' (e.g. x100 or x$n)")
+        }
+    }
+
+    /// `FN ELEMENTS [key=value ...]`, after `map`.
+    mutating func parseMap() throws(ParseError) -> MapExpr {
+        guard case .identifier = current.kind else {
+            throw expected("expected a function name after 'map'")
+        }
+        let function = Name(current.text, at: current.location)
+        advance()
+        if current.kind == .leftParen {
+            throw error("expected the elements after 'map \(function.text)', e.g. [1, 2, 3] (map takes no parentheses)",
+                        at: current.location)
+        }
+        guard startsValue(current), !isOptionStart else {
+            throw expected("expected the elements after 'map \(function.text)', e.g. [1, 2, 3]")
+        }
+        let elements = try parseValue()
+        return MapExpr(function: function, elements: elements, options: try parseOptions(for: Language.command("map")!))
+    }
+}

@@ -1,0 +1,107 @@
+import FaastCore
+import FaastLanguage
+import Foundation
+
+/// Commands that change or drive the session: set, print, sleep, source, cleanup, gc.
+extension Shell {
+    func setCommand(_ opts: [OptionArg]) throws -> CommandStatus {
+        var calls = callDefaults
+        var session = options.session
+        let set = Language.command("set")!
+        for opt in opts {
+            let spec = try spec(of: opt, in: set)
+            let value = try checkedValue(opt, spec)
+            if !spec.apply(value, to: &calls) { spec.apply(value, to: &session) }
+        }
+        // All or nothing: a bad value in the line changes no setting.
+        callDefaults = calls
+        options.session = session
+        report(.settingsChanged, command: "set")
+        return .ok
+    }
+
+    func printCommand(_ text: String, at location: SourceLocation) throws -> CommandStatus {
+        let expanded = try interpolate(text, at: location)
+        report(.printed(expanded), command: "print")
+        return .ok
+    }
+
+    /// Replaces `$name` (and `${name}`) by the variable's value: strings as they are, other values as JSON.
+    func interpolate(_ text: String, at location: SourceLocation) throws -> String {
+        var out = ""
+        var chars = Substring(text)
+        while let dollar = chars.firstIndex(of: "$") {
+            out += chars[..<dollar]
+            var rest = chars[chars.index(after: dollar)...]
+            var braced = false
+            if rest.first == "{" {
+                braced = true
+                rest = rest.dropFirst()
+            }
+            let name = rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            if name.isEmpty {
+                out += "$"
+                chars = chars[chars.index(after: dollar)...]
+                continue
+            }
+            guard let value = variables[String(name)] else {
+                throw ShellError("unknown variable $\(name)"
+                    + Suggestion.didYouMean(String(name), in: variables.keys.filter { $0 != "_" }, sigil: "$"), at: location)
+            }
+            out += value.stringValue ?? value.jsonText
+            rest = rest[name.endIndex...]
+            if braced, rest.first == "}" { rest = rest.dropFirst() }
+            chars = rest
+        }
+        return out + chars
+    }
+
+    func sleepCommand(_ expr: Expr) async throws -> CommandStatus {
+        let seconds = try checked(expr, Language.sleepSeconds, subject: "sleep").double
+        do {
+            // In range by the check above: at most a day, far below UInt64's nanoseconds.
+            try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+        } catch {
+            return .interrupted
+        }
+        report(.slept(seconds: seconds), command: "sleep")
+        return .ok
+    }
+
+    func sourceCommand(_ path: String, context: SourceContext) async throws -> CommandStatus {
+        let full = FilePaths.absolute(path, relativeTo: context.directory)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else {
+            throw ShellError("cannot read \(path): no such file")
+        }
+        if isDirectory.boolValue { throw ShellError("cannot read \(path): it is a directory (source takes a .faast file)") }
+        guard let data = FileManager.default.contents(atPath: full) else {
+            throw ShellError("cannot read \(path): permission denied")
+        }
+        guard !sourceStack.contains(full) else { throw ShellError("\(path) sources itself") }
+        sourceStack.append(full)
+        defer { sourceStack.removeLast() }
+        let text = String(decoding: data, as: UTF8.self)
+        let inner = SourceContext(file: path, text: text, directory: (full as NSString).deletingLastPathComponent)
+        return await runScript(text, context: inner)
+    }
+
+    func cleanupCommand() async throws -> CommandStatus {
+        _ = try requireSession()
+        let report = try await closeSession(report: true)
+        self.report(.cleanedUp(report), command: "cleanup")
+        return .ok
+    }
+
+    func gcCommand() async throws -> CommandStatus {
+        let report: CleanupReport
+        if let invoker {
+            report = try await invoker.provider.collectGarbage()
+        } else {
+            guard let factory = factories[options.provider] else { throw ShellError("unknown provider '\(options.provider)'") }
+            report = try await factory.collectGarbage(settings: options.deploy)
+        }
+        self.report(.collected(report), command: "gc")
+        return .ok
+    }
+}
