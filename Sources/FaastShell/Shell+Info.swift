@@ -54,7 +54,8 @@ extension Shell {
         if !(callDefaults.pipeline ?? s.pipeline) { rows.append(("pipeline", "off")) }
         rows += p.details
         rows += [
-            ("calls", "\(total.invocations) (\(total.completed) ok, \(total.errors) failed, \(total.retries) retries)"),
+            ("calls", "\(total.invocations) (\(total.completed) ok, \(total.errors) failed, \(total.retries) retries"
+                + (total.reruns > 0 ? ", \(total.reruns) re-runs)" : ")")),
             ("cost", CostSnapshot.usd(cost.total) + (cost.estimateTotal.map { " (≈ \(CostSnapshot.usd($0)) on Lambda)" } ?? "")),
             ("logs", p.logLocation(function: nil)),
         ]

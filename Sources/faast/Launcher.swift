@@ -49,8 +49,11 @@ struct Launcher {
     }
 
     func runScript(path: String, module: String?, extraCommands: [String]) async -> Int32 {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            StandardOutput().err("error: cannot read \(path): no such file\n")
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        guard exists, !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
+            let why = !exists ? "no such file" : isDirectory.boolValue ? "it is a directory" : "permission denied"
+            StandardOutput().err("error: cannot read \(path): \(why)\n")
             return ExitStatus.usage
         }
         let (shell, _) = makeShell()

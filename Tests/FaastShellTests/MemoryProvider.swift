@@ -25,6 +25,10 @@ final class MemoryProvider: InvokingProvider {
     func invoke(_ request: InvocationRequest) async throws -> InvocationResponse {
         try Task.checkCancellation()
         guard let body = bodies[request.function] else { throw FaastError(.notFound, "no function \(request.function)") }
+        // `lost()`: the first attempt of each call "may have run" (its worker died), a later one returns.
+        if request.function == "lost", request.attempt == 0 {
+            throw FaastError(.workerExited, "the worker exited during lost (exit code 3)")
+        }
         let value = try body(request.args)
         return InvocationResponse(value: value, timing: RemoteTiming(start: 0, end: 0.001))
     }
@@ -44,7 +48,8 @@ final class MemoryProvider: InvokingProvider {
 }
 
 /// Deploys every module as the same few functions: `hello(name)`, `add(a, b)`, `square(x)`, `echo(value)`,
-/// `fail(message)` (throws an `Error` with a stack), `big()` (an integer beyond 2^64).
+/// `fail(message)` (throws an `Error` with a stack), `big()` (an integer beyond 2^64), `lost()` (its first
+/// attempt fails as if its worker died: a call that may have run).
 struct MemoryProviderFactory: ProviderFactory {
     let name = "memory"
 
@@ -64,6 +69,7 @@ struct MemoryProviderFactory: ProviderFactory {
                                  logLocation: "memory://fail")
             }),
             (FunctionInfo(name: "big", parameters: []), { _ in .number("123456789012345678901234567890") }),
+            (FunctionInfo(name: "lost", parameters: []), { _ in "back" }),
         ]
         return MemoryProvider(module: module, settings: settings, functions: table)
     }

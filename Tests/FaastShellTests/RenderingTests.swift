@@ -75,6 +75,23 @@ struct RenderingTests {
         }
     }
 
+    @Test("a call that may have run runs again only with rerun=N, and every view counts the re-runs")
+    func reruns() async throws {
+        let h = Harness()
+        #expect(await h.run("open functions.js") == .ok)
+        #expect(await h.run("call lost()") == .failed)
+        #expect(h.output.stderr.contains("error (workerExited)"))
+        #expect(await h.run("call lost() x3 rerun=1\nstats\nstatus") == .ok)
+        let out = h.output.stdout
+        #expect(out.contains("3 ok · 0 failed · 0 retried · 3 re-run (lost x3, mode https)"))
+        #expect(out.contains("function  calls  ok  failed  retries  re-runs"))
+        #expect(out.contains("4 (3 ok, 1 failed, 0 retries, 3 re-runs)"))
+        let j = Harness(format: .json)
+        #expect(await j.run("open functions.js\ncall lost() rerun=2\nstats lost") == .ok)
+        let stats = try JSONParser.parse(String(j.output.stdout.split(separator: "\n").last!))
+        #expect(stats["functions"]?["lost"]?["reruns"] == 1)
+    }
+
     @Test("exit codes come from one function")
     func exitCodes() {
         #expect(ExitStatus.code(for: .ok) == 0)

@@ -122,7 +122,7 @@ struct JSONRenderer: Renderer {
              "p90": .double(round(l.p90)), "p99": .double(round(l.p99))]
         }
         return ["invocations": .int(s.invocations), "completed": .int(s.completed), "errors": .int(s.errors),
-                "retries": .int(s.retries), "latencyMs": summary(s.latency.summary),
+                "retries": .int(s.retries), "reruns": .int(s.reruns), "latencyMs": summary(s.latency.summary),
                 "executionMs": summary(s.execution.summary), "queuedMs": summary(s.queued.summary),
                 "returnMs": summary(s.returnTime.summary), "billedMs": .double(s.billedMs)]
     }

@@ -139,13 +139,17 @@ struct TextRenderer: Renderer {
     /// The latency table; with one function, its execution times and a histogram.
     func stats(_ report: StatsReport) -> String {
         if report.entries.isEmpty { return "no calls yet\n" }
-        var rows = [["function", "calls", "ok", "failed", "retries", "p50", "p90", "p99", "mean", "stdev", "min", "max"]]
+        // Re-runs (rerun=N) get a column only when there were any, so that the usual table stays as it is.
+        let reruns = report.entries.contains { $0.stats.reruns > 0 }
+        var rows = [["function", "calls", "ok", "failed", "retries"] + (reruns ? ["re-runs"] : [])
+            + ["p50", "p90", "p99", "mean", "stdev", "min", "max"]]
         for (name, s) in report.entries {
             let l = s.latency.summary
             rows.append([name, String(s.invocations), String(s.completed), String(s.errors), String(s.retries)]
+                + (reruns ? [String(s.reruns)] : [])
                 + [l.p50, l.p90, l.p99, l.mean, l.stdev, l.min, l.max].map { Format.duration(ms: $0) })
         }
-        var text = "latency (round trip):\n" + Format.table(rows, rightAligned: Set(1..<12)) + "\n"
+        var text = "latency (round trip):\n" + Format.table(rows, rightAligned: Set(1..<rows[0].count)) + "\n"
         if let s = report.detail {
             let e = s.execution.summary, q = s.queued.summary, r = s.returnTime.summary
             text += "execution p50 \(Format.duration(ms: e.p50)) · p99 \(Format.duration(ms: e.p99))"
