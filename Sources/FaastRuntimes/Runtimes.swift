@@ -568,7 +568,7 @@ function describeFunctions() {
   } else {
     for (const k of Object.keys(exp)) add(k, exp[k]);
   }
-  return out.map((f) => ({ name: f.name, params: parseParams(f.fn) }));
+  return out.map((f) => (generatorKind(f.fn) ? { name: f.name, params: parseParams(f.fn), generator: true } : { name: f.name, params: parseParams(f.fn) }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -670,6 +670,93 @@ function userModuleIsEsm(file) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Generators: a call whose function returns a generator (function*, async function*) runs it to the end;
+// its result is the array of the values it yielded. When the request asks for a stream, each value also
+// leaves as its own message `{"callId","type":"yield","seq","value"}` before the final answer: on the
+// response pipe (`"stream": true`, a local worker) or on an SQS queue (`"stream": "<queue url>"`, Lambda).
+
+// 'sync' or 'async' for a generator function or a generator object, else null.
+function generatorKind(v) {
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return null;
+  const tag = Object.prototype.toString.call(v);
+  if (tag === '[object Generator]' || tag === '[object GeneratorFunction]') return 'sync';
+  if (tag === '[object AsyncGenerator]' || tag === '[object AsyncGeneratorFunction]') return 'async';
+  return null;
+}
+
+// Where a call's yields go: a function of (message text) that may return a Promise, or null.
+let yieldSink = null;
+
+function yieldMessage(idText, seq, valueText) {
+  return '{"callId":' + idText + ',"type":"yield","seq":' + seq + ',"value":' + valueText + '}';
+}
+
+// An SQS sink through the runtime's own SDK (Lambda's node runtimes carry @aws-sdk/client-sqs); null
+// where there is none, so that yields arrive with the result only.
+let sqsClient;
+function sqsSink(queueUrl) {
+  if (sqsClient === undefined) {
+    try {
+      const sqs = require('@aws-sdk/client-sqs');
+      sqsClient = { client: new sqs.SQSClient({}), Send: sqs.SendMessageCommand };
+    } catch (_) {
+      sqsClient = null;
+    }
+  }
+  if (!sqsClient) return null;
+  return (text) => sqsClient.client.send(new sqsClient.Send({ QueueUrl: queueUrl, MessageBody: text })).then(
+    () => undefined,
+    (e) => { process.stderr.write('faast: a yielded value was not streamed: ' + (e && e.message) + '\n'); });
+}
+
+function streamSink(stream, send) {
+  if (stream === true) return send;
+  if (typeof stream === 'string' && stream) return sqsSink(stream);
+  return null;
+}
+
+// Runs a generator to its end. `done(texts)` gets the encoded values; `failed(err, kind, texts)` the error
+// (kind 'serialization' for a value with no JSON form). Returns done's or failed's answer, or a Promise of it.
+function drainGenerator(gen, isAsync, idText, sink, done, failed) {
+  const texts = [];
+  const take = (value) => {
+    let text;
+    try {
+      text = encodeValue(value);
+    } catch (e) {
+      if (e instanceof SerializationFailure) return { fail: [e, 'serialization'] };
+      return { fail: [e] };
+    }
+    texts.push(text);
+    return sink ? { sent: sink(yieldMessage(idText, texts.length - 1, text)) } : {};
+  };
+  if (!isAsync && !sink) {
+    for (;;) {
+      let step;
+      try { step = gen.next(); } catch (e) { return failed(e, undefined, texts); }
+      if (step.done) return done(texts);
+      const r = take(step.value);
+      if (r.fail) return failed(r.fail[0], r.fail[1], texts);
+    }
+  }
+  return (async () => {
+    for (;;) {
+      let step;
+      try { step = isAsync ? await gen.next() : gen.next(); } catch (e) { return failed(e, undefined, texts); }
+      if (step.done) return done(texts);
+      const r = take(step.value);
+      if (r.fail) return failed(r.fail[0], r.fail[1], texts);
+      if (r.sent && typeof r.sent.then === 'function') await r.sent;
+    }
+  })();
+}
+
+// An error object's JSON text with the values yielded before it.
+function withYielded(errorText, texts) {
+  return errorText.slice(0, -1) + ',"yielded":[' + texts.join(',') + ']}';
+}
+
+// ---------------------------------------------------------------------------------------------
 // Request handling (shared by the worker and Lambda entry points). `respond` receives JSON text.
 
 function protocolError(callId, message) {
@@ -695,10 +782,10 @@ function handleRequest(msg, hasTags) {
   if (op !== undefined && op !== 'call') return protocolError(callId, 'unknown op ' + JSON.stringify(op));
   if (typeof msg.name !== 'string') return protocolError(callId, 'call request without a function name');
   if (msg.args !== undefined && !Array.isArray(msg.args)) return protocolError(callId, 'args must be an array');
-  return callFunction(callId === undefined ? null : callId, msg.name, msg.args || [], hasTags);
+  return callFunction(callId === undefined ? null : callId, msg.name, msg.args || [], hasTags, msg.stream);
 }
 
-function callFunction(callId, name, args, hasTags) {
+function callFunction(callId, name, args, hasTags, stream) {
   const idText = JSON.stringify(callId);
   const idStr = String(callId);
   currentCallId = idStr;
@@ -746,6 +833,15 @@ function callFunction(callId, name, args, hasTags) {
   if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
     releaseStart();
     return Promise.resolve(result).then(succeed, (e) => fail(e));
+  }
+  const kind = generatorKind(result);
+  if (kind) {
+    releaseStart();
+    return drainGenerator(result, kind === 'async', idText, streamSink(stream, yieldSink),
+      (texts) => finish(',"type":"returned","value":[' + texts.join(',') + ']'),
+      (err, errKind, texts) => finish(',"type":"error","error":' + withYielded(errKind === 'serialization'
+        ? ownError('SerializationError', name + ' yielded a value that cannot be serialized: ' + err.message, 'serialization')
+        : errorJson(err), texts)));
   }
   return succeed(result);
 }
@@ -848,6 +944,7 @@ async function main() {
     process.exit(1);
   }
   sendLine(JSON.stringify({ type: 'ready', runtime: 'node', version: process.versions.node, pid: process.pid }));
+  yieldSink = sendLine;
 
   const queue = [];
   let busy = false;
@@ -1426,7 +1523,10 @@ def describe_functions():
                     params.append(p.name)
         except (TypeError, ValueError):
             pass
-        out.append({"name": name, "params": params})
+        entry = {"name": name, "params": params}
+        if _is_generator_function(value):
+            entry["generator"] = True
+        out.append(entry)
     return out
 
 
@@ -1528,6 +1628,74 @@ def load_error(e, module_file):
 
 
 # ---------------------------------------------------------------------------------------------
+# Generators: a call whose function returns a generator (a generator or async generator function) runs it to
+# the end; its result is the list of the values it yielded. When the request asks for a stream, each value
+# also leaves as its own message {"callId","type":"yield","seq","value"} before the final answer: on the
+# response pipe ("stream": true, a local worker) or on an SQS queue ("stream": "<queue url>", Lambda).
+
+
+def _is_generator_function(fn):
+    import inspect  # only describe asks (see _is_public_function)
+    fn = inspect.unwrap(fn) if hasattr(fn, "__wrapped__") else fn
+    return inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn)
+
+
+class _YieldSerializationFailure(Exception):
+    """A yielded value with no JSON form (reported as a serialization error, not the function's own)."""
+
+
+# Where a call's yields go: a function of the message bytes, or None.
+_yield_sink = None
+_sqs = None
+
+
+def _sqs_sink(queue_url):
+    """An SQS sink through boto3 (part of Lambda's python runtimes); None where it is missing."""
+    global _sqs
+    if _sqs is None:
+        try:
+            import boto3
+            _sqs = boto3.client("sqs")
+        except Exception as e:  # no SDK, no region: the values arrive with the result only
+            _sqs = False
+            sys.stderr.write("faast: yielded values are not streamed: %s\n" % e)
+    if not _sqs:
+        return None
+
+    def send(data):
+        try:
+            _sqs.send_message(QueueUrl=queue_url, MessageBody=data.decode("utf-8"))
+        except Exception as e:
+            sys.stderr.write("faast: a yielded value was not streamed: %s\n" % e)
+    return send
+
+
+def _stream_sink(stream):
+    if stream is True:
+        return _yield_sink
+    if isinstance(stream, str) and stream:
+        return _sqs_sink(stream)
+    return None
+
+
+def _drain_generator(call_id, gen, values, sink):
+    """Runs a generator to its end, appending each value (JSON-ready) to `values` and streaming it to `sink`."""
+    is_async = isinstance(gen, types.AsyncGeneratorType)
+    while True:
+        try:
+            item = _run_coroutine(gen.__anext__()) if is_async else next(gen)
+        except (StopIteration, StopAsyncIteration):
+            return values
+        try:
+            encoded = to_json(item)
+        except SerializationFailure as e:
+            raise _YieldSerializationFailure(str(e))
+        values.append(encoded)
+        if sink is not None:
+            sink(dumps({"callId": call_id, "type": "yield", "seq": len(values) - 1, "value": encoded}))
+
+
+# ---------------------------------------------------------------------------------------------
 # Request handling (shared by the worker and Lambda entry points).
 
 _loop = None
@@ -1569,10 +1737,10 @@ def handle_request(msg):
         args = []
     if not isinstance(args, list):
         return protocol_error(call_id, "args must be an array")
-    return call_function(call_id, name, args)
+    return call_function(call_id, name, args, msg.get("stream"))
 
 
-def call_function(call_id, name, args):
+def call_function(call_id, name, args, stream=None):
     global _current_call_id, _held_start, _last_call_name
     _last_call_name = name
     id_str = str(call_id)
@@ -1580,6 +1748,7 @@ def call_function(call_id, name, args):
     start = time.time() * 1000
     _held_start = _stamp(id_str, start) + "START " + name + "\n"
     out = {"callId": call_id}
+    yielded = None
     try:
         fn = _lookup(name)
         if fn is None:
@@ -1603,6 +1772,14 @@ def call_function(call_id, name, args):
                     result = fn(*args)
                     if isinstance(result, types.CoroutineType):
                         result = _run_coroutine(result)
+                    elif isinstance(result, (types.GeneratorType, types.AsyncGeneratorType)):
+                        yielded = []
+                        result = _drain_generator(call_id, result, yielded, _stream_sink(stream))
+                except _YieldSerializationFailure as e:
+                    out["type"] = "error"
+                    out["error"] = _own_error(
+                        "SerializationError", "%s yielded a value that cannot be serialized: %s" % (name, e),
+                        "serialization")
                 except SystemExit as e:
                     if not _lambda_mode:
                         _flush_logs()
@@ -1637,6 +1814,8 @@ def call_function(call_id, name, args):
         out = {"callId": call_id, "type": "returned", "value": out["value"]}
     else:
         out = {"callId": call_id, "type": "error", "error": out["error"]}
+        if yielded is not None:
+            out["error"]["yielded"] = yielded
     out["start"] = start
     out["end"] = end
     out["memoryMb"] = _memory_mb(end - start, end)
@@ -1709,6 +1888,7 @@ def _send(data):
 
 
 def main():
+    global _yield_sink
     mb = os.environ.get("FAAST_MEMORY_MB", "")
     if mb.strip() and resource is not None:
         try:
@@ -1731,6 +1911,7 @@ def main():
             pass
         os._exit(1)
     _send(dumps({"type": "ready", "runtime": "python", "version": "%d.%d.%d" % sys.version_info[:3], "pid": os.getpid()}))
+    _yield_sink = _send
     requests = open(3, "rb", buffering=65536, closefd=False)
     while True:
         try:

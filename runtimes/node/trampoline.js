@@ -562,7 +562,7 @@ function describeFunctions() {
   } else {
     for (const k of Object.keys(exp)) add(k, exp[k]);
   }
-  return out.map((f) => ({ name: f.name, params: parseParams(f.fn) }));
+  return out.map((f) => (generatorKind(f.fn) ? { name: f.name, params: parseParams(f.fn), generator: true } : { name: f.name, params: parseParams(f.fn) }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -664,6 +664,93 @@ function userModuleIsEsm(file) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Generators: a call whose function returns a generator (function*, async function*) runs it to the end;
+// its result is the array of the values it yielded. When the request asks for a stream, each value also
+// leaves as its own message `{"callId","type":"yield","seq","value"}` before the final answer: on the
+// response pipe (`"stream": true`, a local worker) or on an SQS queue (`"stream": "<queue url>"`, Lambda).
+
+// 'sync' or 'async' for a generator function or a generator object, else null.
+function generatorKind(v) {
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return null;
+  const tag = Object.prototype.toString.call(v);
+  if (tag === '[object Generator]' || tag === '[object GeneratorFunction]') return 'sync';
+  if (tag === '[object AsyncGenerator]' || tag === '[object AsyncGeneratorFunction]') return 'async';
+  return null;
+}
+
+// Where a call's yields go: a function of (message text) that may return a Promise, or null.
+let yieldSink = null;
+
+function yieldMessage(idText, seq, valueText) {
+  return '{"callId":' + idText + ',"type":"yield","seq":' + seq + ',"value":' + valueText + '}';
+}
+
+// An SQS sink through the runtime's own SDK (Lambda's node runtimes carry @aws-sdk/client-sqs); null
+// where there is none, so that yields arrive with the result only.
+let sqsClient;
+function sqsSink(queueUrl) {
+  if (sqsClient === undefined) {
+    try {
+      const sqs = require('@aws-sdk/client-sqs');
+      sqsClient = { client: new sqs.SQSClient({}), Send: sqs.SendMessageCommand };
+    } catch (_) {
+      sqsClient = null;
+    }
+  }
+  if (!sqsClient) return null;
+  return (text) => sqsClient.client.send(new sqsClient.Send({ QueueUrl: queueUrl, MessageBody: text })).then(
+    () => undefined,
+    (e) => { process.stderr.write('faast: a yielded value was not streamed: ' + (e && e.message) + '\n'); });
+}
+
+function streamSink(stream, send) {
+  if (stream === true) return send;
+  if (typeof stream === 'string' && stream) return sqsSink(stream);
+  return null;
+}
+
+// Runs a generator to its end. `done(texts)` gets the encoded values; `failed(err, kind, texts)` the error
+// (kind 'serialization' for a value with no JSON form). Returns done's or failed's answer, or a Promise of it.
+function drainGenerator(gen, isAsync, idText, sink, done, failed) {
+  const texts = [];
+  const take = (value) => {
+    let text;
+    try {
+      text = encodeValue(value);
+    } catch (e) {
+      if (e instanceof SerializationFailure) return { fail: [e, 'serialization'] };
+      return { fail: [e] };
+    }
+    texts.push(text);
+    return sink ? { sent: sink(yieldMessage(idText, texts.length - 1, text)) } : {};
+  };
+  if (!isAsync && !sink) {
+    for (;;) {
+      let step;
+      try { step = gen.next(); } catch (e) { return failed(e, undefined, texts); }
+      if (step.done) return done(texts);
+      const r = take(step.value);
+      if (r.fail) return failed(r.fail[0], r.fail[1], texts);
+    }
+  }
+  return (async () => {
+    for (;;) {
+      let step;
+      try { step = isAsync ? await gen.next() : gen.next(); } catch (e) { return failed(e, undefined, texts); }
+      if (step.done) return done(texts);
+      const r = take(step.value);
+      if (r.fail) return failed(r.fail[0], r.fail[1], texts);
+      if (r.sent && typeof r.sent.then === 'function') await r.sent;
+    }
+  })();
+}
+
+// An error object's JSON text with the values yielded before it.
+function withYielded(errorText, texts) {
+  return errorText.slice(0, -1) + ',"yielded":[' + texts.join(',') + ']}';
+}
+
+// ---------------------------------------------------------------------------------------------
 // Request handling (shared by the worker and Lambda entry points). `respond` receives JSON text.
 
 function protocolError(callId, message) {
@@ -689,10 +776,10 @@ function handleRequest(msg, hasTags) {
   if (op !== undefined && op !== 'call') return protocolError(callId, 'unknown op ' + JSON.stringify(op));
   if (typeof msg.name !== 'string') return protocolError(callId, 'call request without a function name');
   if (msg.args !== undefined && !Array.isArray(msg.args)) return protocolError(callId, 'args must be an array');
-  return callFunction(callId === undefined ? null : callId, msg.name, msg.args || [], hasTags);
+  return callFunction(callId === undefined ? null : callId, msg.name, msg.args || [], hasTags, msg.stream);
 }
 
-function callFunction(callId, name, args, hasTags) {
+function callFunction(callId, name, args, hasTags, stream) {
   const idText = JSON.stringify(callId);
   const idStr = String(callId);
   currentCallId = idStr;
@@ -740,6 +827,15 @@ function callFunction(callId, name, args, hasTags) {
   if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
     releaseStart();
     return Promise.resolve(result).then(succeed, (e) => fail(e));
+  }
+  const kind = generatorKind(result);
+  if (kind) {
+    releaseStart();
+    return drainGenerator(result, kind === 'async', idText, streamSink(stream, yieldSink),
+      (texts) => finish(',"type":"returned","value":[' + texts.join(',') + ']'),
+      (err, errKind, texts) => finish(',"type":"error","error":' + withYielded(errKind === 'serialization'
+        ? ownError('SerializationError', name + ' yielded a value that cannot be serialized: ' + err.message, 'serialization')
+        : errorJson(err), texts)));
   }
   return succeed(result);
 }
@@ -842,6 +938,7 @@ async function main() {
     process.exit(1);
   }
   sendLine(JSON.stringify({ type: 'ready', runtime: 'node', version: process.versions.node, pid: process.pid }));
+  yieldSink = sendLine;
 
   const queue = [];
   let busy = false;

@@ -477,7 +477,10 @@ def describe_functions():
                     params.append(p.name)
         except (TypeError, ValueError):
             pass
-        out.append({"name": name, "params": params})
+        entry = {"name": name, "params": params}
+        if _is_generator_function(value):
+            entry["generator"] = True
+        out.append(entry)
     return out
 
 
@@ -579,6 +582,74 @@ def load_error(e, module_file):
 
 
 # ---------------------------------------------------------------------------------------------
+# Generators: a call whose function returns a generator (a generator or async generator function) runs it to
+# the end; its result is the list of the values it yielded. When the request asks for a stream, each value
+# also leaves as its own message {"callId","type":"yield","seq","value"} before the final answer: on the
+# response pipe ("stream": true, a local worker) or on an SQS queue ("stream": "<queue url>", Lambda).
+
+
+def _is_generator_function(fn):
+    import inspect  # only describe asks (see _is_public_function)
+    fn = inspect.unwrap(fn) if hasattr(fn, "__wrapped__") else fn
+    return inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn)
+
+
+class _YieldSerializationFailure(Exception):
+    """A yielded value with no JSON form (reported as a serialization error, not the function's own)."""
+
+
+# Where a call's yields go: a function of the message bytes, or None.
+_yield_sink = None
+_sqs = None
+
+
+def _sqs_sink(queue_url):
+    """An SQS sink through boto3 (part of Lambda's python runtimes); None where it is missing."""
+    global _sqs
+    if _sqs is None:
+        try:
+            import boto3
+            _sqs = boto3.client("sqs")
+        except Exception as e:  # no SDK, no region: the values arrive with the result only
+            _sqs = False
+            sys.stderr.write("faast: yielded values are not streamed: %s\n" % e)
+    if not _sqs:
+        return None
+
+    def send(data):
+        try:
+            _sqs.send_message(QueueUrl=queue_url, MessageBody=data.decode("utf-8"))
+        except Exception as e:
+            sys.stderr.write("faast: a yielded value was not streamed: %s\n" % e)
+    return send
+
+
+def _stream_sink(stream):
+    if stream is True:
+        return _yield_sink
+    if isinstance(stream, str) and stream:
+        return _sqs_sink(stream)
+    return None
+
+
+def _drain_generator(call_id, gen, values, sink):
+    """Runs a generator to its end, appending each value (JSON-ready) to `values` and streaming it to `sink`."""
+    is_async = isinstance(gen, types.AsyncGeneratorType)
+    while True:
+        try:
+            item = _run_coroutine(gen.__anext__()) if is_async else next(gen)
+        except (StopIteration, StopAsyncIteration):
+            return values
+        try:
+            encoded = to_json(item)
+        except SerializationFailure as e:
+            raise _YieldSerializationFailure(str(e))
+        values.append(encoded)
+        if sink is not None:
+            sink(dumps({"callId": call_id, "type": "yield", "seq": len(values) - 1, "value": encoded}))
+
+
+# ---------------------------------------------------------------------------------------------
 # Request handling (shared by the worker and Lambda entry points).
 
 _loop = None
@@ -620,10 +691,10 @@ def handle_request(msg):
         args = []
     if not isinstance(args, list):
         return protocol_error(call_id, "args must be an array")
-    return call_function(call_id, name, args)
+    return call_function(call_id, name, args, msg.get("stream"))
 
 
-def call_function(call_id, name, args):
+def call_function(call_id, name, args, stream=None):
     global _current_call_id, _held_start, _last_call_name
     _last_call_name = name
     id_str = str(call_id)
@@ -631,6 +702,7 @@ def call_function(call_id, name, args):
     start = time.time() * 1000
     _held_start = _stamp(id_str, start) + "START " + name + "\n"
     out = {"callId": call_id}
+    yielded = None
     try:
         fn = _lookup(name)
         if fn is None:
@@ -654,6 +726,14 @@ def call_function(call_id, name, args):
                     result = fn(*args)
                     if isinstance(result, types.CoroutineType):
                         result = _run_coroutine(result)
+                    elif isinstance(result, (types.GeneratorType, types.AsyncGeneratorType)):
+                        yielded = []
+                        result = _drain_generator(call_id, result, yielded, _stream_sink(stream))
+                except _YieldSerializationFailure as e:
+                    out["type"] = "error"
+                    out["error"] = _own_error(
+                        "SerializationError", "%s yielded a value that cannot be serialized: %s" % (name, e),
+                        "serialization")
                 except SystemExit as e:
                     if not _lambda_mode:
                         _flush_logs()
@@ -688,6 +768,8 @@ def call_function(call_id, name, args):
         out = {"callId": call_id, "type": "returned", "value": out["value"]}
     else:
         out = {"callId": call_id, "type": "error", "error": out["error"]}
+        if yielded is not None:
+            out["error"]["yielded"] = yielded
     out["start"] = start
     out["end"] = end
     out["memoryMb"] = _memory_mb(end - start, end)
@@ -760,6 +842,7 @@ def _send(data):
 
 
 def main():
+    global _yield_sink
     mb = os.environ.get("FAAST_MEMORY_MB", "")
     if mb.strip() and resource is not None:
         try:
@@ -782,6 +865,7 @@ def main():
             pass
         os._exit(1)
     _send(dumps({"type": "ready", "runtime": "python", "version": "%d.%d.%d" % sys.version_info[:3], "pid": os.getpid()}))
+    _yield_sink = _send
     requests = open(3, "rb", buffering=65536, closefd=False)
     while True:
         try:
