@@ -149,7 +149,8 @@ final class LocalLane: @unchecked Sendable {
         let current = try readyWorker()
         let now = MonotonicClock.seconds()
         let request = call.request
-        try current.send(line: line, callId: request.callId, function: request.function, timeout: request.timeout)
+        try current.send(line: line, callId: request.callId, function: request.function, timeout: request.timeout,
+                         onYield: Self.yieldSink(request))
         let bytes = line.utf8.count
         sent.append(Sent(call: call, bytes: bytes, sentAt: now, queued: !sent.isEmpty, late: late))
         sentBytes += bytes
@@ -241,8 +242,16 @@ final class LocalLane: @unchecked Sendable {
         sentBytes = 0
     }
 
+    /// Where the worker passes the request's yielded values (their attempt fixed).
+    static func yieldSink(_ request: InvocationRequest) -> (@Sendable (Int, JSONValue) -> Void)? {
+        guard let handler = request.onYield else { return nil }
+        let attempt = request.attempt
+        return { seq, value in handler(attempt, seq, value) }
+    }
+
     static func requestLine(_ request: InvocationRequest) -> String {
-        WireProtocol.callRequest(callId: request.callId, function: request.function, args: request.args, newline: true)
+        WireProtocol.callRequest(callId: request.callId, function: request.function, args: request.args, newline: true,
+                                 stream: request.onYield == nil ? nil : .bool(true))
     }
 }
 

@@ -40,6 +40,8 @@ final class Worker: Sendable {
         var timeout: Double
         /// When it began to run (epoch ms), once it is the oldest call in flight.
         var startedEpochMs = 0.0
+        /// Takes the values a generator yields before its answer (see `WireResponse.yielded`).
+        var onYield: (@Sendable (Int, JSONValue) -> Void)?
     }
 
     private struct State {
@@ -89,8 +91,9 @@ final class Worker: Sendable {
     /// Sends one request line (or none, to read the start-up line) and reads its response on the calling
     /// thread, which blocks until the response arrives or the worker ends: a stop (timeout, cancellation)
     /// kills the process, which ends the read.
-    func exchangeBlocking(line: String?, callId: String, function: String, timeout: Double) throws(FaastError) -> WireResponse {
-        try send(line: line, callId: callId, function: function, timeout: timeout)
+    func exchangeBlocking(line: String?, callId: String, function: String, timeout: Double,
+                          onYield: (@Sendable (Int, JSONValue) -> Void)? = nil) throws(FaastError) -> WireResponse {
+        try send(line: line, callId: callId, function: function, timeout: timeout, onYield: onYield)
         return try receive().response
     }
 
@@ -105,11 +108,12 @@ final class Worker: Sendable {
 
     /// Sends a request line, newline included (nil: none, to wait for the start-up line). The call runs once
     /// every call sent before it has answered; its timeout counts from then.
-    func send(line: String?, callId: String, function: String, timeout: Double) throws(FaastError) {
+    func send(line: String?, callId: String, function: String, timeout: Double,
+              onYield: (@Sendable (Int, JSONValue) -> Void)? = nil) throws(FaastError) {
         let deadline = try state.withLock { s throws(FaastError) -> UInt64 in
             if let fault = s.fault { throw fault }
             if s.dead { throw FaastError(.workerExited, "the worker is no longer running") }
-            s.inFlight.append(Call(callId: callId, function: function, timeout: timeout))
+            s.inFlight.append(Call(callId: callId, function: function, timeout: timeout, onYield: onYield))
             return s.inFlight.count == 1 ? s.startFront() : 0
         }
         if deadline != 0 { deadlines.due(deadline) }
@@ -126,6 +130,16 @@ final class Worker: Sendable {
         guard let front = state.withLock({ $0.inFlight.first }) else {
             throw FaastError(.transport, "no call in flight on this worker")
         }
+        while true {
+            let (message, arrivedAt) = try receiveMessage(front)
+            // A generator's values come before its answer, each on its own line.
+            guard case .yielded(_, let seq, let value) = message else { return (message, arrivedAt) }
+            front.onYield?(seq, value)
+        }
+    }
+
+    /// The next message for the oldest call in flight, `front` (see `receive`).
+    private func receiveMessage(_ front: Call) throws(FaastError) -> (response: WireResponse, arrivedAt: Double) {
         guard let (parsed, arrivedAt) = reader.withLock({ $0.next(from: responseFd) }) else {
             let code = reap() ?? 0
             state.withLock { s in
@@ -154,6 +168,7 @@ final class Worker: Sendable {
             throw corrupted(FaastError(.transport, "the worker answered \(id) while \(front.callId) was running "
                 + "(something else writes to its response pipe, fd 4)", logLocation: logURL))
         }
+        if case .yielded = message { return (message, arrivedAt) }
         let deadline = state.withLock { s -> UInt64 in
             if !s.inFlight.isEmpty { s.inFlight.removeFirst() }
             return s.startFront()

@@ -16,6 +16,10 @@ enum CommandResult: Sendable {
     /// A deployment left up at exit (`--keep`), and where its logs are.
     case kept(logs: String)
     case value(function: String, value: JSONValue, latencyMs: Double, attempts: Int)
+    /// A value a generator yielded, shown as it arrives (`attempt` counts from 1); the call's result follows.
+    case yielded(function: String, attempt: Int, seq: Int, value: JSONValue)
+    /// A retried generator starts again: the `count` values shown before came from `attempt`, which failed.
+    case yieldsVoided(function: String, attempt: Int, count: Int)
     case batch(BatchResult, cost: CostSnapshot, interrupted: Bool)
     case bound(name: String, value: JSONValue)
     case expectation(passed: Bool, description: String, detail: String?)

@@ -69,7 +69,8 @@ extension Shell {
     }
 
     private func single(_ invoker: Invoker, _ function: String, args: [JSONValue], options: CallOptions, showing: Showing) async -> CallRun {
-        let outcome = await invoker.call(function, args: args, options: options)
+        let outcome = await invoker.call(function, args: args, options: options,
+                                         onYield: yieldDisplay(for: function, showing: showing))
         switch outcome.result {
         case .success(let value):
             variables["_"] = value

@@ -48,7 +48,8 @@ def test_describe_marks_generators(gen_worker):
     flags = {f["name"]: f.get("generator", False) for f in resp["functions"]}
     assert flags == {
         "countdown": True, "asyncCountdown": True, "waitForFile": True, "asyncWaitForFile": True,
-        "failAfter": True, "yieldsUnserializable": True, "values": True, "empty": True, "plain": False}
+        "failAfter": True, "yieldsUnserializable": True, "values": True, "empty": True, "slowAfter": True,
+        "exitOnce": True, "plain": False}
     assert "generator" not in [f for f in resp["functions"] if f["name"] == "plain"][0]
 
 

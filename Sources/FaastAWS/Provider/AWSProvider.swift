@@ -214,11 +214,20 @@ public final class AWSProvider: InvokingProvider {
     }
 
     private func invokeQueue(_ request: InvocationRequest, message: String) async throws -> InvocationResponse {
+        var message = message
+        var yields: YieldSequencer?
+        if let onYield = request.onYield {
+            // A generator sends each value it yields to the session's queue, as its own message.
+            let queueUrl = try await queue.ready().queueUrl
+            message = WireProtocol.callRequest(callId: request.callId, function: request.function, args: request.args,
+                                               stream: .string(queueUrl))
+            yields = YieldSequencer(attempt: request.attempt, handler: onYield)
+        }
         if message.utf8.count > Self.queueMessageLimit {
             throw FaastError(.invalidArgument, "the arguments of \(request.function) are \(message.utf8.count) bytes; queue mode allows 256 KB")
         }
         let record = try await queue.invoke(callId: request.callId, message: message, deadline: request.timeout + 90,
-                                            function: request.function)
+                                            function: request.function, yields: yields)
         let requestId = record["requestContext"]?["requestId"]?.stringValue
         let logUrl = logLocation(requestId: requestId)
         let payload = record["responsePayload"] ?? .null

@@ -26,6 +26,8 @@ final class QueueTransport: Sendable {
         var waiters: [String: CheckedContinuation<JSONValue, any Error>] = [:]
         /// Records that arrived before their caller waited (or after it gave up).
         var early: [String: JSONValue] = [:]
+        /// Where the values that waiting generator calls yield go (streamed by the trampoline to this queue).
+        var yields: [String: YieldSequencer] = [:]
         var pollers: [Task<Void, Never>] = []
         var stopped = false
     }
@@ -108,6 +110,12 @@ final class QueueTransport: Sendable {
     }
 
     private func deliver(_ record: JSONValue) {
+        if record["type"]?.stringValue == "yield", case .yielded(let id, let seq, let value)? = try? WireProtocol.decode(record) {
+            // A value yielded after its call was answered (or by a call nobody waits for) is dropped: the answer
+            // carries every value.
+            state.withLock { $0.yields[id] }?.receive(seq: seq, value: value)
+            return
+        }
         guard let id = Self.callId(of: record) else { return }
         let waiter = state.withLock { s -> CheckedContinuation<JSONValue, any Error>? in
             if let w = s.waiters.removeValue(forKey: id) { return w }
@@ -117,9 +125,13 @@ final class QueueTransport: Sendable {
         waiter?.resume(returning: record)
     }
 
-    /// Publishes one request and waits for its destination record (at most `deadline` seconds).
-    func invoke(callId: String, message: String, deadline: Double, function: String) async throws -> JSONValue {
+    /// Publishes one request and waits for its destination record (at most `deadline` seconds); `yields` takes
+    /// the values a generator streams to the queue meanwhile.
+    func invoke(callId: String, message: String, deadline: Double, function: String,
+                yields: YieldSequencer? = nil) async throws -> JSONValue {
         let infra = try await ready()
+        if let yields { state.withLock { $0.yields[callId] = yields } }
+        defer { if yields != nil { _ = state.withLock { $0.yields.removeValue(forKey: callId) } } }
         let timer = Task {
             try? await Task.sleep(nanoseconds: UInt64(deadline * 1e9))
             if !Task.isCancelled {

@@ -7,6 +7,8 @@ struct CallPlan: Sendable {
     /// Re-runs of attempts that may have run (an opt-in: `rerun=N`).
     var maxReruns: Int
     var mode: InvocationMode
+    /// Where a generator's values go as they are yielded (a single call's display).
+    var onYield: YieldHandler?
 }
 
 /// The bookkeeping of one call across its attempts: billing, timing, and whether to try again.
@@ -53,7 +55,7 @@ struct CallAttempts: Sendable {
 
     func request(_ args: [JSONValue]) -> InvocationRequest {
         InvocationRequest(callId: attempt == 0 ? callId : "\(callId).\(attempt)", function: plan.function, args: args,
-                          timeout: plan.timeout, mode: plan.mode, attempt: attempt)
+                          timeout: plan.timeout, mode: plan.mode, attempt: attempt, onYield: plan.onYield)
     }
 
     mutating func succeeded(_ response: InvocationResponse) {

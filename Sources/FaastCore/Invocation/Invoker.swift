@@ -35,9 +35,10 @@ public final class Invoker: Sendable {
         }
     }
 
-    /// One call.
-    public func call(_ function: String, args: [JSONValue], options: CallOptions = CallOptions()) async -> CallOutcome {
-        let batch = await fanOut(function, count: 1, options: options) { _ in args }
+    /// One call. `onYield` sees a generator's values as they are yielded, where the provider streams them.
+    public func call(_ function: String, args: [JSONValue], options: CallOptions = CallOptions(),
+                     onYield: YieldHandler? = nil) async -> CallOutcome {
+        let batch = await fanOut(function, count: 1, options: options, onYield: onYield) { _ in args }
         return batch.lastOutcome!
     }
 
@@ -47,7 +48,7 @@ public final class Invoker: Sendable {
     /// without being made, and the provider ends the calls in flight.
     public func fanOut(
         _ function: String, count: Int, options: CallOptions = CallOptions(), progress: BatchProgress? = nil,
-        observer: (@Sendable (Int, CallOutcome) -> Void)? = nil,
+        observer: (@Sendable (Int, CallOutcome) -> Void)? = nil, onYield: YieldHandler? = nil,
         arguments: @escaping @Sendable (Int) -> [JSONValue]
     ) async -> BatchResult {
         let settings = provider.settings
@@ -57,7 +58,7 @@ public final class Invoker: Sendable {
         let plan = CallPlan(
             function: function, timeout: options.timeout ?? settings.timeout,
             maxRetries: options.maxRetries ?? settings.maxRetries, maxReruns: options.maxReruns ?? settings.maxReruns,
-            mode: mode)
+            mode: mode, onYield: onYield)
         let fan = FanOut(
             plan: plan, count: count, arguments: arguments,
             limiter: (options.rate ?? settings.rate).map { RateLimiter(rate: $0, burst: options.burst ?? settings.burst) },

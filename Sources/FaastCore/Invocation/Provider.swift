@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How calls travel to the function: a direct request/response (`https`), or through a queue
 /// (SNS in, SQS out on AWS). The local provider runs both the same way.
 public enum InvocationMode: String, Sendable, CaseIterable, Hashable {
@@ -100,14 +102,54 @@ public struct InvocationRequest: Sendable {
     public var mode: InvocationMode
     /// 0 for the first attempt.
     public var attempt: Int
+    /// Where a generator's values go as they are yielded, in order (nil: they arrive with the result only).
+    /// A provider streams them where its transport can (see `YieldHandler`).
+    public var onYield: YieldHandler?
 
-    public init(callId: String, function: String, args: [JSONValue], timeout: Double, mode: InvocationMode, attempt: Int = 0) {
+    public init(callId: String, function: String, args: [JSONValue], timeout: Double, mode: InvocationMode, attempt: Int = 0,
+                onYield: YieldHandler? = nil) {
         self.callId = callId
         self.function = function
         self.args = args
         self.timeout = timeout
         self.mode = mode
         self.attempt = attempt
+        self.onYield = onYield
+    }
+}
+
+/// Receives a generator's values as they are yielded: the attempt they come from (0 for the first; a retried
+/// generator starts again from its first value), their position from 0, and the value. Called on a provider's
+/// thread, in order, at most once per position and attempt.
+public typealias YieldHandler = @Sendable (_ attempt: Int, _ seq: Int, _ value: JSONValue) -> Void
+
+/// Puts yielded values that may arrive out of order or twice (several queue pollers) back in order, and
+/// passes each on once.
+public final class YieldSequencer: Sendable {
+    private struct State {
+        var next = 0
+        var pending: [Int: JSONValue] = [:]
+    }
+    private let state = Mutex(State())
+    private let attempt: Int
+    private let handler: YieldHandler
+
+    public init(attempt: Int, handler: @escaping YieldHandler) {
+        self.attempt = attempt
+        self.handler = handler
+    }
+
+    /// Takes the value at `seq`; passes on every value now in order.
+    public func receive(seq: Int, value: JSONValue) {
+        // The handler runs under the lock, so values from two pollers are passed on one at a time, in order.
+        state.withLock { s in
+            guard seq >= s.next, s.pending[seq] == nil, s.pending.count < 100_000 else { return }
+            s.pending[seq] = value
+            while let v = s.pending.removeValue(forKey: s.next) {
+                handler(attempt, s.next, v)
+                s.next += 1
+            }
+        }
     }
 }
 

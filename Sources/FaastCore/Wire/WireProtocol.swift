@@ -1,8 +1,11 @@
 /// The request/response envelope that every provider and both trampolines speak: one JSON object per
 /// message (newline-delimited on local pipes, the payload of `Invoke` on Lambda).
 public enum WireProtocol {
-    /// The request for calling `function` with `args`; `newline` ends it as a line for a pipe.
-    public static func callRequest(callId: String, function: String, args: [JSONValue], newline: Bool = false) -> String {
+    /// The request for calling `function` with `args`; `newline` ends it as a line for a pipe. `stream` asks a
+    /// generator to send each value it yields as its own message: `true` on the response channel (a local
+    /// worker's pipe), a queue URL for an SQS queue (Lambda's queue mode).
+    public static func callRequest(callId: String, function: String, args: [JSONValue], newline: Bool = false,
+                                   stream: JSONValue? = nil) -> String {
         var out = "{\"callId\":"
         out.reserveCapacity(40 + callId.utf8.count + function.utf8.count + 16 * args.count)
         JSONValue.writeString(callId, to: &out)
@@ -13,7 +16,12 @@ public enum WireProtocol {
             if i > 0 { out += "," }
             a.write(to: &out)
         }
-        out += newline ? "]}\n" : "]}"
+        out += "]"
+        if let stream {
+            out += ",\"stream\":"
+            stream.write(to: &out)
+        }
+        out += newline ? "}\n" : "}"
         return out
     }
 
@@ -40,13 +48,15 @@ public enum WireProtocol {
             let (error, kind) = remoteError(from: value["error"] ?? .null)
             if type == "loadError" { return .loadError(error) }
             return .failed(callId: callId, error: error, kind: kind, timing: timing)
+        case "yield":
+            return .yielded(callId: callId, seq: value["seq"]?.intValue ?? 0, value: value["value"] ?? .null)
         case "ready":
             return .ready(runtime: value["runtime"]?.stringValue ?? "?", version: value["version"]?.stringValue ?? "?")
         case "described":
             let functions = (value["functions"]?.arrayValue ?? []).compactMap { f -> FunctionInfo? in
                 guard let name = f["name"]?.stringValue else { return nil }
                 let params = (f["params"]?.arrayValue ?? []).compactMap(\.stringValue)
-                return FunctionInfo(name: name, parameters: params)
+                return FunctionInfo(name: name, parameters: params, isGenerator: f["generator"]?.boolValue ?? false)
             }
             return .described(functions)
         default:
@@ -99,11 +109,13 @@ public enum WireResponse: Sendable {
     case ready(runtime: String, version: String)
     case loadError(RemoteError)
     case described([FunctionInfo])
+    /// One value a generator yielded (`seq` counts from 0); the call's answer is still to come.
+    case yielded(callId: String, seq: Int, value: JSONValue)
 
     /// The call an answer is for (empty when the worker could not tell, e.g. a request it could not read).
     public var callId: String? {
         switch self {
-        case .returned(let id, _, _), .failed(let id, _, _, _): return id
+        case .returned(let id, _, _), .failed(let id, _, _, _), .yielded(let id, _, _): return id
         default: return nil
         }
     }
@@ -113,9 +125,12 @@ public enum WireResponse: Sendable {
 public struct FunctionInfo: Sendable, Hashable, Codable {
     public var name: String
     public var parameters: [String]
-    public init(name: String, parameters: [String]) {
+    /// A generator function (`function*`, a python generator): its result is the array of what it yields.
+    public var isGenerator: Bool
+    public init(name: String, parameters: [String], isGenerator: Bool = false) {
         self.name = name
         self.parameters = parameters
+        self.isGenerator = isGenerator
     }
     /// `hello(name)`.
     public var signature: String { "\(name)(\(parameters.joined(separator: ", ")))" }

@@ -32,6 +32,11 @@ struct JSONRenderer: Renderer {
         case .value(let function, let value, let latencyMs, let attempts):
             emit(command, ok: true, ["function": .string(function), "value": value,
                                      "latencyMs": .double(Self.round(latencyMs)), "attempts": .int(attempts)])
+        case .yielded(let function, let attempt, let seq, let value):
+            emit(command, ok: true, ["event": "yield", "function": .string(function), "attempt": .int(attempt),
+                                     "seq": .int(seq), "value": value])
+        case .yieldsVoided:
+            break  // each value says its attempt
         case .batch(let batch, let cost, let interrupted):
             var fields = Self.batch(batch)
             fields["cost"] = .double(cost.total)

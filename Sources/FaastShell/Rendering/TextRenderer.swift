@@ -45,6 +45,11 @@ struct TextRenderer: Renderer {
             output.out(text + "\n")
         case .batch(let batch, let cost, let interrupted):
             output.out(summary(batch, cost: cost, interrupted: interrupted))
+        case .yielded(_, _, _, let value):
+            output.out(style.dim("  ‣ ") + shown(value.jsonText) + "\n")
+        case .yieldsVoided(_, let attempt, let count):
+            output.out(style.yellow("  ↻ attempt \(attempt) failed; the \(count) value\(count == 1 ? "" : "s") above came from it, "
+                + "and attempt \(attempt + 1) starts again") + "\n")
         case .bound, .settingsChanged, .slept:
             break
         case .expectation(let passed, let description, let detail):

@@ -56,8 +56,26 @@ function* values() {
 
 function* empty() {}
 
+// Yields 1, then computes for `ms` milliseconds (for timeouts).
+function* slowAfter(ms) {
+  yield 1;
+  const until = Date.now() + ms;
+  while (Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  yield 2;
+}
+
+// Yields 'a'; the first time (no file at `path` yet) the worker then exits, so the call is retried.
+function* exitOnce(path) {
+  yield 'a';
+  if (!fs.existsSync(path)) {
+    fs.writeFileSync(path, 'ran');
+    process.exit(3);
+  }
+  yield 'b';
+}
+
 function plain(x) {
   return x;
 }
 
-module.exports = { countdown, asyncCountdown, waitForFile, asyncWaitForFile, failAfter, yieldsUnserializable, values, empty, plain };
+module.exports = { countdown, asyncCountdown, waitForFile, asyncWaitForFile, failAfter, yieldsUnserializable, values, empty, slowAfter, exitOnce, plain };

@@ -66,5 +66,22 @@ def empty():
     yield
 
 
+def slowAfter(ms):
+    """Yields 1, then computes for `ms` milliseconds (for timeouts)."""
+    yield 1
+    time.sleep(ms / 1000)
+    yield 2
+
+
+def exitOnce(path):
+    """Yields 'a'; the first time (no file at `path` yet) the worker then exits, so the call is retried."""
+    yield "a"
+    if not os.path.exists(path):
+        with open(path, "w") as f:
+            f.write("ran")
+        os._exit(3)
+    yield "b"
+
+
 def plain(x):
     return x
