@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from test_trampolines import MODULES, NODE, PYTHON, PY_TRAMPOLINE, NODE_TRAMPOLINE, Worker
+from test_trampolines import NODE, PYTHON, Worker, _lambda_dir
 
 RUNTIMES = [("node", "generators.js"), ("python", "generators.py")]
 
@@ -146,16 +146,6 @@ def test_log_has_start_and_end(gen_worker):
 
 # ---------------------------------------------------------------------------------------------
 # Lambda handler (https mode: no stream; the values come with the result)
-
-
-def _lambda_dir(tmp_path, runtime, module):
-    d = tmp_path / ("lambda-" + runtime)
-    d.mkdir()
-    src = NODE_TRAMPOLINE if runtime == "node" else PY_TRAMPOLINE
-    import shutil
-    shutil.copy(src, d / os.path.basename(src))
-    shutil.copy(os.path.join(MODULES, module), d / ("faast_module" + os.path.splitext(module)[1]))
-    return d
 
 
 LAMBDA_EVENTS = [

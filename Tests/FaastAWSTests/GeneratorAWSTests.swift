@@ -1,0 +1,77 @@
+import FaastCore
+import Foundation
+import Synchronization
+import Testing
+
+@testable import FaastAWS
+
+/// Generator functions on the emulator: the result is the array of yielded values in both modes; queue mode
+/// streams each value through the session's queue (python: boto3, which the emulator's python has as Lambda's
+/// does; node's runtime SDK is not installed here, so node's values arrive with the result only).
+@Suite("generators on AWS (moto)", .serialized)
+struct GeneratorAWSTests {
+    final class Collected: Sendable {
+        private let items = Mutex<[JSONValue]>([])
+        let onEach: @Sendable (JSONValue) -> Void
+        init(onEach: @escaping @Sendable (JSONValue) -> Void = { _ in }) { self.onEach = onEach }
+        var handler: YieldHandler { { _, _, value in self.items.withLock { $0.append(value) }; self.onEach(value) } }
+        var values: [JSONValue] { items.withLock { $0 } }
+    }
+
+    func deploy(_ module: String) async throws -> AWSProvider {
+        var settings = DeploySettings()
+        settings.memoryMb = 256
+        settings.timeout = 30
+        let provider = try await AWSProviderFactory(environment: Moto.environment())
+            .deploy(try resolveModule(Moto.module(module)), settings: settings)
+        return provider as! AWSProvider
+    }
+
+    @Test("https mode: the array comes with the result; an error keeps the values", arguments: ["generators.js", "generators.py"])
+    func https(module: String) async throws {
+        let provider = try await deploy(module)
+        let invoker = Invoker(provider: provider)
+        #expect(provider.functions.first { $0.name == "countdown" }?.isGenerator == true)
+        let seen = Collected()
+        let outcome = await invoker.call("countdown", args: [3], onYield: seen.handler)
+        #expect(outcome.value == [3, 2, 1], "\(outcome.result)")
+        #expect(seen.values == [], "https mode does not stream")
+        #expect(await invoker.call("asyncCountdown", args: [2]).value == [2, 1])
+        let failure = await invoker.call("failAfter", args: [2, "late"])
+        #expect(failure.error?.kind == .exception)
+        #expect(failure.error?.remote?.properties.first { $0.key == "yielded" }?.value == [0, 1])
+        _ = try await provider.cleanup()
+    }
+
+    @Test("queue mode streams each value through the queue before the function ends (python)")
+    func queueStreams() async throws {
+        let provider = try await deploy("generators.py")
+        let invoker = Invoker(provider: provider)
+        let queue = CallOptions(mode: .queue)
+        let seen = Collected()
+        let outcome = await invoker.call("countdown", args: [3], options: queue, onYield: seen.handler)
+        #expect(outcome.value == [3, 2, 1], "\(outcome.result)")
+        #expect(seen.values == [3, 2, 1])
+        // The function cannot end before the flag exists, and the flag is made when its first value arrives.
+        let flag = NSTemporaryDirectory() + "faast-aws-flag-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: flag) }
+        let streamed = Collected { value in
+            if value == "first" { _ = FileManager.default.createFile(atPath: flag, contents: Data("go".utf8)) }
+        }
+        let waited = await invoker.call("waitForFile", args: [.string(flag), 25000], options: queue, onYield: streamed.handler)
+        #expect(waited.value == ["first", "second"], "\(waited.result)")
+        #expect(streamed.values == ["first", "second"])
+        let failure = await invoker.call("failAfter", args: [1, "late"], options: queue)
+        #expect(failure.error?.remote?.properties.first { $0.key == "yielded" }?.value == [0])
+        _ = try await provider.cleanup()
+    }
+
+    @Test("queue mode without the runtime's SDK: the values arrive with the result (node here)")
+    func queueNode() async throws {
+        let provider = try await deploy("generators.js")
+        let invoker = Invoker(provider: provider)
+        let outcome = await invoker.call("countdown", args: [3], options: CallOptions(mode: .queue), onYield: Collected().handler)
+        #expect(outcome.value == [3, 2, 1], "\(outcome.result)")
+        _ = try await provider.cleanup()
+    }
+}
