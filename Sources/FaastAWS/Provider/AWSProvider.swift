@@ -114,8 +114,15 @@ public final class AWSProvider: InvokingProvider {
     static func ensureRole(_ name: String, custom: Bool, services: AWSServices) async throws -> String {
         if let arn = try await services.roleArn(name) { return arn }
         if custom { throw FaastError(.deployFailed, "the role '\(name)' (role=) does not exist") }
-        let arn = try await services.createRole(name, trustPolicy: trustPolicy,
+        let arn: String
+        do {
+            arn = try await services.createRole(name, trustPolicy: trustPolicy,
                                                 description: "faast: Lambda functions write their logs and send results to their queue")
+        } catch let e as FaastError where e.message.contains("EntityAlreadyExists") {
+            // Another deploy created it meanwhile (two sessions starting at once in a fresh account): share it.
+            guard let existing = try await services.roleArn(name) else { throw e }
+            arn = existing
+        }
         try await services.putRolePolicy(name, name: ResourceNames.rolePolicyName, document: rolePolicy)
         return arn
     }
