@@ -79,7 +79,7 @@ public enum ValueKind: Sendable, Hashable {
             return words.count == 2 ? "\(words[0]) or \(words[1])" : "one of " + words.joined(separator: ", ")
         case .flag: return "on or off"
         case .object: return "an object, e.g. {\"KEY\": \"value\"}"
-        case .globs: return "glob patterns, comma-separated (or an array of strings)"
+        case .globs: return "glob patterns: one, a quoted comma-separated list (\"*.json,data/*\") or an array of strings"
         case .text: return "text"
         }
     }
