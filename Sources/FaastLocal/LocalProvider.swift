@@ -51,24 +51,35 @@ public final class LocalProvider: Provider {
     static func deploy(_ module: ModuleSpec, settings: DeploySettings, stateDirectory: String) async throws -> LocalProvider {
         signal(SIGPIPE, SIG_IGN)
         let session = try SessionDirectory.create(in: stateDirectory, retentionDays: settings.logRetentionDays)
+        let name = FilePaths.lastComponent(module.path)
+        var started: WorkerPool?
         do {
             let launch = try WorkerLaunch.plan(module, settings: settings, session: session)
             let pool = WorkerPool(launch: launch)
-            let first = try await pool.startWorker()
+            started = pool
+            // Ctrl-C or SIGTERM cancels the task: stop the worker that is loading the module (it may never finish).
+            let first = try await withTaskCancellationHandler {
+                try await pool.startWorker()
+            } onCancel: {
+                pool.cancelStarts(because: FaastError(.cancelled, "opening \(name) was interrupted"))
+            }
             let functions: [FunctionInfo]
             do {
                 let response = try await first.exchange(
-                    line: WireProtocol.describeRequest(callId: "describe") + "\n", callId: "describe", function: "", timeout: 30)
+                    line: WireProtocol.describeRequest(callId: "describe") + "\n", callId: "describe", function: "",
+                    timeout: WorkerPool.loadTimeout)
                 guard case .described(let list) = response else {
                     throw FaastError(.deployFailed, "\(module.path): the runtime did not describe the module")
                 }
                 functions = list
-            } catch let e as FaastError {
+            } catch let e as FaastError where e.kind == .timeout {
+                throw FaastError(.deployFailed, "\(name) did not describe its functions within "
+                    + "\(NumberText.seconds(WorkerPool.loadTimeout)) s", logLocation: e.logLocation)
+            } catch let e as FaastError where e.kind != .cancelled {
                 throw FaastError(.deployFailed, "\(module.path): the worker failed while describing the module: \(e.message)")
             }
             guard !functions.isEmpty else {
-                await pool.shutdown()
-                throw FaastError(.deployFailed, "\(FilePaths.lastComponent(module.path)) has no functions to call: "
+                throw FaastError(.deployFailed, "\(name) has no functions to call: "
                     + (module.runtime == .node ? "export some (module.exports = { f } or export function f)"
                         : "define public top-level functions (names not starting with _)"))
             }
@@ -76,6 +87,8 @@ public final class LocalProvider: Provider {
             return LocalProvider(module: module, functions: functions, settings: settings, session: session,
                                  pool: pool)
         } catch {
+            // No worker outlives a failed deploy, and its folder goes (a failed load's log was in the message).
+            await started?.shutdown(grace: 0)
             session.remove()
             throw error
         }

@@ -13,28 +13,72 @@ public struct SessionDirectory: Sendable {
     public let path: String
     public var logDirectory: String { path + "/logs" }
 
+    /// Creates a new session folder (mode 0700) with its `logs/` and `session.json` (0600) under `parent`, which
+    /// is created if missing. On failure nothing is left behind, and the message says what the system said.
     static func create(in parent: String, retentionDays: Double) throws(FaastError) -> SessionDirectory {
         let id = UUID().uuidString.lowercased()
         let dir = SessionDirectory(id: id, path: "\(parent)/faast-\(id)")
-        do {
-            try FileManager.default.createDirectory(atPath: dir.logDirectory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+        if let reason = makeDirectories(parent) {
+            throw FaastError(.deployFailed, "cannot create the state folder \(parent): \(reason)")
+        }
+        do throws(FaastError) {
+            guard mkdir(dir.path, 0o700) == 0, mkdir(dir.logDirectory, 0o700) == 0 else {
+                throw FaastError(.deployFailed, systemReason())
+            }
             let meta: JSONValue = [
                 "sessionId": .string(id), "pid": .int(getpid()), "createdAt": .double(Date().timeIntervalSince1970),
                 "retentionDays": .double(retentionDays),
             ]
             try dir.write(meta.prettyText, to: dir.metadataPath)
         } catch {
-            throw FaastError(.deployFailed, "cannot create the session directory \(dir.path): \(SystemErrorText.describe(error))")
+            dir.remove()
+            throw FaastError(.deployFailed, "cannot create the session folder \(dir.path): \(error.message)")
         }
         return dir
     }
 
     var metadataPath: String { path + "/session.json" }
 
-    func write(_ text: String, to file: String) throws {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: file))
-        chmod(file, 0o600)
+    /// Writes `text` to `file`, mode 0600 from the first byte: into a temporary file beside it that is renamed
+    /// into place, so that a failed write leaves neither an empty or partial file nor one others can read.
+    func write(_ text: String, to file: String) throws(FaastError) {
+        let temporary = "\(file).\(getpid()).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FaastError(.deployFailed, "cannot write \(file): \(systemReason())") }
+        var text = text
+        let failure = text.withUTF8 { buffer -> String? in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return systemReason()
+                }
+                offset += n
+            }
+            return nil
+        }
+        close(fd)
+        if let failure {
+            unlink(temporary)
+            throw FaastError(.deployFailed, "cannot write \(file): \(failure)")
+        }
+        guard rename(temporary, file) == 0 else {
+            let reason = systemReason()
+            unlink(temporary)
+            throw FaastError(.deployFailed, "cannot write \(file): \(reason)")
+        }
+    }
+
+    /// `mkdir -p` with mode 0700 for what it creates; nil, or the system's reason for failing.
+    static func makeDirectories(_ path: String) -> String? {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o700) == 0 || errno == EEXIST && isFolder(current) { continue }
+            return errno == EEXIST ? "\(current): \(String(cString: strerror(ENOTDIR)))" : systemReason()
+        }
+        return nil
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: path) }
@@ -114,4 +158,13 @@ public struct SessionDirectory: Sendable {
         }
         return report
     }
+}
+
+/// The system's words for the last error (`errno`): "Permission denied".
+private func systemReason() -> String { String(cString: strerror(errno)) }
+
+/// Whether `path` is a folder (or a link to one).
+private func isFolder(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
 }

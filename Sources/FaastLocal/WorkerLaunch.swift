@@ -15,6 +15,9 @@ struct WorkerLaunch: Sendable {
     var directory: String
     var logDirectory: String
 
+    /// The module's file name, for messages ("functions.py").
+    var moduleName: String { FilePaths.lastComponent(environment["FAAST_MODULE"] ?? "the module") }
+
     /// The launch for `module`'s workers: writes the trampoline into the session folder.
     static func plan(_ module: ModuleSpec, settings: DeploySettings, session: SessionDirectory) throws -> WorkerLaunch {
         let executable = try Interpreters.executable(for: module.runtime)

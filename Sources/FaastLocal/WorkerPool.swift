@@ -17,7 +17,12 @@ final class WorkerPool: Sendable {
         var all: [Int: Worker] = [:]
         var nextId = 1
         var closed = false
+        /// Set when starting workers was cancelled (an interrupted `open`): a worker that registers later stops.
+        var startFault: FaastError?
     }
+
+    /// How long a worker may take to load its module and say it is ready, and to describe it.
+    static let loadTimeout = 30.0
     private let state = Mutex(State())
 
     init(launch: WorkerLaunch) {
@@ -55,9 +60,13 @@ final class WorkerPool: Sendable {
             return s.nextId
         }
         let worker = try launch.spawn(id: id, deadlines: deadlines)
-        state.withLock { $0.all[id] = worker }
+        let cancelled = state.withLock { s -> FaastError? in
+            s.all[id] = worker
+            return s.startFault
+        }
         do throws(FaastError) {
-            let first = try worker.exchangeBlocking(line: nil, callId: "", function: "", timeout: 60)
+            if let cancelled { throw cancelled }
+            let first = try worker.exchangeBlocking(line: nil, callId: "", function: "", timeout: Self.loadTimeout)
             switch first {
             case .ready:
                 return worker
@@ -70,9 +79,19 @@ final class WorkerPool: Sendable {
             worker.stop(because: error)
             state.withLock { $0.all[id] = nil }
             if error.kind == .deployFailed || error.kind == .cancelled { throw error }
+            if error.kind == .timeout {
+                throw FaastError(.deployFailed, "\(launch.moduleName) did not finish loading within \(NumberText.seconds(Self.loadTimeout)) s "
+                    + "(does it loop or wait for input when imported?)", logLocation: worker.logURL)
+            }
             throw FaastError(.deployFailed, "the \(launch.executable) worker did not start: \(error.message)",
                              logLocation: worker.logURL)
         }
+    }
+
+    /// Stops the workers that are starting (or busy) and any that start later: an `open` was interrupted.
+    func cancelStarts(because fault: FaastError) {
+        state.withLock { $0.startFault = fault }
+        stopBusy(because: fault)
     }
 
     /// Stops every call in flight (a cancelled fan-out).
