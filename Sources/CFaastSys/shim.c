@@ -6,6 +6,7 @@
 #include "faast_sys.h"
 
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -83,6 +84,21 @@ int faast_pidfd_open(pid_t pid) {
     (void)pid;
     return -ENOSYS;
 #endif
+}
+
+int faast_await_exit(pid_t pid, int block) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    int r;
+    do {
+        r = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT | (block ? 0 : WNOHANG));
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) return -errno;
+    return info.si_pid == pid ? 1 : 0;
+}
+
+int faast_become_subreaper(void) {
+    return prctl(PR_SET_CHILD_SUBREAPER, 1) == 0 ? 0 : -errno;
 }
 
 int faast_wait_status_code(int status) {

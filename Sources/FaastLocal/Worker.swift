@@ -240,10 +240,14 @@ final class Worker: Sendable {
     func reap(blocking: Bool = true) -> Int32? {
         reaping.withLock { _ -> Int32? in
             if let code = state.withLock({ $0.dead ? $0.exitCode : nil }) { return code }
+            // Whatever the worker started in its group goes with it: killed while the worker's pid is still a
+            // zombie's, so it cannot have been reused for another process group yet.
+            if faast_await_exit(pid, blocking ? 1 : 0) == 1 { kill(-pid, SIGKILL) }
             var status: Int32 = 0
             var r: pid_t
             repeat { r = waitpid(pid, &status, blocking ? 0 : WNOHANG) } while r < 0 && errno == EINTR
             guard r == pid || (r < 0 && errno == ECHILD) else { return nil }
+            if r == pid { ProcessJanitor.workerEnded(pid) }
             let code = r == pid ? faast_wait_status_code(status) : 0
             state.withLock { s in
                 s.dead = true

@@ -79,13 +79,13 @@ struct WorkerLaunch: Sendable {
         let argv = [executable] + arguments
         let envp = environment.map { "\($0.key)=\($0.value)" }
         let (executable, directory, requestRead, responseWrite) = (executable, directory, request[0], response[1])
-        let pid = Spawner.shared.run {
+        let pid = ProcessJanitor.startWorker { Spawner.shared.run {
             withCStrings(argv) { cArgv in
                 withCStrings(envp) { cEnvp in
                     faast_spawn_worker(executable, cArgv, cEnvp, directory, requestRead, responseWrite, logFd)
                 }
             }
-        }
+        } }
         close(request[0])
         close(response[1])
         close(logFd)

@@ -159,7 +159,11 @@ final class WorkerPool: Sendable {
         }
         deadlines.stop()
         for w in workers { w.beginShutdown() }
-        _ = try? await runOnThread { Self.awaitExit(workers, grace: grace) }
+        _ = try? await runOnThread {
+            Self.awaitExit(workers, grace: grace)
+            // What the session's functions started and left, even outside their workers' groups (setsid).
+            ProcessJanitor.sweep()
+        }
         return workers.count
     }
 

@@ -1,12 +1,13 @@
-"""Modules that never finish loading, signals while a module loads, and a session that cannot be created
-(issue 15): a clear `deployFailed`, prompt exits with 130/143, and nothing left behind — no worker process, no
-session folder."""
+"""Modules that never finish loading, signals while a module loads, a session that cannot be created, and
+processes that functions start (issue 15): a clear `deployFailed`, prompt exits with 130/143, and nothing left
+behind — no worker, no process a function started (even one that called setsid), no session folder."""
+import json
 import os
 import signal
 import subprocess
 import time
 
-from conftest import EXAMPLES, RUN_TIMEOUT, wait_for, worker_pids
+from conftest import EXAMPLES, FIXTURES, RUN_TIMEOUT, wait_for, worker_pids
 
 
 def session_folders(state_home):
@@ -61,3 +62,57 @@ def test_a_session_that_cannot_be_created_leaves_no_folder(faast, faast_bin, sta
     assert r.returncode == 1, r.stderr
     assert "cannot create the session folder" in r.stderr and "File too large" in r.stderr
     assert session_folders(state_home) == []
+
+
+SPAWNER = FIXTURES / "spawner.py"
+
+
+def running(pid):
+    """Whether `pid` is a process that has not ended (a zombie has)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def gone(pids):
+    return lambda: not any(running(p) for p in pids)
+
+
+def spawned_pids(text):
+    return json.loads(text.splitlines()[0])
+
+
+def test_processes_a_function_starts_end_with_its_session(faast):
+    # One child in the worker's process group, one in a session of its own (setsid).
+    r = faast.run(SPAWNER, "-c", "call spawn()")
+    assert r.returncode == 0, r.stderr
+    pids = spawned_pids(r.stdout)
+    try:
+        assert wait_for(gone(pids), timeout=10), "left running after exit"
+    finally:
+        for p in pids:
+            if running(p):
+                os.kill(p, signal.SIGKILL)
+
+
+def test_cleanup_and_a_dying_worker_take_what_the_function_started(faast, tmp_path):
+    # A worker that dies takes its process group at once; what left the group (setsid) goes at cleanup.
+    for after, group_only in (("cleanup", False), ("call die(3) retries=0", True)):
+        out = tmp_path / "out.txt"
+        with open(out, "w") as f:
+            proc = subprocess.Popen([faast.binary, str(SPAWNER), "--continue-on-error", "-c", "call spawn()", "-c", after,
+                                     "-c", "sleep 60"], stdout=f, stderr=subprocess.DEVNULL, env=faast.env, text=True)
+        try:
+            assert wait_for(lambda: out.read_text().strip(), timeout=RUN_TIMEOUT)
+            in_group, own_session = spawned_pids(out.read_text())
+            # faast is still running (sleep 60): the processes went with their worker, not with faast.
+            assert wait_for(gone([in_group] if group_only else [in_group, own_session]), timeout=10), after
+            assert proc.poll() is None
+        finally:
+            proc.kill()
+            proc.wait()
+            for p in spawned_pids(out.read_text()):
+                if running(p):
+                    os.kill(p, signal.SIGKILL)

@@ -28,6 +28,15 @@ int faast_pipe_capacity(int fd);
 /// kernel has none (before Linux 5.3).
 int faast_pidfd_open(pid_t pid);
 
+/// Waits until child `pid` has exited (or, with `block` 0, checks) without reaping it, so its pid cannot be
+/// reused meanwhile: 1 when it has exited, 0 when not yet, -errno on error.
+int faast_await_exit(pid_t pid, int block);
+
+/// Makes this process the reaper of its orphaned descendants (PR_SET_CHILD_SUBREAPER): a process that a worker
+/// started and left behind, even one that called setsid, becomes faast's child instead of init's, so faast can
+/// find and stop it. Returns 0 or -errno.
+int faast_become_subreaper(void);
+
 /// Decodes a wait status: exit code (>= 0) or -signal.
 int faast_wait_status_code(int status);
 
