@@ -205,6 +205,14 @@ final class Worker: Sendable {
         }
     }
 
+    /// Fails the call in flight as out of memory and kills the worker (`MemoryWatch` saw it past its limit).
+    func stopOutOfMemory(limitMb: Int, usedMb: Int) {
+        let function = state.withLock { $0.inFlight.first?.function } ?? ""
+        let name = function.isEmpty ? "the worker" : function
+        stop(because: FaastError(.outOfMemory, "\(name) exceeded its memory size of \(limitMb) MB (\(usedMb) MB in use)",
+                                 logLocation: logURL))
+    }
+
     /// Stops the call in flight if its deadline has passed; returns the deadline still ahead (0: none).
     func enforceDeadline(now: UInt64) -> UInt64 {
         let expired = state.withLock { s -> (String, Double)? in

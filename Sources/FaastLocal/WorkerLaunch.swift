@@ -14,6 +14,8 @@ struct WorkerLaunch: Sendable {
     var environment: [String: String]
     var directory: String
     var logDirectory: String
+    /// The memory a worker and what it started may use (`MemoryWatch`).
+    var memoryLimitMb: Int
 
     /// The module's file name, for messages ("functions.py").
     var moduleName: String { FilePaths.lastComponent(environment["FAAST_MODULE"] ?? "the module") }
@@ -24,9 +26,8 @@ struct WorkerLaunch: Sendable {
         let source = module.runtime == .node ? EmbeddedRuntimes.node : EmbeddedRuntimes.python
         let trampoline = session.path + (module.runtime == .node ? "/trampoline.js" : "/trampoline.py")
         try session.write(source, to: trampoline)
-        var env = ProcessInfo.processInfo.environment
-        // A large CA bundle costs node ~40 ms at every start; a module that needs it can pass it in env.
-        env.removeValue(forKey: "NODE_EXTRA_CA_CERTS")
+        var env = WorkerEnvironment.inherited(from: ProcessInfo.processInfo.environment,
+                                              patterns: settings.inheritEnvironment)
         env["FAAST_PROVIDER"] = "local"
         env["FAAST_SESSION_ID"] = session.id
         env["FAAST_MODULE"] = module.path
@@ -34,18 +35,19 @@ struct WorkerLaunch: Sendable {
         env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = String(settings.memoryMb)
         env["PYTHONUNBUFFERED"] = "1"
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["FAAST_MEMORY_MB"] = String(settings.memoryMb)
         var arguments: [String]
         switch module.runtime {
         case .node:
+            // The heap limit fails a runaway heap with V8's own verdict; the memory watch covers the rest (Buffers).
             arguments = ["--max-old-space-size=\(settings.memoryMb)", trampoline]
         case .python:
-            env["FAAST_MEMORY_MB"] = String(settings.memoryMb)
             arguments = ["-u", "-c", Self.pythonStub(folder: session.path)]
         }
         for (k, v) in settings.env { env[k] = v }
         let directory = (module.path as NSString).deletingLastPathComponent
         return WorkerLaunch(executable: executable, arguments: arguments, environment: env, directory: directory,
-                            logDirectory: session.logDirectory)
+                            logDirectory: session.logDirectory, memoryLimitMb: settings.memoryMb)
     }
 
     /// Python compiles a script it runs as `__main__` on every start and never caches it: the trampoline is
@@ -79,7 +81,7 @@ struct WorkerLaunch: Sendable {
         let argv = [executable] + arguments
         let envp = environment.map { "\($0.key)=\($0.value)" }
         let (executable, directory, requestRead, responseWrite) = (executable, directory, request[0], response[1])
-        let pid = ProcessJanitor.startWorker { Spawner.shared.run {
+        let pid = ProcessJanitor.startWorker(sessionId: environment["FAAST_SESSION_ID"] ?? "") { Spawner.shared.run {
             withCStrings(argv) { cArgv in
                 withCStrings(envp) { cEnvp in
                     faast_spawn_worker(executable, cArgv, cEnvp, directory, requestRead, responseWrite, logFd)

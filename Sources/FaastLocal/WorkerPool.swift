@@ -25,12 +25,19 @@ final class WorkerPool: Sendable {
     static let loadTimeout = 30.0
     private let state = Mutex(State())
 
+    private let memory: MemoryWatch
+
     init(launch: WorkerLaunch) {
         self.launch = launch
+        memory = MemoryWatch(limitMb: launch.memoryLimitMb)
         deadlines.start { [weak self] in self?.state.withLock { Array($0.all.values) } }
+        memory.start { [weak self] in self?.state.withLock { Array($0.all.values) } }
     }
 
-    deinit { deadlines.stop() }
+    deinit {
+        deadlines.stop()
+        memory.stop()
+    }
 
     /// An idle warm worker or a new one, on the calling thread (which blocks while a new one starts).
     func acquireBlocking() throws(FaastError) -> Worker {
@@ -158,6 +165,7 @@ final class WorkerPool: Sendable {
             return Array(s.all.values)
         }
         deadlines.stop()
+        memory.stop()
         for w in workers { w.beginShutdown() }
         _ = try? await runOnThread {
             Self.awaitExit(workers, grace: grace)

@@ -1889,13 +1889,8 @@ def _send(data):
 
 def main():
     global _yield_sink
-    mb = os.environ.get("FAAST_MEMORY_MB", "")
-    if mb.strip() and resource is not None:
-        try:
-            limit = int(float(mb)) * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        except (ValueError, OSError) as e:
-            os.write(2, ("faast: cannot apply the memory limit: %s\n" % e).encode())
+    # The memory size is enforced by the host on the worker's resident memory (as Lambda does), not here: an
+    # address-space limit (RLIMIT_AS) counts every thread's reserved stack and breaks `threading`.
     _install_logging()
     path = os.environ.get("FAAST_MODULE", "")
     module_file = os.path.abspath(path) if path else None

@@ -32,6 +32,9 @@ public struct DeploySettings: Sendable, Hashable {
     public var mode: InvocationMode = .https
     /// Environment variables the functions see.
     public var env: [String: String] = [:]
+    /// Names (or glob patterns) of faast's own environment variables that local workers see too; by default
+    /// they see only a documented set (PATH, HOME, LANG, LC_*, TZ, TMPDIR). AWS credentials need their exact name.
+    public var inheritEnvironment: [String] = []
     /// Automatic retries of attempts that provably did not start (throttled, never connected, never taken
     /// by a worker).
     public var maxRetries: Int = 2

@@ -53,6 +53,10 @@ public enum Language {
     static let env = OptionSpec(
         "env", .object, default: "{}", help: "environment variables the functions see",
         deploy: { settings, value in for p in value.pairList { settings.env[p.name] = p.value } })
+    static let inherit = OptionSpec(
+        "inherit", .globs, default: "none",
+        help: "names of faast's own environment variables the functions see too (globs; * for all but AWS keys)",
+        providers: ["local"], deploy: { $0.inheritEnvironment = $1.strings })
     static let retention = OptionSpec(
         "retention", .number(.above(0, upTo: 3_650), unit: "days"), default: ReadableNumber.plain(defaults.logRetentionDays),
         help: "how long logs outlive the session",
@@ -89,7 +93,7 @@ public enum Language {
     public static let callOptions: [OptionSpec] = [mode, timeout, retries, rerun, concurrency, rate, burst, pipeline]
     /// What `open` takes: the deployment's settings and the defaults of its calls.
     public static let openOptions: [OptionSpec] =
-        [memory, timeout, concurrency, mode, env, retries, rerun, rate, burst, pipeline, retention, region, role, architecture, include, exclude]
+        [memory, timeout, concurrency, mode, env, inherit, retries, rerun, rate, burst, pipeline, retention, region, role, architecture, include, exclude]
     /// What `set` takes: call defaults and output settings.
     public static let setOptions: [OptionSpec] = callOptions + [format, timing, echo]
 
