@@ -24,7 +24,7 @@ def test_modules_that_never_finish_loading_fail_within_30_s(faast, state_home, t
     for name, proc in procs.items():
         out, err = proc.communicate(timeout=RUN_TIMEOUT * 3)
         assert proc.returncode == 1, err
-        assert "error: %s did not finish loading within 30 s" % name in err
+        assert "%s did not finish loading within 30 s" % name in err
     assert wait_for(lambda: not worker_pids(state_home), timeout=10)
     assert session_folders(state_home) == []
 
