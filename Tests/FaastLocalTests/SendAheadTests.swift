@@ -17,7 +17,7 @@ struct SendAheadTests {
         exports.f = function f(i, stopAt, how) {
           if (i === stopAt) {
             if (how === 'exit') process.exit(3);
-            block(20000);
+            block(60000);
           }
           return i * 2;
         };
@@ -50,7 +50,7 @@ struct SendAheadTests {
             if i == stop_at:
                 if how == "exit":
                     os._exit(3)
-                time.sleep(20)
+                time.sleep(60)
             return i * 2
 
         def size(i, text, answer_bytes):
@@ -116,7 +116,8 @@ struct SendAheadTests {
 
     @Test("a call sent behind one that times out runs on a fresh worker", arguments: ["node", "python"])
     func timeout(runtime: String) async throws {
-        let provider = try await Self.deploy(runtime) { $0.concurrency = 1; $0.timeout = 1 }
+        // 5 s: on a loaded machine a fresh worker's first no-op call can wait over a second for a CPU.
+        let provider = try await Self.deploy(runtime) { $0.concurrency = 1; $0.timeout = 5 }
         let invoker = Invoker(provider: provider)
         let batch = await invoker.fanOut("f", count: 40, options: CallOptions(maxRetries: 0)) { [.int($0), .int(20), "spin"] }
         #expect(batch.failed == 1)
