@@ -111,6 +111,8 @@ public enum Command: Sendable, Hashable {
     case map(MapExpr)
     case letBinding(Name, Binding)
     case expect(Expectation)
+    /// `analyze call FN(ARGS) [xN] memory=… [key=value …]`: the workload, with `memory=` among its options.
+    case analyze(CallExpr)
     case functions
     case help(Name?)
     case status

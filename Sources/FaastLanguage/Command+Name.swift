@@ -7,6 +7,7 @@ extension Command {
         case .map: return "map"
         case .letBinding: return "let"
         case .expect: return "expect"
+        case .analyze: return "analyze"
         case .functions: return "functions"
         case .help: return "help"
         case .status: return "status"

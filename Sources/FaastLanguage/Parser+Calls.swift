@@ -4,7 +4,7 @@ import FaastCore
 extension ParserState {
 
     /// `FN(ARGS) [xN] [key=value ...]`, after the keyword.
-    mutating func parseCall(after keyword: String) throws(ParseError) -> CallExpr {
+    mutating func parseCall(after keyword: String, options optionsSpec: CommandSpec? = nil) throws(ParseError) -> CallExpr {
         guard case .identifier = current.kind else {
             if case .word = current.kind {
                 throw error("invalid function name '\(current.text)'", at: current.location)
@@ -52,7 +52,7 @@ extension ParserState {
         var call = CallExpr(function: function, arguments: arguments)
         var options: [OptionArg] = []
         var seen: Set<String> = []
-        let callSpec = Language.command("call")!
+        let callSpec = optionsSpec ?? Language.command("call")!
         while true {
             if isOptionStart {
                 options.append(try parseOption(seen: &seen, for: callSpec))

@@ -49,7 +49,8 @@ extension ParserState {
         let value: Expr
         switch valueToken.kind {
         case .identifier, .word, .number:
-            let text = joinAdjacentWords()
+            var text = joinAdjacentWords()
+            if case .counts = spec.kind { text += joinCommaList() }
             let literal: JSONValue
             if text != valueToken.text {
                 literal = .string(text)
@@ -77,6 +78,21 @@ extension ParserState {
             throw error(problem.message, at: value.location)
         }
         return OptionArg(key: key, value: value)
+    }
+
+    /// The rest of a comma-separated list written without spaces (`memory=128,256,512`), from the first comma.
+    mutating func joinCommaList() -> String {
+        var text = ""
+        while current.kind == .comma, !current.precededBySpace, !peek().precededBySpace {
+            switch peek().kind {
+            case .identifier, .word, .number:
+                advance()
+                text += "," + joinAdjacentWords()
+            default:
+                return text
+            }
+        }
+        return text
     }
 
     /// `unknown option 'mdoe' for call (did you mean 'mode'?); options: mode, timeout, …`

@@ -108,6 +108,12 @@ struct ParserState {
         case "map": command = .map(try parseMap())
         case "let": command = try parseLet()
         case "expect": command = try parseExpect()
+        case "analyze":
+            guard current.isIdentifier("call") else {
+                throw expected("expected 'call' after 'analyze' (analyze call FN(ARGS) [xN] memory=128,256)")
+            }
+            advance()
+            command = .analyze(try parseCall(after: "call", options: spec))
         case "functions": command = .functions
         case "help":
             var topic: Name?

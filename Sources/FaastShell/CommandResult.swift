@@ -20,6 +20,9 @@ enum CommandResult: Sendable {
     case yielded(function: String, attempt: Int, seq: Int, value: JSONValue)
     /// A retried generator starts again: the `count` values shown before came from `attempt`, which failed.
     case yieldsVoided(function: String, attempt: Int, count: Int)
+    /// `analyze` is about to deploy its variants (a note for people at a terminal).
+    case analysisStarted(String)
+    case analysis(AnalysisReport)
     case batch(BatchResult, cost: CostSnapshot, interrupted: Bool)
     case bound(name: String, value: JSONValue)
     case expectation(passed: Bool, description: String, detail: String?)
@@ -44,6 +47,17 @@ struct StatsReport: Sendable {
     var entries: [(name: String, stats: FunctionStats)]
     /// The named function's statistics, for its execution times and histogram.
     var detail: FunctionStats?
+}
+
+/// `analyze`: one row per memory size, and what the numbers mean where they were measured.
+struct AnalysisReport: Sendable {
+    var function: String
+    var count: Int
+    var rows: [AnalysisRow]
+    var note: String
+    var interrupted: Bool
+    /// Whether everything deployed, ran and was removed.
+    var ok: Bool { !interrupted && !rows.contains { $0.error != nil || $0.failed > 0 || $0.cleanupError != nil } }
 }
 
 /// Shows command results on an output sink.

@@ -38,6 +38,10 @@ public enum Completion {
             guard rest.count >= 3 else { return ["call", "map"].filter { $0.hasPrefix(word) } }
             keyword = rest[2]
             rest = Array(rest.dropFirst(3))
+        } else if keyword == "analyze" {
+            // `analyze call FN(ARGS) [xN] key=…`: a call, with analyze's options (memory= among them).
+            if rest.isEmpty { return ["call"].filter { $0.hasPrefix(word) } }
+            rest = Array(rest.dropFirst())
         } else if keyword == "expect" {
             if rest.isEmpty { return ["call"].filter { $0.hasPrefix(word) } }
             keyword = rest[0]
@@ -53,7 +57,7 @@ public enum Completion {
         }
         let functions = context.functions.filter { $0.hasPrefix(word) }.sorted()
         switch command.operand {
-        case .call, .map:
+        case .call, .map, .analysis:
             let insideArgs = before.filter { $0 == "(" }.count > before.filter { $0 == ")" }.count
             if rest.isEmpty, !before.contains("(") { return functions }
             if insideArgs || before.hasSuffix("(") { return [] }

@@ -126,6 +126,8 @@ public actor Shell {
             return try await runLet(name, binding, context: context)
         case .expect(let expectation):
             return try await runExpect(expectation, context: context)
+        case .analyze(let call):
+            return try await runAnalyze(call, context: context)
         case .functions: return try functionsCommand()
         case .help(let topic): return try helpCommand(topic)
         case .status: return await statusCommand()

@@ -14,6 +14,7 @@ func exampleValue(_ kind: ValueKind) -> String {
     case .object: return "{\"K\": \"v\"}"
     case .globs: return "\"*.json,data/*\""
     case .text: return "eu-west-1"
+    case .counts(let range, _): return "\(range.lowerBound),\(range.upperBound)"
     }
 }
 
@@ -24,6 +25,7 @@ func lineTakingOptions(_ command: CommandSpec) -> (String, String)? {
     case .map: return ("map f [1]", "")
     case .binding: return ("let x = call f(1)", "")
     case .expectation: return ("expect call f(1)", " == 1")
+    case .analysis: return ("analyze call f(1)", "")
     case .module: return ("open m.js", "")
     case .function: return (command.name + " f", "")
     case .settings: return (command.name, "")
@@ -49,6 +51,7 @@ struct SpecTests {
                 var call = CallOptions(), deploy = DeploySettings(), session = SessionSettings()
                 let applied = option.apply(checked, to: &call) || option.apply(checked, to: &deploy)
                     || option.apply(checked, to: &session) || command.name == "logs"
+                    || (command.name == "analyze" && option.key == "memory")  // read by analyze itself
                 #expect(applied, "\(option.key) goes nowhere")
             }
             // A key the command does not take is refused with the list of those it does.

@@ -9,6 +9,8 @@ public enum Operand: Sendable, Hashable {
     case binding
     /// `call FN(ARGS) == VALUE | fails [KIND]`.
     case expectation
+    /// `call FN(ARGS) [xN]` (after `analyze`).
+    case analysis
     /// An optional function name of the open module.
     case function
     /// A module path, after an optional provider name.

@@ -87,6 +87,10 @@ public enum Language {
     static let echo = OptionSpec(
         "echo", .flag, default: "off", help: "print each command before running it",
         session: { $0.echo = $1.bool })
+    /// `analyze`'s memory sizes (the deployment's `memory=` is one size).
+    public static let memorySizes = OptionSpec(
+        "memory", .counts(128...10_240, unit: "MB"), default: "128,256,512,1024,1769,3008",
+        help: "the memory sizes to compare")
     static let last = OptionSpec("last", .count(1...10_000, unit: "lines"), default: "20", help: "how many log lines")
 
     /// What a call takes (and `map`, `let`, `expect`; `set` for the session's defaults; `open` for the deployment's).
@@ -123,6 +127,10 @@ public enum Language {
                     "check a call's result (numbers compare by value) or that it fails; a failed expect fails the script",
                     operand: .expectation, options: callOptions,
                     examples: ["expect call add(1, 2) == 3", "expect call fail(\"x\") fails exception"]),
+        CommandSpec("analyze", usage: "analyze call FN(ARGS) [xN] memory=MB,MB,... [key=value ...]",
+                    "run a workload at several memory sizes and compare time and cost (every variant is removed after)",
+                    operand: .analysis, options: [memorySizes] + callOptions,
+                    examples: ["analyze call square($i) x100 memory=128,256,512"]),
         CommandSpec("functions", "list the module's functions"),
         CommandSpec("help", usage: "help [COMMAND|FN]", "this help, a command's, or a function's parameters", operand: .topic),
         CommandSpec("status", "provider, module, options, calls and cost so far"),

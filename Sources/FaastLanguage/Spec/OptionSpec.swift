@@ -100,5 +100,6 @@ extension OptionValue {
         }
     }
     public var strings: [String] { if case .list(let l) = self { return l }; return [] }
+    public var ints: [Int] { if case .counts(let n) = self { return n }; return [] }
     public var pairList: [Pair] { if case .pairs(let p) = self { return p }; return [] }
 }

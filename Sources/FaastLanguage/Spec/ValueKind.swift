@@ -44,6 +44,8 @@ public enum ValueKind: Sendable, Hashable {
     case object
     /// Glob patterns: a comma-separated string or an array of strings.
     case globs
+    /// Whole numbers in a range, comma-separated or as an array (`memory=128,256,512`), at least one.
+    case counts(ClosedRange<Int>, unit: String)
     /// Any text.
     case text
 
@@ -60,6 +62,7 @@ public enum ValueKind: Sendable, Hashable {
     public var placeholder: String {
         switch self {
         case .number(_, let unit), .count(_, let unit): return unit.uppercased()
+        case .counts(_, let unit): return "\(unit.uppercased()),\(unit.uppercased()),…"
         case .choice(let words): return words.joined(separator: "|")
         case .flag: return "on|off"
         case .object: return "{…}"
@@ -80,6 +83,9 @@ public enum ValueKind: Sendable, Hashable {
         case .flag: return "on or off"
         case .object: return "an object, e.g. {\"KEY\": \"value\"}"
         case .globs: return "glob patterns: one, a quoted comma-separated list (\"*.json,data/*\") or an array of strings"
+        case .counts(let range, let unit):
+            return "whole numbers of \(unit) from \(ReadableNumber.plain(Double(range.lowerBound))) to "
+                + "\(ReadableNumber.plain(Double(range.upperBound))), comma-separated"
         case .text: return "text"
         }
     }
@@ -117,6 +123,20 @@ public enum ValueKind: Sendable, Hashable {
             return .success(.list(parts.map { $0.trimmingWhitespace }.filter { !$0.isEmpty }))
         case .text:
             return .success(.text(value.stringValue ?? value.jsonText))
+        case .counts(let range, let unit):
+            let parts: [JSONValue]
+            if case .array(let items) = value { parts = items }
+            else if let text = value.stringValue { parts = text.split(separator: ",").map { JSONValue.string(String($0).trimmingWhitespace) } }
+            else { parts = [value] }
+            var numbers: [Int] = []
+            for part in parts {
+                guard case .success(.count(let n)) = ValueKind.count(range, unit: unit).check(part) else {
+                    return .failure(ValueError(self, value))
+                }
+                numbers.append(n)
+            }
+            guard !numbers.isEmpty else { return .failure(ValueError(self, value)) }
+            return .success(.counts(numbers))
         }
     }
 
@@ -143,6 +163,7 @@ public enum OptionValue: Sendable, Hashable {
     case pairs([Pair])
     case list([String])
     case text(String)
+    case counts([Int])
 
     public struct Pair: Sendable, Hashable {
         public var name: String

@@ -37,6 +37,10 @@ struct JSONRenderer: Renderer {
                                      "seq": .int(seq), "value": value])
         case .yieldsVoided:
             break  // each value says its attempt
+        case .analysisStarted:
+            break
+        case .analysis(let report):
+            emit(command, ok: report.ok, Self.analysis(report))
         case .batch(let batch, let cost, let interrupted):
             var fields = Self.batch(batch)
             fields["cost"] = .double(cost.total)

@@ -73,6 +73,10 @@ struct TextRenderer: Renderer {
             output.out(rows.map { "  " + Format.pad($0.0, width) + "  " + $0.1 }.joined(separator: "\n") + "\n")
         case .stats(let report):
             output.out(stats(report))
+        case .analysisStarted(let text):
+            if output.errIsTerminal { output.err(style.dim(text) + "\n") }
+        case .analysis(let report):
+            analysis(report)
         case .cost(let snapshot):
             output.out(snapshot.text + "\n")
         case .results(let batch):
