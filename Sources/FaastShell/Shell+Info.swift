@@ -85,7 +85,9 @@ extension Shell {
 
     func costCommand() async throws -> CommandStatus {
         let invoker = try requireSession()
-        let snapshot = await invoker.provider.costSnapshot(usage: invoker.stats.usage)
+        let usage = invoker.stats.usage
+        var snapshot = await invoker.provider.costSnapshot(usage: usage)
+        snapshot.noteSpeculation(usage)
         report(.cost(snapshot), command: "cost")
         return .ok
     }

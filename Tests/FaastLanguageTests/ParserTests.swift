@@ -38,7 +38,7 @@ import Testing
         #expect(command("call f() mode=queue x5") == .call(CallExpr(
             function: name("f", 6), arguments: [], count: lit(5, 22), options: [option("mode", 10, lit("queue", 15))])))
         // `x=` is an option named x, which call does not take.
-        expectError("call f() x=5", "unknown option 'x' for call; options: mode, timeout, retries, rerun, concurrency, rate, burst, pipeline",
+        expectError("call f() x=5", "unknown option 'x' for call; options: mode, timeout, retries, rerun, concurrency, rate, burst, pipeline, speculative",
                     at: 1, 10)
     }
 

@@ -134,10 +134,10 @@ struct SpecTests {
     @Test("unknown keys suggest the right one; set and logs list theirs")
     func unknownKeys() {
         expectError("call f() mdoe=queue",
-                    "unknown option 'mdoe' for call (did you mean 'mode'?); options: mode, timeout, retries, rerun, concurrency, rate, burst, pipeline",
+                    "unknown option 'mdoe' for call (did you mean 'mode'?); options: mode, timeout, retries, rerun, concurrency, rate, burst, pipeline, speculative",
                     at: 1, 10)
         expectError("set concurency=3",
-                    "unknown option 'concurency' for set (did you mean 'concurrency'?); options: mode, timeout, retries, rerun, concurrency, rate, burst, pipeline, format, timing, echo",
+                    "unknown option 'concurency' for set (did you mean 'concurrency'?); options: mode, timeout, retries, rerun, concurrency, rate, burst, pipeline, speculative, format, timing, echo",
                     at: 1, 5)
         expectError("logs hello lst=5", "unknown option 'lst' for logs (did you mean 'last'?); options: last", at: 1, 12)
         expectError("open m.js burts=2", "unknown option 'burts' for open (did you mean 'burst'?); options: "

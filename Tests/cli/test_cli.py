@@ -453,6 +453,8 @@ def test_functions_and_help(faast):
         " (a whole number of calls from 1 to 1,000,000; default 1)\n"
         "  pipeline=on|off    local fan-outs send the next requests to a warm worker ahead of its answers"
         " (on or off; default on)\n"
+        "  speculative=K      after 10 completed calls, a call running past mean + K·stdev gets one duplicate;"
+        " first answer wins (K from 0 to 1,000; default off)\n"
         "examples:\n"
         '  call hello("world")\n'
         "  call square($i) x1000 mode=queue concurrency=100\n"
@@ -483,8 +485,8 @@ def test_help_set_lists_every_setting(faast):
     r = faast.run("-c", "help set")
     assert (r.returncode, r.stderr) == (0, "")
     keys = [l.split("=")[0].strip() for l in r.stdout.splitlines() if l.startswith("  ") and "=" in l.split()[0]]
-    assert keys == ["mode", "timeout", "retries", "rerun", "concurrency", "rate", "burst", "pipeline", "format", "timing",
-                    "echo"]
+    assert keys == ["mode", "timeout", "retries", "rerun", "concurrency", "rate", "burst", "pipeline", "speculative",
+                    "format", "timing", "echo"]
 
 
 def test_commands_without_a_module(faast):

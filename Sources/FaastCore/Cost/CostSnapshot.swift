@@ -43,6 +43,14 @@ public struct CostSnapshot: Sendable, Hashable {
     }
 
     public var total: Double { metrics.reduce(0) { $0 + $1.cost } }
+
+    /// Says what speculative duplicates (`speculative=K`) took of `usage`, which the metrics include.
+    public mutating func noteSpeculation(_ usage: Usage) {
+        guard usage.speculativeRequests > 0 else { return }
+        let n = usage.speculativeRequests
+        notes.append("\(n) speculative duplicate\(n == 1 ? "" : "s") included: \(n) request\(n == 1 ? "" : "s"), "
+            + "\(NumberText.seconds(usage.speculativeBilledMs.rounded(.up))) ms billed.")
+    }
     public var estimateTotal: Double? { lambdaEstimate?.reduce(0) { $0 + $1.cost } }
 
     /// A table for people.

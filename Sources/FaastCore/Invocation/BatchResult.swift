@@ -18,6 +18,7 @@ struct LaneTally: Sendable {
     var reruns = 0
     var last: CallOutcome?
     var usage = Usage()
+    var speculativeWins = 0
     /// Bytes of kept values not yet added to the fan-out's total.
     private var newBytes = 0
 
@@ -51,6 +52,9 @@ struct LaneTally: Sendable {
         usage.requests += outcome.billedRequests
         usage.billedMs += outcome.billedMs
         usage.bytes += outcome.transferBytes
+        usage.speculativeRequests += outcome.speculativeDuplicates
+        usage.speculativeBilledMs += outcome.speculativeBilledMs
+        speculativeWins += outcome.speculativeWins
         last = outcome
     }
 
@@ -100,6 +104,9 @@ public struct BatchResult: Sendable {
     public var lastOutcome: CallOutcome?
     /// What this batch consumed, for its cost.
     public var usage = Usage()
+    /// Speculative duplicates started (`speculative=K`), and how many of them answered first.
+    public var speculative: Int { usage.speculativeRequests }
+    public var speculativeWins = 0
 
     /// Calls whose results were not kept (counted in the totals all the same).
     public var droppedResults: Int { count - results.count }
@@ -126,6 +133,9 @@ public struct BatchResult: Sendable {
             usage.requests += lane.usage.requests
             usage.billedMs += lane.usage.billedMs
             usage.bytes += lane.usage.bytes
+            usage.speculativeRequests += lane.usage.speculativeRequests
+            usage.speculativeBilledMs += lane.usage.speculativeBilledMs
+            speculativeWins += lane.speculativeWins
             for (key, g) in lane.groups {
                 if var known = groups[key] {
                     known.count += g.count

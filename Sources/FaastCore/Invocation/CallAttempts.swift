@@ -9,6 +9,8 @@ struct CallPlan: Sendable {
     var mode: InvocationMode
     /// Where a generator's values go as they are yielded (a single call's display).
     var onYield: YieldHandler?
+    /// Speculative retries' K (see `CallOptions.speculative`).
+    var speculative: Double? = nil
 }
 
 /// The bookkeeping of one call across its attempts: billing, timing, and whether to try again.
@@ -35,6 +37,9 @@ struct CallAttempts: Sendable {
     var billedMs = 0.0
     var billedRequests = 0
     var transferBytes = 0
+    var speculativeDuplicates = 0
+    var speculativeWins = 0
+    var speculativeBilledMs = 0.0
     var timing = RemoteTiming()
     var result: Result<JSONValue, FaastError>?
 
@@ -119,6 +124,9 @@ struct CallAttempts: Sendable {
             attempts: attempt + 1, timing: timing, receivedAtEpochMs: MonotonicClock.epochMs() - (now - received) * 1000,
             dispatchedAt: dispatched, billedMs: billedMs, billedRequests: billedRequests)
         outcome.transferBytes = transferBytes
+        outcome.speculativeDuplicates = speculativeDuplicates
+        outcome.speculativeWins = speculativeWins
+        outcome.speculativeBilledMs = speculativeBilledMs
         outcome.reruns = reruns
         return outcome
     }

@@ -4,6 +4,9 @@ public struct CallOptions: Sendable, Hashable {
     public var maxRetries: Int?
     /// Re-runs of a call whose attempt may have run (`rerun=N`; see `DeploySettings.maxReruns`).
     public var maxReruns: Int?
+    /// Speculative retries (`speculative=K`, off when nil): a call running longer than mean + K·stdev of the
+    /// function's completed calls gets one duplicate, and the first answer wins. Only for idempotent functions.
+    public var speculative: Double?
     public var concurrency: Int?
     public var rate: Double?
     public var burst: Int?
@@ -11,7 +14,9 @@ public struct CallOptions: Sendable, Hashable {
     /// Whether a local fan-out may send requests ahead to a busy warm worker (see `DeploySettings.pipeline`).
     public var pipeline: Bool?
     public init(timeout: Double? = nil, maxRetries: Int? = nil, concurrency: Int? = nil, rate: Double? = nil,
-                burst: Int? = nil, mode: InvocationMode? = nil, pipeline: Bool? = nil, maxReruns: Int? = nil) {
+                burst: Int? = nil, mode: InvocationMode? = nil, pipeline: Bool? = nil, maxReruns: Int? = nil,
+                speculative: Double? = nil) {
+        self.speculative = speculative
         self.timeout = timeout
         self.maxRetries = maxRetries
         self.maxReruns = maxReruns
@@ -45,6 +50,12 @@ public struct CallOutcome: Sendable {
     public var billedRequests: Int
     /// Response bytes received over the network.
     public var transferBytes = 0
+    /// Speculative duplicates started for this call (at most one per attempt), billed as requests of their own.
+    public var speculativeDuplicates = 0
+    /// Whether a duplicate answered first (1) or not (0).
+    public var speculativeWins = 0
+    /// Of `billedMs`: what the duplicates used.
+    public var speculativeBilledMs = 0.0
     /// Attempts that re-ran the call after one that may have run (`rerun=N`).
     public var reruns = 0
 

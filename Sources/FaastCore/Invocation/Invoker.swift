@@ -58,7 +58,7 @@ public final class Invoker: Sendable {
         let plan = CallPlan(
             function: function, timeout: options.timeout ?? settings.timeout,
             maxRetries: options.maxRetries ?? settings.maxRetries, maxReruns: options.maxReruns ?? settings.maxReruns,
-            mode: mode, onYield: onYield)
+            mode: mode, onYield: onYield, speculative: options.speculative ?? settings.speculative)
         let fan = FanOut(
             plan: plan, count: count, arguments: arguments,
             limiter: (options.rate ?? settings.rate).map { RateLimiter(rate: $0, burst: options.burst ?? settings.burst) },
@@ -72,7 +72,11 @@ public final class Invoker: Sendable {
                 for _ in 0..<(count == 0 ? 0 : lanes) {
                     group.addTask { [provider] in
                         let calls = LaneCalls(fan)
-                        await provider.runLane(calls)
+                        if let k = plan.speculative {
+                            await self.runSpeculativeLane(calls, k: k)
+                        } else {
+                            await provider.runLane(calls)
+                        }
                         return calls.close()
                     }
                 }

@@ -49,6 +49,8 @@ public struct DeploySettings: Sendable, Hashable {
     /// instead of one request per answer. Calls still run one at a time per worker; off, each request waits
     /// for a free worker.
     public var pipeline = true
+    /// Speculative retries' K (see `CallOptions.speculative`); nil: off.
+    public var speculative: Double?
     /// How long logs outlive the session, in days.
     public var logRetentionDays: Double = 1
     /// Where a cloud provider deploys (region, role, architecture); the local provider ignores them.

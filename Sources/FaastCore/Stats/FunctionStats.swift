@@ -26,6 +26,10 @@ public struct FunctionStats: Sendable {
     public var requests = 0
     /// The most memory an attempt reported, in MB.
     public var maxMemoryMb = 0.0
+    /// Speculative duplicates started (`speculative=K`): each is a second, billed request for a slow call.
+    public var speculative = 0
+    /// Calls whose speculative duplicate answered first.
+    public var speculativeWins = 0
 
     public init() {}
 
@@ -52,6 +56,8 @@ public struct FunctionStats: Sendable {
         if let mem = outcome.timing.memoryMb { maxMemoryMb = max(maxMemoryMb, mem) }
         billedMs += outcome.billedMs
         requests += outcome.billedRequests
+        speculative += outcome.speculativeDuplicates
+        speculativeWins += outcome.speculativeWins
     }
 
     public mutating func merge(_ o: FunctionStats) {
@@ -67,6 +73,8 @@ public struct FunctionStats: Sendable {
         billedMs += o.billedMs
         requests += o.requests
         maxMemoryMb = max(maxMemoryMb, o.maxMemoryMb)
+        speculative += o.speculative
+        speculativeWins += o.speculativeWins
     }
 }
 
@@ -80,6 +88,9 @@ public struct Usage: Sendable {
     public var queueCalls = 0
     /// Bytes of requests and responses, for data transfer.
     public var bytes = 0
+    /// Of `requests` and `billedMs`: what speculative duplicates used (said apart in cost snapshots).
+    public var speculativeRequests = 0
+    public var speculativeBilledMs = 0.0
     public init() {}
 }
 
@@ -95,6 +106,8 @@ public final class SessionStats: Sendable {
             usage.requests += outcome.billedRequests
             usage.billedMs += outcome.billedMs
             usage.bytes += outcome.transferBytes
+            usage.speculativeRequests += outcome.speculativeDuplicates
+            usage.speculativeBilledMs += outcome.speculativeBilledMs
             if mode == .queue { usage.queueCalls += outcome.billedRequests }
         }
     }
@@ -117,6 +130,16 @@ public final class SessionStats: Sendable {
 
     /// Statistics of one function.
     public func function(_ name: String) -> FunctionStats? { state.withLock { $0.byFunction[name] } }
+
+    /// A function's completed calls and the mean and standard deviation of its round trips (ms), read without
+    /// copying its histograms.
+    public func latencyMoments(_ name: String) -> (completed: Int, mean: Double, stdev: Double) {
+        state.withLock { s in
+            guard let f = s.byFunction[name] else { return (0, 0, 0) }
+            let m = f.latency.moments
+            return (f.completed, m.mean, m.stdev)
+        }
+    }
 
     /// Names of the functions called so far, sorted.
     public var functionNames: [String] { state.withLock { $0.byFunction.keys.sorted() } }

@@ -50,6 +50,10 @@ public enum Language {
         "pipeline", .flag, default: defaults.pipeline ? "on" : "off",
         help: "local fan-outs send the next requests to a warm worker ahead of its answers",
         call: { $0.pipeline = $1.bool }, deploy: { $0.pipeline = $1.bool })
+    static let speculative = OptionSpec(
+        "speculative", .number(NumberRange(0, 1_000), unit: "K"), default: "off",
+        help: "after 10 completed calls, a call running past mean + K·stdev gets one duplicate; first answer wins",
+        call: { $0.speculative = $1.double }, deploy: { $0.speculative = $1.double })
     static let env = OptionSpec(
         "env", .object, default: "{}", help: "environment variables the functions see",
         deploy: { settings, value in for p in value.pairList { settings.env[p.name] = p.value } })
@@ -94,10 +98,10 @@ public enum Language {
     static let last = OptionSpec("last", .count(1...10_000, unit: "lines"), default: "20", help: "how many log lines")
 
     /// What a call takes (and `map`, `let`, `expect`; `set` for the session's defaults; `open` for the deployment's).
-    public static let callOptions: [OptionSpec] = [mode, timeout, retries, rerun, concurrency, rate, burst, pipeline]
+    public static let callOptions: [OptionSpec] = [mode, timeout, retries, rerun, concurrency, rate, burst, pipeline, speculative]
     /// What `open` takes: the deployment's settings and the defaults of its calls.
     public static let openOptions: [OptionSpec] =
-        [memory, timeout, concurrency, mode, env, inherit, retries, rerun, rate, burst, pipeline, retention, region, role, architecture, include, exclude]
+        [memory, timeout, concurrency, mode, env, inherit, retries, rerun, rate, burst, pipeline, speculative, retention, region, role, architecture, include, exclude]
     /// What `set` takes: call defaults and output settings.
     public static let setOptions: [OptionSpec] = callOptions + [format, timing, echo]
 

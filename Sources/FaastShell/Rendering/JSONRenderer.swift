@@ -110,6 +110,7 @@ struct JSONRenderer: Renderer {
             "function": .string(batch.function), "count": .int(batch.count), "succeeded": .int(batch.ok),
             "failed": .int(batch.failed), "cancelled": .int(batch.cancelled), "retried": .int(batch.retries),
             "rerun": .int(batch.reruns),
+            "speculative": .int(batch.speculative), "speculativeWins": .int(batch.speculativeWins),
             "mode": .string(batch.mode.rawValue), "elapsedMs": .double(round(batch.elapsedSeconds * 1000)),
             "callsPerSecond": .double(round(batch.callsPerSecond)),
             "latencyMs": [
@@ -133,7 +134,8 @@ struct JSONRenderer: Renderer {
         return ["invocations": .int(s.invocations), "completed": .int(s.completed), "errors": .int(s.errors),
                 "retries": .int(s.retries), "reruns": .int(s.reruns), "latencyMs": summary(s.latency.summary),
                 "executionMs": summary(s.execution.summary), "queuedMs": summary(s.queued.summary),
-                "returnMs": summary(s.returnTime.summary), "billedMs": .double(s.billedMs)]
+                "returnMs": summary(s.returnTime.summary), "billedMs": .double(s.billedMs),
+                "speculative": .int(s.speculative), "speculativeWins": .int(s.speculativeWins)]
     }
 
     /// Milliseconds to the microsecond, so that JSON output does not carry binary noise.

@@ -130,6 +130,9 @@ struct TextRenderer: Renderer {
             "\(Format.grouped(batch.retries)) retried",
         ]
         if batch.reruns > 0 { parts.append(style.yellow("\(Format.grouped(batch.reruns)) re-run")) }
+        if batch.speculative > 0 {
+            parts.append("\(Format.grouped(batch.speculative)) speculative (\(Format.grouped(batch.speculativeWins)) won)")
+        }
         if batch.cancelled > 0 { parts.append(style.yellow("\(Format.grouped(batch.cancelled)) cancelled")) }
         if showTiming, batch.latency.count > 0 {
             parts += ["p50 \(Format.duration(ms: batch.latency.p50))", "p99 \(Format.duration(ms: batch.latency.p99))",
@@ -159,6 +162,10 @@ struct TextRenderer: Renderer {
                 + [l.p50, l.p90, l.p99, l.mean, l.stdev, l.min, l.max].map { Format.duration(ms: $0) })
         }
         var text = "latency (round trip):\n" + Format.table(rows, rightAligned: Set(1..<rows[0].count)) + "\n"
+        for (name, s) in report.entries where s.speculative > 0 {
+            text += "\(name): \(s.speculative) speculative duplicate\(s.speculative == 1 ? "" : "s"), "
+                + "\(s.speculativeWins) answered first\n"
+        }
         if let s = report.detail {
             let e = s.execution.summary, q = s.queued.summary, r = s.returnTime.summary
             text += "execution p50 \(Format.duration(ms: e.p50)) · p99 \(Format.duration(ms: e.p99))"
