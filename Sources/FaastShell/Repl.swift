@@ -55,7 +55,7 @@ public struct Repl {
                 }
             }
         }
-        await shell.shutdown()
+        if !(await shell.shutdown()), code == ExitStatus.ok { code = ExitStatus.failed }
         return code
     }
 }

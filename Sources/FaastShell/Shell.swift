@@ -170,7 +170,13 @@ public actor Shell {
             // A missing file or one that is not a module is the user's mistake (exit 2), not a failed deploy.
             throw ShellError(error.message, at: location)
         }
-        if invoker != nil { _ = try? await closeSession(report: false) }
+        if invoker != nil {
+            // The previous deployment goes; whatever its cleanup left is named, never dropped silently.
+            do { try await closeSession(report: false) } catch {
+                report(.failure(error as? FaastError ?? FaastError(.provider, "\(error)")), command: "cleanup")
+                self.invoker = nil
+            }
+        }
         let started = MonotonicClock.seconds()
         let provider = try await factory.deploy(spec, settings: settings)
         invoker = Invoker(provider: provider)
@@ -179,23 +185,34 @@ public actor Shell {
         report(.opened(provider: providerName, module: spec.path, functions: provider.functions, ms: ms), command: "open")
     }
 
-    /// Cleans up the open deployment; returns what was removed.
+    /// Cleans up the open deployment; returns what was removed. A cleanup that fails keeps the session open,
+    /// so that `cleanup` can be run again.
     @discardableResult
     func closeSession(report: Bool) async throws -> CleanupReport {
         guard let invoker else { return [] }
-        self.invoker = nil
         lastBatch = nil
-        return try await invoker.provider.cleanup()
+        let removed = try await invoker.provider.cleanup()
+        self.invoker = nil
+        return removed
     }
 
-    /// Ends the session: cleans up unless `--keep`.
-    public func shutdown() async {
-        guard let invoker else { return }
+    /// Ends the session: cleans up unless `--keep`. Returns false when the cleanup left something behind,
+    /// which it has said on standard error (what, and how to remove it).
+    @discardableResult
+    public func shutdown() async -> Bool {
+        guard let invoker else { return true }
         if options.keep {
             report(.kept(logs: invoker.provider.logLocation(function: nil)), command: nil)
-            return
+            return true
         }
-        _ = try? await closeSession(report: false)
+        do {
+            try await closeSession(report: false)
+            return true
+        } catch {
+            report(.failure(error as? FaastError ?? FaastError(.provider, "\(error)")), command: "cleanup")
+            self.invoker = nil
+            return false
+        }
     }
 
     func requireSession(at location: SourceLocation? = nil) throws -> Invoker {

@@ -37,8 +37,7 @@ struct Launcher {
         } else {
             return Self.checkingOutput(await Repl(shell: shell, output: output).run())
         }
-        await shell.shutdown()
-        return Self.checkingOutput(code)
+        return Self.checkingOutput(await Self.shutdown(shell, code: code))
     }
 
     /// `code`, unless standard output could not be written: then a message (but for a closed pipe) and 1.
@@ -60,8 +59,13 @@ struct Launcher {
         if let module, let failure = await open(shell, module: module) { return failure }
         var code = await runText(shell, String(decoding: data, as: UTF8.self), file: path)
         if code == ExitStatus.ok, !extraCommands.isEmpty { code = await runLines(shell, extraCommands) }
-        await shell.shutdown()
-        return Self.checkingOutput(code)
+        return Self.checkingOutput(await Self.shutdown(shell, code: code))
+    }
+
+    /// Cleans up at exit: a cleanup that left something behind (named on stderr) makes a successful run fail.
+    static func shutdown(_ shell: Shell, code: Int32) async -> Int32 {
+        let clean = await shell.shutdown()
+        return clean || code != ExitStatus.ok ? code : ExitStatus.failed
     }
 
     /// Opens the module given on the command line; returns an exit code when that fails.
@@ -123,7 +127,7 @@ extension Launcher {
     static func cleanupAWS(region: String?, execute: Bool, force: Bool, output: StandardOutput) async -> Int32 {
         do {
             let client = try AWSClient.fromEnvironment(region: region)
-            let collector = GarbageCollector(client: client)
+            let collector = GarbageCollector.rateLimited(client: client)
             let resources = try await collector.inventory()
             if resources.isEmpty {
                 output.out("no faast resources in \(client.region)\n")

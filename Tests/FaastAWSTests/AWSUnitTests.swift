@@ -40,10 +40,57 @@ struct AWSUnitTests {
         #expect(!e.isThrottling)
         let throttled = HTTPResponse(status: 429, headers: [], body: Array(#"{"__type":"com.amazon#TooManyRequestsException","message":"Rate exceeded"}"#.utf8))
         #expect(AWSClient.jsonError(service: "Lambda", throttled).isThrottling)
-        #expect(AWSClient.jsonError(service: "Lambda", throttled).faastError.kind == .throttled)
+        #expect(AWSErrors.faastError(AWSClient.jsonError(service: "Lambda", throttled)).kind == .throttled)
         let xml = #"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded &amp; more</Message></Error><RequestId>r2</RequestId></ErrorResponse>"#
         let q = AWSClient.queryError(service: "IAM", HTTPResponse(status: 400, headers: [], body: Array(xml.utf8)))
         #expect(q.code == "Throttling" && q.message == "Rate exceeded & more" && q.requestId == "r2" && q.isThrottling)
+    }
+
+    @Test("errors of requests that run user code: only what provably was not taken may be sent again")
+    func invocationErrors() {
+        let unsent = HTTPTransportError(code: 7, reach: .notSent, method: "POST", url: "u", detail: "Couldn't connect")
+        #expect(AWSErrors.invocationError(unsent, function: "f").kind == .transport)
+        #expect(AWSErrors.invocationError(unsent, function: "f").attemptDidNotStart, "never sent: the core may send it again")
+        let lost = HTTPTransportError(code: 56, reach: .maybeSent, method: "POST", url: "u",
+                                      detail: "Failure when receiving data from the peer (Recv failure: Connection reset by peer)")
+        let mayHaveRun = AWSErrors.invocationError(lost, function: "f")
+        #expect(mayHaveRun.kind == .mayHaveRun)
+        #expect(mayHaveRun.message.hasPrefix("f may have run on Lambda; not retried: "))
+        #expect(!mayHaveRun.kind.isRetryable)
+        let throttled = AWSServiceError(service: "Lambda", status: 429, code: "TooManyRequestsException", message: "Rate exceeded")
+        #expect(AWSErrors.invocationError(throttled, function: "f").kind == .throttled)
+        let serverError = AWSServiceError(service: "SNS", status: 500, code: "InternalFailure", message: "x", requestId: "r1")
+        let unclear = AWSErrors.invocationError(serverError, function: "f")
+        #expect(unclear.kind == .mayHaveRun)
+        #expect(!unclear.message.contains("r1"), "calls failing alike group together in a fan-out's summary")
+        let refused = AWSServiceError(service: "Lambda", status: 400, code: "InvalidRequestContentException", message: "bad")
+        #expect(AWSErrors.invocationError(refused, function: "f").kind == .provider)
+    }
+
+    @Test("region names are letters, digits and dashes, wherever they come from")
+    func regions() throws {
+        for good in ["us-east-1", "eu-west-3", "cn-north-1", "us-gov-west-1", "ap-southeast-4"] {
+            #expect(RegionResolver.isValid(good), "\(good)")
+        }
+        for bad in ["evil.example/x?", "us-east-1.evil", "", "-us", "us east", "us-east-1#", "é", String(repeating: "a", count: 64)] {
+            #expect(!RegionResolver.isValid(bad), "\(bad)")
+        }
+        let error = #expect(throws: FaastError.self) {
+            try RegionResolver.validated(option: nil, environment: ["AWS_REGION": "a.b/c"])
+        }
+        #expect(error?.message.contains("invalid region 'a.b/c' (from AWS_REGION)") == true)
+        #expect(throws: FaastError.self) {
+            try AWSClient.fromEnvironment(region: "x/y", environment: ["AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"])
+        }
+    }
+
+    @Test("a queue request must fit the result record, escaped as the most verbose encoder escapes it")
+    func queueRecordSize() {
+        #expect(QueueLimits.sizeInRecord("ab") == 4)
+        #expect(QueueLimits.sizeInRecord("\"\\\n") == 2 + 6)
+        #expect(QueueLimits.sizeInRecord("é") == 2 + 6)
+        #expect(QueueLimits.sizeInRecord("👋") == 2 + 12)
+        #expect(QueueLimits.sizeInRecord("\u{01}") == 2 + 6)
     }
 
     @Test("the Pricing API's answer gives first-tier on-demand prices")

@@ -1,3 +1,4 @@
+import CCurl
 import FaastCore
 import Foundation
 import Synchronization
@@ -52,6 +53,8 @@ Routes (any method):
   /big?bytes=<n>       n bytes, byte i = i % 251
   /interim             an unsolicited "100 Continue" (with an X-Interim header) before the echo
   /connections?key=<k> number of distinct client ports seen on requests carrying "X-Conn-Key: <k>"
+  /reset?key=<k>       reads the whole request, counts it under <k>, then aborts the connection (TCP RST)
+  /count?key=<k>       how many /reset requests with <k> arrived
   anything else        echo: {"method", "path", "headers": [[name, value], ...], "body_b64", "body_len"}
 """
 import base64
@@ -65,6 +68,7 @@ from urllib.parse import parse_qs, urlsplit
 
 connections = {}
 connections_lock = threading.Lock()
+resets = {}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -102,6 +106,18 @@ class Handler(BaseHTTPRequestHandler):
             payload = (pattern * (n // 251 + 1))[:n]
         elif url.path == "/interim":
             self.wfile.write(b"HTTP/1.1 100 Continue\r\nX-Interim: yes\r\n\r\n")
+        elif url.path == "/reset":
+            with connections_lock:
+                k = query.get("key", [""])[0]
+                resets[k] = resets.get(k, 0) + 1
+            import socket, struct
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return
+        elif url.path == "/count":
+            with connections_lock:
+                payload = json.dumps(resets.get(query.get("key", [""])[0], 0)).encode()
         elif url.path == "/connections":
             with connections_lock:
                 payload = json.dumps(len(connections.get(query.get("key", [""])[0], ()))).encode()
@@ -326,38 +342,73 @@ struct HTTPClientTests {
         #expect(connections >= 1 && connections <= 3, "50 sequential requests used \(connections) connections")
     }
 
+    /// libcurl sends a request again on its own when a reused connection dies before any answer. For a
+    /// request that may have run (idempotent: false) that must not happen: it fails as maybeSent, and the
+    /// server saw it once. The same request marked idempotent shows the re-send this guards against.
+    @Test(arguments: [false, true])
+    func deadReusedConnectionResendsOnlyIdempotentRequests(idempotent: Bool) async throws {
+        let client = HTTPClient(maxConnectionsPerHost: 1)
+        defer { client.shutdown() }
+        let key = UUID().uuidString
+        // Warm up the one connection, so that the next request reuses it.
+        #expect(try await client.send(HTTPRequest(method: "GET", url: TestHTTPServer.url("/warm"))).status == 200)
+        var error: HTTPTransportError?
+        do {
+            _ = try await client.send(HTTPRequest(
+                method: "POST", url: TestHTTPServer.url("/reset?key=\(key)"), body: Array("{\"callId\":\"c1\"}".utf8),
+                idempotent: idempotent))
+        } catch let e as HTTPTransportError {
+            error = e
+        }
+        let seen = try await client.send(HTTPRequest(method: "GET", url: TestHTTPServer.url("/count?key=\(key)")))
+        if idempotent {
+            #expect(Int(seen.bodyText) == 2, "libcurl re-sent the request on a fresh connection")
+        } else {
+            #expect(Int(seen.bodyText) == 1, "a request that may have run was sent again")
+            #expect(error?.reach == .maybeSent)
+        }
+        #expect(error != nil)
+    }
+
+    @Test func bodyNotHandedOverIsNotSent() async throws {
+        let client = HTTPClient()
+        defer { client.shutdown() }
+        let error = await #expect(throws: HTTPTransportError.self) {
+            try await client.send(HTTPRequest(method: "POST", url: "http://127.0.0.1:1/x", body: [1, 2], idempotent: false))
+        }
+        #expect(error?.reach == .notSent)
+    }
+
     @Test func timeoutThrowsTransport() async throws {
         let started = ContinuousClock.now
-        let error = await #expect(throws: FaastError.self) {
+        let error = await #expect(throws: HTTPTransportError.self) {
             try await client.send(HTTPRequest(
                 method: "GET", url: TestHTTPServer.url("/sleep?ms=3000"),
                 headers: [(name: "Authorization", value: "secret-TIMEOUT")], timeout: 0.3))
         }
         // The server would answer after 3 s; failing before it did shows the timeout acted.
         #expect(ContinuousClock.now - started < .seconds(2.9))
-        #expect(error?.kind == .transport)
-        let message = error?.message.lowercased() ?? ""
-        #expect(message.contains("timed out") || message.contains("timeout"), "\(message)")
-        #expect(!(error?.message.contains("secret-TIMEOUT") ?? true))
+        #expect(error?.code == Int(CURLE_OPERATION_TIMEDOUT.rawValue))
+        #expect(error?.reach == .maybeSent)
+        #expect(!(error?.description.contains("secret-TIMEOUT") ?? true))
     }
 
     @Test func closedPortThrowsTransport() async throws {
-        let error = await #expect(throws: FaastError.self) {
+        let error = await #expect(throws: HTTPTransportError.self) {
             try await client.send(HTTPRequest(method: "POST", url: "http://127.0.0.1:1/x", body: [1, 2]))
         }
-        #expect(error?.kind == .transport)
-        #expect(error?.message.hasPrefix("POST http://127.0.0.1:1/x: ") == true, "\(error?.message ?? "")")
-        #expect(error?.message.lowercased().contains("connect") == true, "\(error?.message ?? "")")
+        #expect(error?.code == Int(CURLE_COULDNT_CONNECT.rawValue))
+        #expect(error?.reach == .notSent)
+        #expect(error?.description.hasPrefix("POST http://127.0.0.1:1/x: ") == true, "\(error?.description ?? "")")
     }
 
     @Test func errorMessageNeverContainsHeaderValues() async throws {
-        let error = await #expect(throws: FaastError.self) {
+        let error = await #expect(throws: HTTPTransportError.self) {
             try await client.send(HTTPRequest(
                 method: "GET", url: "http://127.0.0.1:1/x?X-Amz-Signature=sig-QUERY",
                 headers: [(name: "Authorization", value: "secret-XYZ"), (name: "X-Amz-Security-Token", value: "token-ABC")]))
         }
-        #expect(error?.kind == .transport)
-        let message = error?.message ?? ""
+        let message = error?.description ?? ""
         #expect(!message.contains("secret-XYZ"))
         #expect(!message.contains("token-ABC"))
         #expect(!message.contains("sig-QUERY"))
@@ -411,12 +462,12 @@ struct HTTPClientTests {
         }
         try await Task.sleep(for: .milliseconds(300))
         client.shutdown()
-        let error = await #expect(throws: FaastError.self) { try await pending.value }
-        #expect(error?.kind == .transport)
-        let later = await #expect(throws: FaastError.self) {
+        let error = await #expect(throws: HTTPTransportError.self) { try await pending.value }
+        #expect(error?.detail == "HTTP client shut down")
+        let later = await #expect(throws: HTTPTransportError.self) {
             try await client.send(HTTPRequest(method: "GET", url: TestHTTPServer.url("/x")))
         }
-        #expect(later?.kind == .transport)
+        #expect(later?.reach == .notSent)
     }
 
     @Test func manyRequestsKeepHandlesBounded() async throws {

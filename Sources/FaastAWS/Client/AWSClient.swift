@@ -4,7 +4,11 @@ import Foundation
 /// Signed requests to AWS services over the shared libcurl client, in the three protocols faast needs:
 /// REST-JSON (Lambda), JSON 1.0/1.1 (CloudWatch Logs, SQS, Pricing) and Query (IAM, SNS, STS).
 /// Control-plane requests that AWS throttles or fails with a 5xx are sent again with jittered backoff;
-/// `Invoke` never is (the caller decides, since an accepted invocation must not run twice).
+/// requests that run user code (`Invoke`, `Publish`) never are: they go through `send` with
+/// `idempotent: false`, and the caller decides from the typed error whether they provably were not taken.
+///
+/// Errors inside are typed: `AWSServiceError` (AWS's code), `HTTPTransportError` (libcurl's code and how far
+/// the request got), `CancellationError`; `AWSErrors` maps them to `FaastError` at the provider's edge.
 public final class AWSClient: Sendable {
     public let region: String
     let credentials: AWSCredentials
@@ -14,12 +18,24 @@ public final class AWSClient: Sendable {
     let maxAttempts = 6
     /// Requests sent again after throttling or a server error (for statistics).
     let retryCount = AtomicTally()
+    /// Every request this client sends (retries included) waits for a slot here, when set.
+    let limiter: RateLimiter?
+    /// Requests this client sent (retries included).
+    let requestCount = AtomicTally()
 
-    public init(credentials: AWSCredentials, region: String, environment: [String: String], http: HTTPClient = .shared) {
+    public init(credentials: AWSCredentials, region: String, environment: [String: String], http: HTTPClient = .shared,
+                limiter: RateLimiter? = nil) {
         self.credentials = credentials
         self.region = region
         self.environment = environment
         self.http = http
+        self.limiter = limiter
+    }
+
+    /// The same account and region, every request (retries included) held to `rate` per second.
+    public func limited(to rate: Double) -> AWSClient {
+        AWSClient(credentials: credentials, region: region, environment: environment, http: http,
+                  limiter: RateLimiter(rate: rate, burst: 1))
     }
 
     /// Credentials and region resolved the way the AWS CLI does; one clear error when none are found.
@@ -30,7 +46,7 @@ public final class AWSClient: Sendable {
         } catch {
             throw FaastError(.deployFailed, "\(error)")
         }
-        let region = RegionResolver.resolve(option: option, environment: environment).region
+        let region = try RegionResolver.validated(option: option, environment: environment).region
         return AWSClient(credentials: credentials, region: region, environment: environment)
     }
 
@@ -38,13 +54,17 @@ public final class AWSClient: Sendable {
         Endpoints.endpoint(service: service.signingName, region: region, environment: environment)
     }
 
-    /// Signs and sends one request; returns the raw response whatever its status.
+    /// Signs and sends one request; returns the raw response whatever its status. `idempotent: false` for a
+    /// request that must never reach AWS twice (see `HTTPRequest.idempotent`).
     func send(_ service: Endpoints.Service, method: String, path: String, query: [(name: String, value: String)] = [],
-              headers extra: [(name: String, value: String)] = [], body: [UInt8] = [], timeout: Double = 30) async throws -> HTTPResponse {
+              headers extra: [(name: String, value: String)] = [], body: [UInt8] = [], timeout: Double = 30,
+              idempotent: Bool = true) async throws -> HTTPResponse {
         let ep = endpoint(service)
         guard let url = URL(string: ep.url), let host = url.host else {
             throw FaastError(.provider, "invalid endpoint URL for \(service.serviceId): \(ep.url)")
         }
+        try await limiter?.acquire()
+        requestCount.add(1)
         let hostHeader = url.port.map { "\(host):\($0)" } ?? host
         let basePath = url.path == "/" ? "" : url.path
         var headers = [(name: "Host", value: hostHeader)] + extra
@@ -55,10 +75,12 @@ public final class AWSClient: Sendable {
         let queryString = query.isEmpty ? "" : "?" + SigV4.canonicalQueryString(query)
         let full = ep.url + path + queryString
         return try await http.send(HTTPRequest(
-            method: method, url: full, headers: headers.filter { $0.name != "Host" }, body: body, timeout: timeout))
+            method: method, url: full, headers: headers.filter { $0.name != "Host" }, body: body, timeout: timeout,
+            idempotent: idempotent))
     }
 
-    /// `send` with retries for throttling, server errors and connection failures; errors decoded.
+    /// `send` with retries for throttling, server errors and connection failures (control-plane requests only);
+    /// throws the decoded `AWSServiceError` or the last `HTTPTransportError`.
     func call(_ service: Endpoints.Service, method: String, path: String, query: [(name: String, value: String)] = [],
               headers: [(name: String, value: String)] = [], body: [UInt8] = [], timeout: Double = 30, attempts: Int? = nil,
               decodeError: (HTTPResponse) -> AWSServiceError) async throws -> HTTPResponse {
@@ -69,8 +91,8 @@ public final class AWSClient: Sendable {
                 let response = try await send(service, method: method, path: path, query: query, headers: headers, body: body, timeout: timeout)
                 if response.status < 300 { return response }
                 let error = decodeError(response)
-                guard (error.isThrottling || error.isServerError), attempt + 1 < maxAttempts else { throw error.faastError }
-            } catch let error as FaastError where error.kind == .transport && attempt + 1 < maxAttempts {
+                guard (error.isThrottling || error.isServerError), attempt + 1 < maxAttempts else { throw error }
+            } catch is HTTPTransportError where attempt + 1 < maxAttempts {
                 // Connection-level failure: the control plane's requests are safe to send again.
             }
             retryCount.add(1)

@@ -1,3 +1,4 @@
+import FaastCore
 import Foundation
 
 /// AWS access keys and where they came from. Printing, debug-printing or dumping them shows the access key id
@@ -180,6 +181,25 @@ public enum RegionResolver {
             return (region, "\(files.configPath) \(AWSConfigFile.configSectionName(name))")
         }
         return (defaultRegion, "default")
+    }
+
+    /// Whether `region` is a name AWS could have given a region: letters, digits and dashes (what botocore
+    /// accepts, one DNS label), so that it can never point a signed request at another host.
+    public static func isValid(_ region: String) -> Bool {
+        guard (1...63).contains(region.utf8.count) else { return false }
+        let bytes = Array(region.utf8)
+        guard bytes.first != UInt8(ascii: "-"), bytes.last != UInt8(ascii: "-") else { return false }
+        return bytes.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+    }
+
+    /// The region and where it came from, or an error naming both when it is not a valid region name.
+    public static func validated(option: String?, environment: [String: String]) throws(FaastError) -> (region: String, source: String) {
+        let found = resolve(option: option, environment: environment)
+        guard isValid(found.region) else {
+            throw FaastError(.invalidArgument,
+                             "invalid region '\(found.region)' (from \(found.source)): a region is letters, digits and dashes, e.g. us-west-2")
+        }
+        return found
     }
 }
 

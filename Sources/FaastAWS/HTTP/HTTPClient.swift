@@ -14,14 +14,21 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// Seconds for the whole transfer (queueing for a connection included); 0 means no limit.
     public var timeout: Double
+    /// false for a request that must never reach the server twice (one that runs user code). libcurl re-sends
+    /// a request on its own when a reused connection turns out dead before any answer; such a request's body
+    /// is handed to libcurl through a read callback that cannot rewind, so once any of it went out libcurl
+    /// fails the transfer instead (`CURLE_SEND_FAIL_REWIND`, reported as `maybeSent`). It also tells exactly
+    /// whether the body was handed over, which makes `notSent` provable after a timeout.
+    public var idempotent: Bool
 
     public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
-                timeout: Double = 30) {
+                timeout: Double = 30, idempotent: Bool = true) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.idempotent = idempotent
     }
 }
 
@@ -71,9 +78,10 @@ public final class HTTPClient: Sendable {
 
     /// Sends a request and returns its response, whatever its status.
     ///
-    /// Throws `FaastError(.transport, …)` when the transfer fails (connection, timeout, shut-down client),
-    /// with curl's error text but never a header value; `CancellationError` when the calling task is
-    /// cancelled (the transfer is then stopped).
+    /// Throws `HTTPTransportError` when the transfer fails (connection, timeout, shut-down client), with
+    /// libcurl's code, how far the request got, and curl's text but never a header value; `CancellationError`
+    /// when the calling task is cancelled (the transfer is then stopped); `FaastError(.invalidArgument)` for a
+    /// request that cannot be sent at all.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         try Task.checkCancellation()
         try Self.validate(request)
@@ -259,8 +267,10 @@ final class HTTPEventCore: Sendable {
         }
     }
 
-    static func shutDownError(_ request: HTTPRequest) -> FaastError {
-        FaastError(.transport, "\(request.method) \(redactedURL(request.url)): HTTP client shut down")
+    /// A request the client gave up on before it was sent.
+    static func shutDownError(_ request: HTTPRequest) -> HTTPTransportError {
+        HTTPTransportError(code: 0, reach: .notSent, method: request.method, url: redactedURL(request.url),
+                           detail: "HTTP client shut down")
     }
 
     /// The URL for error messages: without its query string, which may carry a presigned signature.
@@ -273,7 +283,8 @@ final class HTTPEventCore: Sendable {
 
     private func run() {
         guard let multi = curl_multi_init() else {
-            failEverything(FaastError(.transport, "could not create a curl multi handle"))
+            failEverything(HTTPTransportError(code: Int(CURLE_FAILED_INIT.rawValue), reach: .notSent, method: "",
+                                              url: "", detail: "could not create a curl multi handle"))
             return
         }
         _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxConnectionsPerHost)
@@ -347,7 +358,7 @@ final class HTTPEventCore: Sendable {
         for item in finished { item.continuation.resume(with: item.result) }
     }
 
-    private func failEverything(_ error: FaastError) {
+    private func failEverything(_ error: HTTPTransportError) {
         let queued: [Submission] = state.withLock { state in
             state.shuttingDown = true
             let queued = state.queue
@@ -371,12 +382,16 @@ final class Transfer {
     var headers: [(name: String, value: String)] = []
     var body: [UInt8] = []
     let errorBuffer: UnsafeMutablePointer<CChar>
+    /// A non-idempotent request's body, handed to libcurl by `curlReadCallback`; `uploaded` bytes so far.
+    let upload: [UInt8]?
+    var uploaded = 0
 
     init(submission: HTTPEventCore.Submission, easy: UnsafeMutableRawPointer) {
         id = submission.id
         method = submission.request.method
         url = submission.request.url
         continuation = submission.continuation
+        upload = submission.request.idempotent ? nil : submission.request.body
         self.easy = easy
         let size = Int(CURL_ERROR_SIZE)
         errorBuffer = .allocate(capacity: size)
@@ -418,6 +433,23 @@ final class Transfer {
         body.append(contentsOf: bytes)
     }
 
+    /// Copies the next part of the upload into libcurl's buffer; 0 at the end.
+    func readUpload(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        guard let upload, uploaded < upload.count else { return 0 }
+        let n = min(buffer.count, upload.count - uploaded)
+        upload.withUnsafeBytes { source in
+            buffer.baseAddress!.copyMemory(from: source.baseAddress! + uploaded, byteCount: n)
+        }
+        uploaded += n
+        return n
+    }
+
+    /// Whether the whole body went to libcurl; nil when libcurl had it in one piece from the start.
+    var bodyHandedOver: Bool? {
+        guard let upload else { return nil }
+        return uploaded >= upload.count
+    }
+
     private func trimmed(_ text: Substring) -> String {
         var text = text
         while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
@@ -433,6 +465,14 @@ private func curlWriteCallback(_ data: UnsafeMutablePointer<CChar>?, _ size: Int
     Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
         .receiveBody(UnsafeRawBufferPointer(start: data, count: total))
     return total
+}
+
+private func curlReadCallback(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int,
+                              _ userdata: UnsafeMutableRawPointer?) -> Int {
+    let total = size * count
+    guard let data, let userdata, total > 0 else { return 0 }
+    return Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+        .readUpload(into: UnsafeMutableRawBufferPointer(start: data, count: total))
 }
 
 private func curlHeaderCallback(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int,
@@ -479,8 +519,9 @@ final class EventLoop {
             easy = created
             easyHandles += 1
         } else {
-            finished.append((submission.id, submission.continuation,
-                             .failure(FaastError(.transport, "\(request.method) \(HTTPEventCore.redactedURL(request.url)): could not create a curl handle"))))
+            finished.append((submission.id, submission.continuation, .failure(HTTPTransportError(
+                code: Int(CURLE_OUT_OF_MEMORY.rawValue), reach: .notSent, method: request.method,
+                url: HTTPEventCore.redactedURL(request.url), detail: "could not create a curl handle"))))
             return
         }
         let transfer = Transfer(submission: submission, easy: easy)
@@ -534,7 +575,15 @@ final class EventLoop {
         }
         if sendsBody && method != "HEAD" {
             results.append(ccurl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)))
-            if request.body.isEmpty {
+            if transfer.upload != nil {
+                // No seek callback on purpose: libcurl cannot rewind this body, so it never sends it twice.
+                if method == "POST" { set(CURLOPT_POST, 1) } else { set(CURLOPT_UPLOAD, 1) }
+                results.append(ccurl_easy_setopt_read_callback(easy, curlReadCallback))
+                results.append(ccurl_easy_setopt_pointer(easy, CURLOPT_READDATA, userdata))
+                if method != "POST" {
+                    results.append(ccurl_easy_setopt_off_t(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count)))
+                }
+            } else if request.body.isEmpty {
                 results.append(ccurl_easy_setopt_string(easy, CURLOPT_COPYPOSTFIELDS, ""))
             } else {
                 results.append(request.body.withUnsafeBytes { bytes in
@@ -592,8 +641,9 @@ final class EventLoop {
     func failAllActive() {
         for transfer in Array(active.values) {
             release(transfer, removeFromMulti: true)
-            finished.append((transfer.id, transfer.continuation,
-                             .failure(FaastError(.transport, "\(transfer.method) \(HTTPEventCore.redactedURL(transfer.url)): HTTP client shut down"))))
+            finished.append((transfer.id, transfer.continuation, .failure(HTTPTransportError(
+                code: 0, reach: transfer.bodyHandedOver == false ? .notSent : .maybeSent, method: transfer.method,
+                url: HTTPEventCore.redactedURL(transfer.url), detail: "HTTP client shut down"))))
         }
     }
 
@@ -625,11 +675,13 @@ final class EventLoop {
         }
     }
 
-    /// "METHOD url: curl's text (detail)", never with a header value.
-    private func transportError(_ transfer: Transfer, _ code: CURLcode) -> FaastError {
+    /// libcurl's code, how far the request got, and "curl's text (detail)", never with a header value.
+    private func transportError(_ transfer: Transfer, _ code: CURLcode) -> HTTPTransportError {
         var text = String(cString: curl_easy_strerror(code))
         let detail = String(cString: transfer.errorBuffer).trimmingCharacters(in: .whitespacesAndNewlines)
         if !detail.isEmpty && detail != text { text += " (\(detail))" }
-        return FaastError(.transport, "\(transfer.method) \(HTTPEventCore.redactedURL(transfer.url)): \(text)")
+        return HTTPTransportError(
+            code: Int(code.rawValue), reach: HTTPTransportError.reach(code: code, bodyHandedOver: transfer.bodyHandedOver),
+            method: transfer.method, url: HTTPEventCore.redactedURL(transfer.url), detail: text)
     }
 }

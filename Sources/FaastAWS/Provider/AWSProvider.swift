@@ -18,7 +18,11 @@ public struct AWSProviderFactory: ProviderFactory {
 
     public func collectGarbage(settings: DeploySettings) async throws -> CleanupReport {
         let client = try AWSClient.fromEnvironment(region: settings.cloud.region, environment: environment)
-        return try await GarbageCollector(services: AWSServices(client: client)).collect(excluding: nil, execute: true)
+        do {
+            return try await GarbageCollector(services: AWSServices(client: client)).collect(excluding: nil, execute: true)
+        } catch {
+            throw AWSErrors.faastError(error)
+        }
     }
 }
 
@@ -34,7 +38,8 @@ public final class AWSProvider: InvokingProvider {
     let services: AWSServices
     let roleName: String
     let queue: QueueTransport
-    private let cleaned = Mutex(false)
+    /// Set once a cleanup removed everything; a cleanup that left something may run again.
+    let cleaned = Mutex(false)
 
     init(module: ModuleSpec, functions: [FunctionInfo], settings: DeploySettings, names: ResourceNames, functionArn: String,
          services: AWSServices, roleName: String) {
@@ -66,27 +71,29 @@ public final class AWSProvider: InvokingProvider {
         let architecture = settings.cloud.architecture.rawValue
         let package = try CodePackage.build(
             module: module, include: settings.package.include, exclude: settings.package.exclude)
-        var created: [String] = []
+        var created: Set<String> = []
         do {
             let roleName = settings.cloud.role ?? ResourceNames.defaultRole
-            let roleArn = try await ensureRole(roleName, custom: settings.cloud.role != nil, services: services)
+            let role = try await ensureRole(roleName, custom: settings.cloud.role != nil, services: services)
             try await services.createLogGroup(names.logGroup, tags: tags, retentionDays: retentionInDays(settings.logRetentionDays))
-            created.append("logGroup")
+            created.insert("logGroup")
             var env = settings.env
             env["FAAST_PROVIDER"] = "aws"
             env["FAAST_SESSION_ID"] = names.sessionId
             let body: JSONValue = [
                 "FunctionName": .string(names.function),
                 "Runtime": module.runtime == .node ? "nodejs20.x" : "python3.12",
-                "Role": .string(roleArn), "Handler": "trampoline.handler",
+                "Role": .string(role.arn), "Handler": "trampoline.handler",
                 "Code": ["ZipFile": .string(Data(package.zip).base64EncodedString())],
                 "MemorySize": .int(settings.memoryMb), "Timeout": .int(Int(settings.timeout.rounded(.up))),
                 "Environment": ["Variables": AWSServices.json(env)],
                 "Architectures": [.string(architecture)], "Tags": AWSServices.json(tags),
                 "Description": .string("faast session \(names.sessionId): \(FilePaths.lastComponent(module.path))"),
             ]
-            let function = try await createFunction(body, services: services)
-            created.append("function")
+            // From here the function may exist even when CreateFunction fails (accepted, then an error or a lost
+            // answer): the rollback looks for it by name.
+            created.insert("function")
+            let function = try await createFunction(body, waitForRole: role.isNew, services: services)
             let arn = function["FunctionArn"]?.stringValue ?? ""
             try await waitUntilActive(names.function, services: services)
             let functions = try await describe(names.function, services: services, module: module)
@@ -94,10 +101,32 @@ public final class AWSProvider: InvokingProvider {
                                services: services, roleName: roleName)
         } catch {
             // Roll back what this deploy created; the shared role stays for the next session.
-            if created.contains("function") { try? await services.deleteFunction(names.function) }
-            if created.contains("logGroup") { try? await services.deleteLogGroup(names.logGroup) }
-            if let e = error as? FaastError { throw FaastError(.deployFailed, e.message, remote: e.remote) }
-            throw FaastError(.deployFailed, "\(error)")
+            var left: [String] = []
+            if created.contains("function"), !(await deleteIfPresent(services: services, { try await services.deleteFunction(names.function) })) {
+                left.append("function \(names.function)")
+            }
+            if created.contains("logGroup"), !(await deleteIfPresent(services: services, { try await services.deleteLogGroup(names.logGroup) })) {
+                left.append("log group \(names.logGroup)")
+            }
+            var failure = AWSErrors.faastError(error)
+            if failure.kind == .cancelled { failure.message = "the deploy was cancelled" }
+            failure.kind = .deployFailed
+            if !left.isEmpty {
+                failure.message += "; the rollback could not delete \(left.joined(separator: ", ")) (`faast cleanup aws --execute` removes it)"
+            }
+            throw failure
+        }
+    }
+
+    /// Deletes something that may or may not exist; true when it is gone (deleted now, or never there).
+    static func deleteIfPresent(services: AWSServices, _ delete: () async throws -> Void) async -> Bool {
+        do {
+            try await delete()
+            return true
+        } catch let e as AWSServiceError where e.isNotFound {
+            return true
+        } catch {
+            return false
         }
     }
 
@@ -111,31 +140,52 @@ public final class AWSProvider: InvokingProvider {
     static let trustPolicy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#
     static let rolePolicy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"arn:aws:logs:*:*:log-group:/aws/lambda/faast-*:*"},{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"arn:aws:sqs:*:*:faast-*"}]}"#
 
-    static func ensureRole(_ name: String, custom: Bool, services: AWSServices) async throws -> String {
-        if let arn = try await services.roleArn(name) { return arn }
-        if custom { throw FaastError(.deployFailed, "the role '\(name)' (role=) does not exist") }
-        let arn: String
-        do {
-            arn = try await services.createRole(name, trustPolicy: trustPolicy,
-                                                description: "faast: Lambda functions write their logs and send results to their queue")
-        } catch let e as FaastError where e.message.contains("EntityAlreadyExists") {
-            // Another deploy created it meanwhile (two sessions starting at once in a fresh account): share it.
-            guard let existing = try await services.roleArn(name) else { throw e }
-            arn = existing
+    /// The role functions run as: `role=`'s (which must exist), else faast's own, made on first use. Several
+    /// sessions may make it at once: `EntityAlreadyExists` means another one did, and its role is used. Its
+    /// policy is (re)written when missing or not the current one (a session killed between CreateRole and
+    /// PutRolePolicy leaves a role without it).
+    static func ensureRole(_ name: String, custom: Bool, services: AWSServices) async throws -> (arn: String, isNew: Bool) {
+        if let arn = try await services.roleArn(name) {
+            if !custom { try await repairRolePolicy(name, services: services) }
+            return (arn, false)
         }
-        try await services.putRolePolicy(name, name: ResourceNames.rolePolicyName, document: rolePolicy)
-        return arn
+        if custom { throw FaastError(.deployFailed, "the role '\(name)' (role=) does not exist") }
+        do {
+            let arn = try await services.createRole(name, trustPolicy: trustPolicy,
+                                                    description: "faast: Lambda functions write their logs and send results to their queue")
+            try await services.putRolePolicy(name, name: ResourceNames.rolePolicyName, document: rolePolicy)
+            return (arn, true)
+        } catch let e as AWSServiceError where e.code == "EntityAlreadyExists" {
+            // Another session made it between our GetRole and CreateRole (or our own CreateRole was taken and
+            // answered with an error, then sent again).
+            guard let arn = try await services.roleArn(name) else { throw e }
+            try await repairRolePolicy(name, services: services)
+            return (arn, true)
+        }
     }
 
-    /// CreateFunction, waiting out IAM propagation (a new role is not assumable for some seconds).
-    static func createFunction(_ body: JSONValue, services: AWSServices) async throws -> JSONValue {
-        var waited = 0.0
+    /// Writes faast's policy on its role unless the role already has exactly it.
+    static func repairRolePolicy(_ role: String, services: AWSServices) async throws {
+        let current = try await services.rolePolicy(role, name: ResourceNames.rolePolicyName)
+        if let current, (try? JSONParser.parse(current)) == (try? JSONParser.parse(rolePolicy)) { return }
+        try await services.putRolePolicy(role, name: ResourceNames.rolePolicyName, document: rolePolicy)
+    }
+
+    /// CreateFunction, waiting out IAM propagation when the role is new (for some seconds Lambda answers that it
+    /// cannot assume it, as `InvalidParameterValueException`). A CreateFunction whose earlier attempt was taken
+    /// answers `ResourceConflictException`: the function exists, which is what was asked.
+    static func createFunction(_ body: JSONValue, waitForRole: Bool, services: AWSServices) async throws -> JSONValue {
+        let started = MonotonicClock.seconds()
         while true {
             do {
                 return try await services.createFunction(body)
-            } catch let e as FaastError where e.message.contains("cannot be assumed") && waited < 30 {
+            } catch let e as AWSServiceError where e.code == "InvalidParameterValueException" && waitForRole
+                && MonotonicClock.seconds() - started < 30 {
                 try await Task.sleep(nanoseconds: 2_000_000_000)
-                waited += 2
+            } catch let e as AWSServiceError where e.code == "ResourceConflictException" {
+                let name = body["FunctionName"]?.stringValue ?? ""
+                guard let existing = try? await services.getFunction(name), let configuration = existing["Configuration"] else { throw e }
+                return configuration
             }
         }
     }
@@ -160,7 +210,7 @@ public final class AWSProvider: InvokingProvider {
             .lambda, method: "POST", path: "/2015-03-31/functions/\(AWSServices.path(name))/invocations",
             headers: [("X-Amz-Invocation-Type", "RequestResponse"), ("Content-Type", "application/json")],
             body: Array(WireProtocol.describeRequest(callId: "describe").utf8), timeout: 120)
-        guard response.status < 300 else { throw AWSClient.restJSONError(service: "Lambda", response).faastError }
+        guard response.status < 300 else { throw AWSClient.restJSONError(service: "Lambda", response) }
         let payload = (try? JSONParser.parse(bytes: response.body)) ?? .null
         if response.header("x-amz-function-error") != nil {
             throw FaastError(.deployFailed, "the module failed to load on Lambda: \(payload["errorMessage"]?.stringValue ?? payload.jsonText)")
@@ -197,19 +247,15 @@ public final class AWSProvider: InvokingProvider {
             response = try await services.client.send(
                 .lambda, method: "POST", path: "/2015-03-31/functions/\(AWSServices.path(names.function))/invocations",
                 headers: [("X-Amz-Invocation-Type", "RequestResponse"), ("X-Amz-Log-Type", "Tail"), ("Content-Type", "application/json")],
-                body: body, timeout: request.timeout + 30)
-        } catch let e as FaastError where e.kind == .transport {
-            // Only a request that never reached AWS may be sent again; anything later might have run.
-            let unsent = e.message.contains("onnect") || e.message.contains("resolve")
-            var notSent = e
-            notSent.notStarted = true
-            throw unsent ? notSent : FaastError(.provider, "\(e.message) (the invocation may have run; not retried)")
+                body: body, timeout: request.timeout + 30, idempotent: false)
+        } catch {
+            throw AWSErrors.invocationError(error, function: request.function)
         }
         let requestId = AWSClient.requestId(response)
         let logUrl = logLocation(requestId: requestId)
         guard response.status < 300 else {
-            let error = AWSClient.restJSONError(service: "Lambda", response)
-            throw FaastError(error.isThrottling ? .throttled : .provider, error.description, logLocation: logUrl)
+            throw AWSErrors.invocationError(AWSClient.restJSONError(service: "Lambda", response), function: request.function,
+                                            logLocation: logUrl)
         }
         let report = LambdaReport(base64Tail: response.header("x-amz-log-result"))
         let payload = (try? JSONParser.parse(bytes: response.body)) ?? .null
@@ -233,8 +279,18 @@ public final class AWSProvider: InvokingProvider {
         if message.utf8.count > Self.queueMessageLimit {
             throw FaastError(.invalidArgument, "the arguments of \(request.function) are \(message.utf8.count) bytes; queue mode allows 256 KB")
         }
-        let record = try await queue.invoke(callId: request.callId, message: message, deadline: request.timeout + 90,
+        let inRecord = QueueLimits.sizeInRecord(message)
+        if inRecord > QueueLimits.maxRequestInRecord {
+            throw FaastError(.invalidArgument, "the arguments of \(request.function) take \(inRecord) bytes in the result record, "
+                + "which must fit SQS's 256 KB with the result; queue mode allows \(QueueLimits.maxRequestInRecord / 1024) KB: use mode=https")
+        }
+        let record: JSONValue
+        do {
+            record = try await queue.invoke(callId: request.callId, message: message, deadline: request.timeout + 90,
                                             function: request.function, yields: yields)
+        } catch {
+            throw AWSErrors.faastError(error)
+        }
         let requestId = record["requestContext"]?["requestId"]?.stringValue
         let logUrl = logLocation(requestId: requestId)
         let payload = record["responsePayload"] ?? .null
@@ -301,7 +357,12 @@ public final class AWSProvider: InvokingProvider {
     }
 
     public func recentLogs(function: String?, last: Int) async throws -> [String] {
-        let events = try await services.filterLogEvents(group: names.logGroup, pattern: nil, limit: 10_000, startTime: nil)
+        let events: [JSONValue]
+        do {
+            events = try await services.filterLogEvents(group: names.logGroup, pattern: nil, limit: 10_000, startTime: nil)
+        } catch {
+            throw AWSErrors.faastError(error)
+        }
         var lines = events.compactMap { e -> (Double, String)? in
             guard let message = e["message"]?.stringValue else { return nil }
             let ts = e["timestamp"]?.doubleValue ?? 0
@@ -329,39 +390,6 @@ public final class AWSProvider: InvokingProvider {
             metrics: prices.metrics(usage: usage, memoryMb: settings.memoryMb, arm64: architecture == "arm64"),
             priceSource: prices.source,
             notes: ["Billed duration from Lambda's REPORT lines (queue calls: measured duration), 1 ms steps; free tier not counted."])
-    }
-
-    // MARK: - Cleanup
-
-    public func cleanup() async throws -> CleanupReport {
-        if cleaned.withLock({ done in defer { done = true }; return done }) { return ["already cleaned up"] }
-        queue.stop()
-        var report: [String] = []
-        func attempt(_ what: String, _ body: () async throws -> Void) async {
-            do {
-                try await body()
-                report.append("deleted \(what)")
-            } catch let e as FaastError where e.message.contains("NotFound") || e.message.contains("NonExistent") {
-                report.append("\(what) was already gone")
-            } catch {
-                report.append("could not delete \(what): \(error)")
-            }
-        }
-        if let infra = queue.infrastructure {
-            await attempt("event invoke config of \(names.function)") { try await services.deleteEventInvokeConfig(names.function) }
-            if let sub = infra.subscriptionArn, sub.hasPrefix("arn:") {
-                await attempt("subscription \(sub)") { try await services.unsubscribe(sub) }
-            }
-            if !infra.topicArn.isEmpty { await attempt("topic \(names.requestTopic)") { try await services.deleteTopic(infra.topicArn) } }
-            await attempt("queue \(names.responseQueue)") { try await services.deleteQueue(infra.queueUrl) }
-        }
-        await attempt("function \(names.function)") { try await services.deleteFunction(names.function) }
-        report.append("kept log group \(names.logGroup) (retention \(Self.retentionInDays(settings.logRetentionDays)) day(s))")
-        return report
-    }
-
-    public func collectGarbage() async throws -> CleanupReport {
-        try await GarbageCollector(services: services).collect(excluding: names.sessionId, execute: true)
     }
 }
 

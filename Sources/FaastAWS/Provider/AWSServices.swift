@@ -64,7 +64,7 @@ struct AWSServices: Sendable {
         do {
             let xml = try await client.query(.iam, action: "GetRole", version: "2010-05-08", parameters: [("RoleName", name)])
             return XMLValues.first("Arn", in: xml)
-        } catch let e as FaastError where e.message.contains("NoSuchEntity") {
+        } catch let e as AWSServiceError where e.code == "NoSuchEntity" {
             return nil
         }
     }
@@ -83,10 +83,26 @@ struct AWSServices: Sendable {
         ])
     }
 
+    /// The inline policy `name` of `role` as JSON text, or nil when the role has no such policy.
+    func rolePolicy(_ role: String, name: String) async throws -> String? {
+        do {
+            let xml = try await client.query(.iam, action: "GetRolePolicy", version: "2010-05-08", parameters: [
+                ("RoleName", role), ("PolicyName", name),
+            ])
+            guard let document = XMLValues.first("PolicyDocument", in: xml) else { return nil }
+            // IAM answers the document URL-encoded.
+            return document.hasPrefix("{") ? document : (document.removingPercentEncoding ?? document)
+        } catch let e as AWSServiceError where e.code == "NoSuchEntity" {
+            return nil
+        }
+    }
+
     func deleteRole(_ name: String) async throws {
-        _ = try? await client.query(.iam, action: "DeleteRolePolicy", version: "2010-05-08", parameters: [
-            ("RoleName", name), ("PolicyName", ResourceNames.rolePolicyName),
-        ])
+        do {
+            _ = try await client.query(.iam, action: "DeleteRolePolicy", version: "2010-05-08", parameters: [
+                ("RoleName", name), ("PolicyName", ResourceNames.rolePolicyName),
+            ])
+        } catch let e as AWSServiceError where e.code == "NoSuchEntity" {}
         _ = try await client.query(.iam, action: "DeleteRole", version: "2010-05-08", parameters: [("RoleName", name)])
     }
 
@@ -99,7 +115,7 @@ struct AWSServices: Sendable {
     func createLogGroup(_ name: String, tags: [String: String], retentionDays: Int) async throws {
         do {
             _ = try await logs("CreateLogGroup", ["logGroupName": .string(name), "tags": Self.json(tags)])
-        } catch let e as FaastError where e.message.contains("ResourceAlreadyExists") {}
+        } catch let e as AWSServiceError where e.code == "ResourceAlreadyExistsException" {}
         _ = try await logs("PutRetentionPolicy", ["logGroupName": .string(name), "retentionInDays": .int(retentionDays)])
     }
 
@@ -180,9 +196,17 @@ struct AWSServices: Sendable {
         return Dictionary(zip(XMLValues.all("Key", in: xml), XMLValues.all("Value", in: xml)), uniquingKeysWith: { a, _ in a })
     }
 
-    /// Publishes a message; the call itself is the one that is never repeated blindly.
+    /// Publishes a message once: it runs user code, so it is never sent again here, not even by libcurl.
+    /// Throws `AWSServiceError` for an error answer and `HTTPTransportError` for a failed transfer; the caller
+    /// decides from those whether it may have been taken.
     func publish(topic: String, message: String) async throws {
-        _ = try await client.query(.sns, action: "Publish", version: "2010-03-31", parameters: [("TopicArn", topic), ("Message", message)])
+        let form: [(name: String, value: String)] = [
+            ("Action", "Publish"), ("Version", "2010-03-31"), ("TopicArn", topic), ("Message", message),
+        ]
+        let response = try await client.send(
+            .sns, method: "POST", path: "/", headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
+            body: Array(SigV4.canonicalQueryString(form).utf8), idempotent: false)
+        if response.status >= 300 { throw AWSClient.queryError(service: "SNS", response) }
     }
 
     // MARK: SQS (JSON 1.0)
@@ -222,8 +246,16 @@ struct AWSServices: Sendable {
     }
 
     func listQueues(prefix: String) async throws -> [String] {
-        let r = try await sqs("ListQueues", ["QueueNamePrefix": .string(prefix), "MaxResults": 1000])
-        return (r["QueueUrls"]?.arrayValue ?? []).compactMap(\.stringValue)
+        var all: [String] = []
+        var token: String?
+        repeat {
+            var body: [JSONMember] = [JSONMember("QueueNamePrefix", .string(prefix)), JSONMember("MaxResults", 1000)]
+            if let token { body.append(JSONMember("NextToken", .string(token))) }
+            let page = try await sqs("ListQueues", .object(body))
+            all += (page["QueueUrls"]?.arrayValue ?? []).compactMap(\.stringValue)
+            token = page["NextToken"]?.stringValue
+        } while token != nil
+        return all
     }
 
     func queueTags(_ url: String) async throws -> [String: String] {

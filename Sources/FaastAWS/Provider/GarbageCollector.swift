@@ -19,12 +19,21 @@ public struct FaastResource: Sendable, Hashable {
 }
 
 /// Finds faast's resources by name and tag; `gc` deletes those of sessions past retention, and
-/// `faast cleanup aws --execute` deletes all of them, a few requests a second.
+/// `faast cleanup aws --execute` deletes all of them. Every list call pages to the end.
 public struct GarbageCollector: Sendable {
     let services: AWSServices
 
     public init(client: AWSClient) { services = AWSServices(client: client) }
     init(services: AWSServices) { self.services = services }
+
+    /// `faast cleanup aws`: at most `rate` requests a second, every one counted (listing, tags, deletes and
+    /// the client's own retries).
+    public static func rateLimited(client: AWSClient, rate: Double = 5) -> GarbageCollector {
+        GarbageCollector(client: client.limited(to: rate))
+    }
+
+    /// Requests sent so far by this collector's client.
+    public var requestsSent: Int { services.client.requestCount.count }
 
     static func expiry(_ tags: [String: String]) -> Date? {
         guard let created = tags["faast:created"].flatMap(Double.init) else { return nil }
@@ -75,27 +84,60 @@ public struct GarbageCollector: Sendable {
         return await delete(expired)
     }
 
-    /// Deletes `resources` in a safe order, at most 5 requests a second; reports each.
+    /// Deletes `resources` in a safe order (queue resources, functions, log groups, then the role), reporting
+    /// each; what could not be deleted is reported as `could not delete …`. The role goes last, and only when
+    /// everything else went and no function in the region still runs as it.
     public func delete(_ resources: [FaastResource]) async -> CleanupReport {
-        let limiter = RateLimiter(rate: 5, burst: 5)
         var report: [String] = []
-        for r in resources.sorted(by: { ($0.kind, $0.name) < ($1.kind, $1.name) }) {
-            _ = try? await limiter.acquire()
+        var failed = 0
+        for r in resources.sorted(by: { ($0.kind, $0.name) < ($1.kind, $1.name) }) where r.kind != .role {
             do {
                 switch r.kind {
                 case .function:
-                    try? await services.deleteEventInvokeConfig(r.handle)
-                    try await services.deleteFunction(r.handle)
-                case .topic: try await services.deleteTopic(r.handle)
-                case .queue: try await services.deleteQueue(r.handle)
-                case .logGroup: try await services.deleteLogGroup(r.handle)
-                case .role: try await services.deleteRole(r.handle)
+                    try await Self.ignoringNotFound { try await services.deleteEventInvokeConfig(r.handle) }
+                    try await Self.ignoringNotFound { try await services.deleteFunction(r.handle) }
+                case .topic: try await Self.ignoringNotFound { try await services.deleteTopic(r.handle) }
+                case .queue: try await Self.ignoringNotFound { try await services.deleteQueue(r.handle) }
+                case .logGroup: try await Self.ignoringNotFound { try await services.deleteLogGroup(r.handle) }
+                case .role: break
                 }
                 report.append("deleted \(r.kind.rawValue) \(r.name)")
             } catch {
-                report.append("could not delete \(r.kind.rawValue) \(r.name): \(error)")
+                failed += 1
+                report.append("could not delete \(r.kind.rawValue) \(r.name): \(AWSErrors.faastError(error).message)")
+            }
+        }
+        for role in resources where role.kind == .role {
+            if failed > 0 {
+                report.append("could not delete role \(role.name): kept, since \(failed) resource(s) above were not deleted")
+                continue
+            }
+            do {
+                let users = try await functionsUsing(role: role.handle)
+                if !users.isEmpty {
+                    report.append("could not delete role \(role.name): still used by \(users.joined(separator: ", "))")
+                    continue
+                }
+                try await services.deleteRole(role.handle)
+                report.append("deleted role \(role.name)")
+            } catch {
+                report.append("could not delete role \(role.name): \(AWSErrors.faastError(error).message)")
             }
         }
         return report
+    }
+
+    /// Functions in the region whose execution role is `role`.
+    func functionsUsing(role: String) async throws -> [String] {
+        try await services.listFunctions().compactMap { f in
+            guard let arn = f["Role"]?.stringValue, arn.hasSuffix(":role/" + role) || arn.hasSuffix("/" + role) else { return nil }
+            return f["FunctionName"]?.stringValue
+        }
+    }
+
+    static func ignoringNotFound(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let e as AWSServiceError where e.isNotFound {}
     }
 }

@@ -5,6 +5,11 @@ import Synchronization
 /// Queue mode: requests are published to the session's SNS topic, which triggers the function
 /// asynchronously; Lambda's destinations put each outcome (success or failure) on the session's SQS
 /// queue, which several long-polling loops read, delete and hand to the waiting call by call id.
+///
+/// Each call is published once: a Publish that may have been taken (it failed after sending, or SNS answered
+/// a 5xx) is never sent again; the call keeps waiting for its record and, if none comes, fails as
+/// `mayHaveRun`. A record is handed to its call once: one for a call that is no longer waiting (a duplicate
+/// delivery, or a call that already failed) is dropped and counted.
 final class QueueTransport: Sendable {
     let services: AWSServices
     let names: ResourceNames
@@ -20,16 +25,33 @@ final class QueueTransport: Sendable {
         var subscriptionArn: String?
     }
 
+    /// A call waiting for its record.
+    private struct Waiter {
+        var continuation: CheckedContinuation<JSONValue, any Error>
+        /// Why its Publish may or may not have been taken, when SNS's answer did not say.
+        var unclearPublish: String?
+    }
+
+    /// Requests this transport made, for cost: what was actually sent, not a per-call guess.
+    struct Requests: Sendable, Equatable {
+        var publishes = 0
+        var receives = 0
+        var deleteBatches = 0
+        /// Records handed to a waiting call.
+        var delivered = 0
+        /// Records dropped because no call waited for them (duplicate deliveries, late answers).
+        var dropped = 0
+    }
+
     private struct State {
         var infrastructure: Infrastructure?
         var setup: Task<Infrastructure, any Error>?
-        var waiters: [String: CheckedContinuation<JSONValue, any Error>] = [:]
-        /// Records that arrived before their caller waited (or after it gave up).
-        var early: [String: JSONValue] = [:]
+        var waiters: [String: Waiter] = [:]
         /// Where the values that waiting generator calls yield go (streamed by the trampoline to this queue).
         var yields: [String: YieldSequencer] = [:]
         var pollers: [Task<Void, Never>] = []
         var stopped = false
+        var requests = Requests()
     }
     private let state = Mutex(State())
 
@@ -41,6 +63,7 @@ final class QueueTransport: Sendable {
     }
 
     var infrastructure: Infrastructure? { state.withLock { $0.infrastructure } }
+    var requests: Requests { state.withLock { $0.requests } }
 
     /// Creates the queue, topic, destinations, permission and subscription once, on the first queue call.
     func ready() async throws -> Infrastructure {
@@ -59,10 +82,12 @@ final class QueueTransport: Sendable {
     }
 
     private func create() async throws -> Infrastructure {
-        let queue = try await services.createQueue(names.responseQueue, tags: tags)
-        var infra = Infrastructure(topicArn: "", queueUrl: queue.url, queueArn: queue.arn)
-        state.withLock { $0.infrastructure = infra }
+        var infra = Infrastructure(topicArn: "", queueUrl: "", queueArn: "")
         do {
+            let queue = try await services.createQueue(names.responseQueue, tags: tags)
+            infra.queueUrl = queue.url
+            infra.queueArn = queue.arn
+            state.withLock { $0.infrastructure = infra }
             infra.topicArn = try await services.createTopic(names.requestTopic, tags: tags)
             state.withLock { $0.infrastructure = infra }
             try await services.putEventInvokeConfig(names.function, destination: queue.arn, maxAgeSeconds: 6 * 3600)
@@ -70,7 +95,7 @@ final class QueueTransport: Sendable {
             infra.subscriptionArn = try await services.subscribe(topic: infra.topicArn, protocol: "lambda", endpoint: functionArn)
             state.withLock { $0.infrastructure = infra }
         } catch {
-            throw FaastError(.provider, "setting up queue mode failed: \(error)")
+            throw FaastError(.provider, "setting up queue mode failed: \(AWSErrors.faastError(error).message)")
         }
         startPollers(infra)
         return infra
@@ -81,7 +106,9 @@ final class QueueTransport: Sendable {
             Task.detached { [self] in
                 while !Task.isCancelled {
                     do {
+                        state.withLock { $0.requests.receives += 1 }
                         let messages = try await services.receive(queueUrl: infra.queueUrl, wait: 20)
+                        if !messages.isEmpty { state.withLock { $0.requests.deleteBatches += 1 } }
                         var receipts: [String] = []
                         for m in messages {
                             if let r = m["ReceiptHandle"]?.stringValue { receipts.append(r) }
@@ -117,12 +144,12 @@ final class QueueTransport: Sendable {
             return
         }
         guard let id = Self.callId(of: record) else { return }
-        let waiter = state.withLock { s -> CheckedContinuation<JSONValue, any Error>? in
-            if let w = s.waiters.removeValue(forKey: id) { return w }
-            if s.early.count < 10_000 { s.early[id] = record }
-            return nil
+        let waiter = state.withLock { s -> Waiter? in
+            let waiter = s.waiters.removeValue(forKey: id)
+            if waiter == nil { s.requests.dropped += 1 } else { s.requests.delivered += 1 }
+            return waiter
         }
-        waiter?.resume(returning: record)
+        waiter?.continuation.resume(returning: record)
     }
 
     /// Publishes one request and waits for its destination record (at most `deadline` seconds); `yields` takes
@@ -134,27 +161,18 @@ final class QueueTransport: Sendable {
         defer { if yields != nil { _ = state.withLock { $0.yields.removeValue(forKey: callId) } } }
         let timer = Task {
             try? await Task.sleep(nanoseconds: UInt64(deadline * 1e9))
-            if !Task.isCancelled {
-                self.fail(callId, FaastError(.timeout, "no response from \(function) through the queue within \(Int(deadline)) s"))
-            }
+            if !Task.isCancelled { self.expire(callId, function: function, deadline: deadline) }
         }
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JSONValue, any Error>) in
-                let early = state.withLock { s -> JSONValue? in
-                    if let r = s.early.removeValue(forKey: callId) { return r }
-                    s.waiters[callId] = continuation
-                    return nil
-                }
-                if let early {
-                    continuation.resume(returning: early)
-                    return
-                }
+                state.withLock { $0.waiters[callId] = Waiter(continuation: continuation) }
                 Task {
                     do {
+                        state.withLock { $0.requests.publishes += 1 }
                         try await services.publish(topic: infra.topicArn, message: message)
                     } catch {
-                        self.fail(callId, error)
+                        self.publishFailed(callId, error, function: function)
                     }
                 }
             }
@@ -163,9 +181,35 @@ final class QueueTransport: Sendable {
         }
     }
 
+    /// A Publish that provably was not taken fails the call (the invocation core may send it again, as a new
+    /// call id); one that may have been taken leaves the call waiting for its record.
+    private func publishFailed(_ callId: String, _ error: any Error, function: String) {
+        let mapped = AWSErrors.invocationError(error, function: function)
+        guard mapped.kind == .mayHaveRun else {
+            fail(callId, mapped)
+            return
+        }
+        state.withLock { s in
+            if s.waiters[callId] != nil { s.waiters[callId]?.unclearPublish = mapped.message }
+        }
+    }
+
+    /// No record within the deadline: a timeout, or, when the Publish's answer was unclear, a call that may
+    /// have run.
+    private func expire(_ callId: String, function: String, deadline: Double) {
+        guard let waiter = state.withLock({ $0.waiters.removeValue(forKey: callId) }) else { return }
+        let error: FaastError
+        if let unclear = waiter.unclearPublish {
+            error = FaastError(.mayHaveRun, unclear + "; and no result came within \(Int(deadline)) s")
+        } else {
+            error = FaastError(.timeout, "no response from \(function) through the queue within \(Int(deadline)) s")
+        }
+        waiter.continuation.resume(throwing: error)
+    }
+
     private func fail(_ callId: String, _ error: any Error) {
         let waiter = state.withLock { $0.waiters.removeValue(forKey: callId) }
-        waiter?.resume(throwing: error)
+        waiter?.continuation.resume(throwing: error)
     }
 
     /// Stops the pollers and fails whoever still waits.
@@ -176,6 +220,6 @@ final class QueueTransport: Sendable {
             return (s.pollers, s.waiters)
         }
         pollers.forEach { $0.cancel() }
-        for w in waiters.values { w.resume(throwing: FaastError(.cancelled, "the session was cleaned up")) }
+        for w in waiters.values { w.continuation.resume(throwing: FaastError(.cancelled, "the session was cleaned up")) }
     }
 }

@@ -36,6 +36,9 @@ public struct FaastError: Error, Sendable, Hashable, CustomStringConvertible {
         case throttled
         /// The request or response was lost on its way (pipe, network). It may have run unless `notStarted`.
         case transport
+        /// The call's outcome is unknown: its request may have reached the provider and run (the answer was
+        /// lost, or the provider failed after taking it). Never retried automatically; re-run only with `rerun=N`.
+        case mayHaveRun
         /// The module could not be deployed or loaded.
         case deployFailed
         /// No such function, or the wrong number of arguments.
@@ -78,7 +81,9 @@ public struct FaastError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Whether the attempt may have run user code although it failed: its worker or runtime died during the
     /// call (`workerExited`), or its request or answer was lost on the way (`transport`) after it may have
     /// arrived. Run again only when the user opts in (`rerun=N`).
-    public var mayHaveRun: Bool { !attemptDidNotStart && (kind == .workerExited || kind == .transport) }
+    public var mayHaveRun: Bool {
+        !attemptDidNotStart && (kind == .workerExited || kind == .transport || kind == .mayHaveRun)
+    }
 
     /// Any error as a `FaastError`, in one place: a `FaastError` as it is, a task cancellation as
     /// `.cancelled`, and anything else as a `provider` error, which is never retried (an error faast does
