@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """moto_server with a Lambda that really runs the uploaded code, with the local node or python3.
 
-    python3 Tests/aws/moto_lambda.py [--host 127.0.0.1] [--port 5055] [--verbose]
+    python3 Tests/aws/moto_lambda.py [--host 127.0.0.1] [--port 5055] [--verbose] [--executions FILE]
 
 Prints `ready http://HOST:PORT` on stdout once it listens (--port 0 picks a free port). Everything
 else (one line per invocation, warnings) goes to stderr. SIGTERM / SIGINT stop it.
@@ -515,6 +515,7 @@ def run_function(fn, event: bytes, request_id: str | None = None) -> Outcome:
     local process; returns the payload, whether it failed (Unhandled) and the log lines, which are
     also written to CloudWatch Logs."""
     request_id = request_id or str(uuid.uuid4())
+    record_execution(fn, event)
     stream = f"{datetime.datetime.now(datetime.timezone.utc):%Y/%m/%d}/[{fn.version}]{uuid.uuid4().hex}"
     memory = int(fn.memory_size or 128)
     timeout = float(fn.timeout or 3)
@@ -704,6 +705,38 @@ def _save_logs(fn, out: Outcome) -> None:
         logs.put_log_events(group, out.stream, events)
     except Exception as e:
         _err(f"cannot write CloudWatch logs for {fn.function_name}: {e!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Execution counting (for the fault-injection tests: at most one execution per faast call id)
+
+_executions_lock = threading.Lock()
+
+
+def call_id_of_event(event: bytes):
+    """The faast call id an invocation carries: in the event itself (Invoke) or in the SNS message it
+    wraps (queue mode); None for anything else."""
+    try:
+        doc = json.loads(event)
+        records = doc.get("Records") if isinstance(doc, dict) else None
+        if isinstance(records, list) and records and isinstance(records[0], dict) and "Sns" in records[0]:
+            doc = json.loads(records[0]["Sns"].get("Message") or "null")
+        call_id = doc.get("callId") if isinstance(doc, dict) else None
+        return call_id if isinstance(call_id, str) else None
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def record_execution(fn, event: bytes) -> None:
+    """Appends {"function", "callId", "time"} to the executions file (--executions), one JSON line per
+    run of the function's code, so that tests can count how often each call really ran."""
+    path = _STATE.get("executions")
+    if not path:
+        return
+    line = json.dumps({"function": getattr(fn, "function_name", None), "callId": call_id_of_event(event),
+                       "time": time.time()})
+    with _executions_lock, open(path, "a", encoding="utf-8") as f:
+        f.write(line + "\n")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -912,7 +945,10 @@ def main(argv=None) -> int:
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=5055, help="0 picks a free port")
     ap.add_argument("--verbose", action="store_true", help="log every HTTP request to stderr")
+    ap.add_argument("--executions", metavar="FILE",
+                    help="append one JSON line per function execution (function, faast call id) to FILE")
     args = ap.parse_args(argv)
+    _STATE["executions"] = args.executions
 
     import logging
 

@@ -1,0 +1,288 @@
+"""faast on AWS under injected faults: the built binary against moto_server through fault_proxy.py.
+
+What is checked is what users rely on: a call that may have reached Lambda is never sent again (by faast or by
+libcurl), every call is reported exactly once, throttling before acceptance is retried and counted, and
+nothing is left behind without a message naming it. Executions are counted by moto_lambda.py (one line per
+run of the function, with faast's call id), not inferred from faast's own output.
+
+Needs $AWS_ENDPOINT_URL (scripts/test starts moto with `scripts/moto start`) and the faast binary ($FAAST_BIN).
+"""
+from __future__ import annotations
+
+import collections
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "Tests" / "Fixtures" / "modules"
+PROXY = pathlib.Path(__file__).resolve().parent / "fault_proxy.py"
+EXECUTIONS = pathlib.Path(os.environ.get("MOTO_LAMBDA_EXECUTIONS") or REPO / ".build" / "moto.executions.jsonl")
+FAAST_BIN = os.environ.get("FAAST_BIN") or str(REPO / ".build" / "debug" / "faast")
+MOTO = os.environ.get("AWS_ENDPOINT_URL", "")
+
+# Bounds for hung processes only (never asserted as timings).
+RUN_TIMEOUT = 300
+
+pytestmark = pytest.mark.skipif(not MOTO, reason="needs moto_server: run through scripts/test (AWS_ENDPOINT_URL)")
+
+
+class Proxy:
+    def __init__(self, rules):
+        self.process = subprocess.Popen(
+            [sys.executable, str(PROXY), "--upstream", MOTO, "--rules", json.dumps(rules)],
+            stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline().strip()
+        assert line.startswith("ready "), f"fault proxy did not start: {line!r}"
+        self.url = line.split(" ", 1)[1]
+
+    def rules(self, rules):
+        request = urllib.request.Request(self.url + "/__faults/rules", data=json.dumps(rules).encode(), method="POST")
+        urllib.request.urlopen(request, timeout=10).read()
+
+    def stats(self):
+        return json.loads(urllib.request.urlopen(self.url + "/__faults/stats", timeout=10).read())
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture
+def proxy():
+    p = Proxy([])
+    yield p
+    p.stop()
+
+
+def boto(service):
+    import boto3
+    return boto3.client(service, endpoint_url=MOTO, region_name="us-east-1", aws_access_key_id="testing",
+                        aws_secret_access_key="testing")
+
+
+def faast(endpoint, *args, tmp_path, timeout=RUN_TIMEOUT):
+    env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+               AWS_REGION="us-east-1", NO_COLOR="1", HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path / "state"),
+               XDG_CACHE_HOME=str(tmp_path / "cache"), SWIFT_BACKTRACE="enable=no")
+    return subprocess.run([FAAST_BIN, *args], env=env, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+
+
+class Executions:
+    """The function executions moto records from now on."""
+
+    def __init__(self):
+        self.offset = EXECUTIONS.stat().st_size if EXECUTIONS.exists() else 0
+
+    def since(self):
+        assert EXECUTIONS.exists(), f"{EXECUTIONS} is missing: moto must run with --executions (scripts/moto start)"
+        with open(EXECUTIONS, encoding="utf-8") as f:
+            f.seek(self.offset)
+            return [json.loads(line) for line in f if line.strip()]
+
+
+def json_lines(text):
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def summary(stdout):
+    calls = [d for d in json_lines(stdout) if d.get("command") == "call" and "count" in d]
+    assert calls, stdout
+    return calls[-1]
+
+
+def session_of(executions):
+    names = {e["function"] for e in executions if e.get("callId") == "describe"}
+    assert len(names) == 1, names
+    return names.pop()
+
+
+def check_at_most_once(executions, function, count):
+    """Every call id c1..cN ran at most once, and nothing was sent again under another id (c5.1)."""
+    ids = collections.Counter(e["callId"] for e in executions if e["function"] == function and e["callId"] != "describe")
+    twice = {k: v for k, v in ids.items() if v > 1}
+    assert not twice, f"calls that ran more than once: {twice}"
+    retried = [k for k in ids if "." in k]
+    assert not retried, f"calls sent again after they may have run: {retried}"
+    assert all(re.fullmatch(r"c\d+", k) for k in ids), ids
+    assert len(ids) <= count
+    return ids
+
+
+def test_https_fanout_with_resets_after_acceptance_runs_each_call_at_most_once(proxy, tmp_path):
+    proxy.rules([{"op": "Invoke", "fault": "reset", "when": "after", "every": 7}])
+    runs = Executions()
+    r = faast(proxy.url, "--provider", "aws", "--format", "json", "--timeout", "20", "--continue-on-error",
+              str(FIXTURES / "sample.js"), "-c", "call noop($i) x120 concurrency=8", tmp_path=tmp_path)
+    s = summary(r.stdout)
+    faulted = proxy.stats()["Invoke"]["faulted"]
+    assert faulted >= 120 // 7, proxy.stats()
+    assert s["succeeded"] + s["failed"] == 120, s
+    assert s["failed"] == faulted, (s, proxy.stats())
+    assert {g["kind"] for g in s["failures"]} == {"mayHaveRun"}, s["failures"]
+    assert all("may have run on Lambda; not retried" in g["message"] for g in s["failures"]), s["failures"]
+    assert s["retried"] == 0, s
+    ids = check_at_most_once(runs.since(), session_of(runs.since()), 120)
+    # A reset after acceptance means it ran: every call ran, once.
+    assert len(ids) == 120, len(ids)
+    assert r.returncode == 1, (r.returncode, r.stderr)
+
+
+def test_queue_fanout_with_publish_errors_after_acceptance_runs_each_call_once(proxy, tmp_path):
+    proxy.rules([{"op": "Publish", "fault": "status", "status": 500, "when": "after", "every": 6}])
+    runs = Executions()
+    r = faast(proxy.url, "--provider", "aws", "--format", "json", "--timeout", "20",
+              str(FIXTURES / "sample.js"), "-c", "call noop($i) x60 mode=queue concurrency=10", tmp_path=tmp_path)
+    s = summary(r.stdout)
+    assert proxy.stats()["Publish"]["faulted"] == 10, proxy.stats()
+    # The record of a call whose Publish answered 500 still arrives: it is that call's one result.
+    assert s["succeeded"] + s["failed"] == 60, s
+    assert s["succeeded"] == 60, s
+    assert s["retried"] == 0, s
+    assert proxy.stats()["Publish"]["seen"] == 60, proxy.stats()
+    ids = check_at_most_once(runs.since(), session_of(runs.since()), 60)
+    assert len(ids) == 60
+    assert r.returncode == 0, r.stderr
+
+
+def test_throttling_before_acceptance_is_retried_and_counted(proxy, tmp_path):
+    proxy.rules([
+        {"op": "Invoke", "fault": "status", "status": 429, "when": "before", "every": 5},
+        {"op": "Publish", "fault": "status", "status": 429, "when": "before", "every": 4},
+    ])
+    runs = Executions()
+    r = faast(proxy.url, "--provider", "aws", "--format", "json", "--timeout", "20", str(FIXTURES / "sample.js"),
+              "-c", "call noop($i) x30 concurrency=5", "-c", "call noop($i) x20 mode=queue concurrency=5", tmp_path=tmp_path)
+    calls = [d for d in json_lines(r.stdout) if d.get("command") == "call" and "count" in d]
+    assert len(calls) == 2, r.stdout + r.stderr
+    stats = proxy.stats()
+    https, queue = calls
+    assert https["succeeded"] == 30 and queue["succeeded"] == 20, (https, queue)
+    assert https["retried"] == stats["Invoke"]["faulted"] > 0, (https, stats)
+    assert queue["retried"] == stats["Publish"]["faulted"] > 0, (queue, stats)
+    executions = runs.since()
+    function = session_of(executions)
+    ran = collections.Counter(e["callId"] for e in executions if e["function"] == function)
+    # A throttled request never reached the function: each call ran exactly once, under the id of the
+    # attempt that was taken.
+    assert sum(ran.values()) == 1 + 30 + 20, ran
+    assert max(ran.values()) == 1, ran
+    assert r.returncode == 0, r.stderr
+
+
+def test_cleanup_that_cannot_delete_the_function_exits_nonzero_naming_it(proxy, tmp_path):
+    proxy.rules([{"op": "DeleteFunction", "fault": "status", "status": 500, "when": "before"}])
+    runs = Executions()
+    r = faast(proxy.url, "--provider", "aws", str(FIXTURES / "sample.js"), "-c", 'call hello("x")', tmp_path=tmp_path)
+    function = session_of(runs.since())
+    assert r.returncode != 0, (r.returncode, r.stdout, r.stderr)
+    assert function in r.stderr, r.stderr
+    assert "faast cleanup aws" in r.stderr and "aws lambda delete-function" in r.stderr, r.stderr
+    names = [f["FunctionName"] for f in boto("lambda").list_functions()["Functions"]]
+    assert function in names
+    # What was left is found and removed by `faast cleanup aws --execute` once AWS answers again.
+    proxy.rules([])
+    listed = faast(proxy.url, "cleanup", "aws", tmp_path=tmp_path)
+    assert function in listed.stdout, listed.stdout
+    gone = faast(proxy.url, "cleanup", "aws", "--execute", "--force", tmp_path=tmp_path)
+    assert f"deleted function {function}" in gone.stdout, gone.stdout + gone.stderr
+    assert function not in [f["FunctionName"] for f in boto("lambda").list_functions()["Functions"]]
+
+
+def test_cleanup_can_run_again_after_a_partial_failure(proxy, tmp_path):
+    # The first cleanup fails on every attempt (6, with the client's retries); the one at exit then succeeds.
+    proxy.rules([{"op": "DeleteFunction", "fault": "status", "status": 500, "when": "before", "times": 6}])
+    runs = Executions()
+    r = faast(proxy.url, "--provider", "aws", "--continue-on-error", str(FIXTURES / "sample.js"),
+              "-c", 'call hello("x")', "-c", "cleanup", "-c", "cleanup", tmp_path=tmp_path)
+    function = session_of(runs.since())
+    assert f"cleanup left function {function} behind" in r.stderr, r.stderr
+    assert f"deleted function {function}" in r.stdout, r.stdout
+    assert function not in [f["FunctionName"] for f in boto("lambda").list_functions()["Functions"]]
+
+
+def test_create_function_accepted_but_answered_with_an_error_is_rolled_back(proxy, tmp_path):
+    proxy.rules([{"op": "CreateFunction", "fault": "status", "status": 500, "when": "after"}])
+    before = {f["FunctionName"] for f in boto("lambda").list_functions()["Functions"]}
+    r = faast(proxy.url, "--provider", "aws", str(FIXTURES / "sample.js"), "-c", 'call hello("x")', tmp_path=tmp_path)
+    assert r.returncode != 0
+    assert proxy.stats()["CreateFunction"]["faulted"] >= 1
+    after = {f["FunctionName"] for f in boto("lambda").list_functions()["Functions"]}
+    assert after - before == set(), f"left behind: {after - before}\n{r.stderr}"
+
+
+def delete_role(name="faast-lambda-role"):
+    iam = boto("iam")
+    try:
+        for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+            iam.delete_role_policy(RoleName=name, PolicyName=policy)
+        iam.delete_role(RoleName=name)
+    except iam.exceptions.NoSuchEntityException:
+        pass
+
+
+def test_three_concurrent_first_deploys_share_one_role(proxy, tmp_path):
+    delete_role()
+    # Each GetRole's answer (NoSuchEntity) is held, so all three sessions decide to create the role.
+    proxy.rules([{"op": "GetRole", "fault": "stall", "seconds": 1.5, "when": "after", "times": 3}])
+    env_dirs = [tmp_path / f"s{i}" for i in range(3)]
+    for d in env_dirs:
+        d.mkdir()
+    procs = []
+    for d in env_dirs:
+        env = dict(os.environ, AWS_ENDPOINT_URL=proxy.url, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                   AWS_REGION="us-east-1", NO_COLOR="1", HOME=str(d), XDG_STATE_HOME=str(d), XDG_CACHE_HOME=str(d),
+                   SWIFT_BACKTRACE="enable=no")
+        procs.append(subprocess.Popen([FAAST_BIN, "--provider", "aws", str(FIXTURES / "sample.js"), "-c", 'call hello("r")'],
+                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                      stdin=subprocess.DEVNULL))
+    results = [p.communicate(timeout=RUN_TIMEOUT) + (p.returncode,) for p in procs]
+    for out, err, code in results:
+        assert code == 0, err
+        assert '"hello r!"' in out
+    assert proxy.stats()["CreateRole"]["seen"] >= 2, proxy.stats()
+    policies = boto("iam").list_role_policies(RoleName="faast-lambda-role")["PolicyNames"]
+    assert policies == ["faast-least-privilege"]
+
+
+@pytest.mark.parametrize("damage", ["missing", "outdated"])
+def test_a_role_without_its_current_policy_is_repaired(tmp_path, damage):
+    iam = boto("iam")
+    r = faast(MOTO, "--provider", "aws", str(FIXTURES / "sample.js"), "-c", 'call hello("a")', tmp_path=tmp_path)
+    assert r.returncode == 0, r.stderr
+    iam.delete_role_policy(RoleName="faast-lambda-role", PolicyName="faast-least-privilege")
+    if damage == "outdated":
+        iam.put_role_policy(RoleName="faast-lambda-role", PolicyName="faast-least-privilege", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}))
+    r = faast(MOTO, "--provider", "aws", str(FIXTURES / "sample.js"), "-c", 'call hello("b")', tmp_path=tmp_path)
+    assert r.returncode == 0, r.stderr
+    document = iam.get_role_policy(RoleName="faast-lambda-role", PolicyName="faast-least-privilege")["PolicyDocument"]
+    if isinstance(document, str):
+        document = json.loads(urllib.parse.unquote(document))
+    actions = [a for s in document["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    assert "sqs:SendMessage" in actions and "logs:CreateLogStream" in actions, document
+
+
+def test_an_invalid_region_is_refused_before_any_request(proxy, tmp_path):
+    for args, source in [(["--provider", "aws"], "AWS_REGION")]:
+        env_region = "evil.example/x?"
+        env = dict(os.environ, AWS_ENDPOINT_URL=proxy.url, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                   AWS_REGION=env_region, HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path), NO_COLOR="1")
+        r = subprocess.run([FAAST_BIN, *args, str(FIXTURES / "sample.js"), "-c", "functions"], env=env,
+                           capture_output=True, text=True, timeout=RUN_TIMEOUT, stdin=subprocess.DEVNULL)
+        assert r.returncode != 0
+        assert f"invalid region '{env_region}' (from {source})" in r.stderr, r.stderr
+    r = faast(proxy.url, "cleanup", "aws", "--region", "us-east-1.evil", tmp_path=tmp_path)
+    assert r.returncode != 0 and "invalid region 'us-east-1.evil' (from --region)" in r.stderr, r.stderr
+    assert proxy.stats() == {}, "no request may be sent for an invalid region"
