@@ -40,6 +40,11 @@ struct AWSProviderTests {
         #expect(slow.error?.kind == .timeout, "\(String(describing: slow.error))")
         #expect(slow.attempts == 1)
 
+        let tooLarge = await invoker.call("echo", args: [.string(String(repeating: "y", count: 150 * 1024))],
+                                          options: CallOptions(mode: .queue))
+        #expect(tooLarge.error?.kind == .serialization, "\(String(describing: tooLarge.error))")
+        #expect(tooLarge.error?.message.contains("does not fit queue mode's 256 KB result record") == true)
+
         let batch = await invoker.fanOut("noop", count: 200, options: CallOptions(concurrency: 20, mode: .queue)) { [.int($0)] }
         #expect(batch.ok == 200, "\(batch.failureGroups.map(\.message))")
         #expect(batch.results.enumerated().allSatisfy { (try? $0.element.get()) == .int($0.offset + 1) })
@@ -78,6 +83,15 @@ struct AWSProviderTests {
         #expect(tooBig.error?.kind == .invalidArgument)
         #expect(tooBig.error?.message.contains("queue mode allows 256 KB") == true)
         #expect(tooBig.billedRequests == 0)
+        // Non-ASCII takes up to 6 bytes in the result record: 120 KB of UTF-8 that would not fit fails before sending.
+        let wide = await invoker.call("echo", args: [.string(String(repeating: "é", count: 60 * 1024))], options: CallOptions(mode: .queue))
+        #expect(wide.error?.kind == .invalidArgument)
+        #expect(wide.error?.message.contains("in the result record") == true, "\(String(describing: wide.error))")
+        // A result that would not fit the record with its request is answered at once as an error, not a timeout.
+        let half = JSONValue.string(String(repeating: "y", count: 150 * 1024))
+        let tooLarge = await invoker.call("echo", args: [half], options: CallOptions(mode: .queue))
+        #expect(tooLarge.error?.kind == .serialization, "\(String(describing: tooLarge.error))")
+        #expect(tooLarge.error?.message.contains("does not fit queue mode's 256 KB result record") == true)
         _ = try await provider.cleanup()
     }
 

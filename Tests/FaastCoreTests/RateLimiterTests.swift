@@ -161,7 +161,7 @@ struct RetryPolicyTests {
     @Test func kindNamesAreStable() {
         #expect(FaastError.Kind.allCases.map(\.rawValue) == [
             "exception", "timeout", "outOfMemory", "workerExited", "serialization", "cancelled", "throttled",
-            "transport", "deployFailed", "notFound", "invalidArgument", "provider",
+            "transport", "mayHaveRun", "deployFailed", "notFound", "invalidArgument", "provider",
         ])
         #expect(FaastError(.timeout, "f ran past 3 s").description == "timeout: f ran past 3 s")
     }

@@ -1020,7 +1020,36 @@ async function lambdaHandler(event, _context) {
   let hasTags = true;
   if (line !== null) hasTags = line.indexOf('"$faast"') >= 0;
   const r = handleRequest(request, hasTags);
-  return textToObject(typeof r === 'string' ? r : await r);
+  const text = typeof r === 'string' ? r : await r;
+  if (line !== null && typeof event === 'object') {
+    const tooLarge = queueResultTooLarge(event, text, request);
+    if (tooLarge !== null) return textToObject(tooLarge);
+  }
+  return textToObject(text);
+}
+
+// Queue mode: Lambda's destination record carries the SNS event and this response and must fit one SQS
+// message (256 KB); a record that does not fit is never delivered, and the call would only time out. Such a
+// response is replaced by an error that says so. Sizes count non-ASCII as \uXXXX, the most verbose escaping.
+const QUEUE_RECORD_LIMIT = 256 * 1024;
+const QUEUE_RECORD_OVERHEAD = 1024;
+
+function escapedSize(text) {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) n += text.charCodeAt(i) < 0x80 ? 1 : 6;
+  return n;
+}
+
+function queueResultTooLarge(event, text, request) {
+  const size = escapedSize(JSON.stringify(event)) + escapedSize(text) + QUEUE_RECORD_OVERHEAD;
+  if (size <= QUEUE_RECORD_LIMIT) return null;
+  const callId = request && typeof request === 'object' ? request.callId : undefined;
+  const name = request && typeof request === 'object' && typeof request.name === 'string' ? request.name : 'the function';
+  const message = 'the result of ' + name + ' is ' + escapedSize(text) + ' bytes; with its request it does not fit ' +
+    "queue mode's 256 KB result record: use mode=https";
+  let out = '{"type":"error"';
+  if (typeof callId === 'string') out += ',"callId":' + JSON.stringify(callId);
+  return out + ',"error":' + ownError('ResultTooLarge', message, 'serialization') + '}';
 }
 
 if (IS_MAIN) {

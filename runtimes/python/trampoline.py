@@ -886,9 +886,11 @@ def handler(event, context=None):
     _lambda_mode = True
     _install_logging()
     request = event
+    queued = False
     if isinstance(event, dict) and isinstance(event.get("Records"), list) and event["Records"] \
             and isinstance(event["Records"][0], dict) and "Sns" in event["Records"][0]:
         request = event["Records"][0]["Sns"].get("Message")
+        queued = True
     if isinstance(request, (str, bytes)):
         line = request.encode("utf-8") if isinstance(request, str) else request
         request, failed = _parse_request(line)
@@ -909,7 +911,34 @@ def handler(event, context=None):
         dumps(out)  # the runtime serializes it; a lone surrogate would reach the host as an unreadable escape
     except UnicodeEncodeError:
         out = _without_lone_surrogates(out)
+    if queued:
+        out = _queue_result_checked(event, out, request)
     return out
+
+
+# Queue mode: Lambda's destination record carries the SNS event and this response and must fit one SQS message
+# (256 KB); a record that does not fit is never delivered, and the call would only time out. Such a response is
+# replaced by an error that says so. json.dumps escapes non-ASCII as \uXXXX, the most verbose escaping.
+_QUEUE_RECORD_LIMIT = 256 * 1024
+_QUEUE_RECORD_OVERHEAD = 1024
+
+
+def _queue_result_checked(event, out, request):
+    try:
+        result_size = len(json.dumps(out))
+        size = len(json.dumps(event)) + result_size + _QUEUE_RECORD_OVERHEAD
+    except (TypeError, ValueError):
+        return out
+    if size <= _QUEUE_RECORD_LIMIT:
+        return out
+    call_id = request.get("callId") if isinstance(request, dict) else None
+    name = request.get("name") if isinstance(request, dict) and isinstance(request.get("name"), str) else "the function"
+    message = ("the result of %s is %d bytes; with its request it does not fit queue mode's 256 KB result record: "
+               "use mode=https" % (name, result_size))
+    err = {"type": "error", "error": _own_error("ResultTooLarge", message, "serialization")}
+    if isinstance(call_id, str):
+        err["callId"] = call_id
+    return err
 
 
 if __name__ == "__main__":
