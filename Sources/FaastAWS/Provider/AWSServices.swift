@@ -9,6 +9,10 @@ struct AWSServices: Sendable {
 
     static func path(_ name: String) -> String { SigV4.uriEncode(name) }
 
+    /// List calls page to the end (NextToken / Marker), bounded so that a service that never stops paging
+    /// cannot hold faast forever: far more resources than any account keeps.
+    static let maxListed = 1_000_000
+
     func createFunction(_ body: JSONValue) async throws -> JSONValue {
         try await client.restJSON(.lambda, method: "POST", path: "/2015-03-31/functions", body: body, timeout: 120)
     }
@@ -29,7 +33,7 @@ struct AWSServices: Sendable {
             let page = try await client.restJSON(.lambda, method: "GET", path: "/2015-03-31/functions/", query: query)
             all += page["Functions"]?.arrayValue ?? []
             marker = page["NextMarker"]?.stringValue
-        } while marker != nil
+        } while marker != nil && all.count < Self.maxListed
         return all
     }
 
@@ -52,10 +56,14 @@ struct AWSServices: Sendable {
     }
 
     func addPermission(_ name: String, statementId: String, principal: String, sourceArn: String) async throws {
-        _ = try await client.restJSON(.lambda, method: "POST", path: "/2015-03-31/functions/\(Self.path(name))/policy", body: [
-            "StatementId": .string(statementId), "Action": "lambda:InvokeFunction", "Principal": .string(principal),
-            "SourceArn": .string(sourceArn),
-        ])
+        do {
+            _ = try await client.restJSON(.lambda, method: "POST", path: "/2015-03-31/functions/\(Self.path(name))/policy", body: [
+                "StatementId": .string(statementId), "Action": "lambda:InvokeFunction", "Principal": .string(principal),
+                "SourceArn": .string(sourceArn),
+            ])
+        } catch let e as AWSServiceError where e.code == "ResourceConflictException" {
+            // The statement exists: an earlier attempt was taken though its answer was lost, and sent again.
+        }
     }
 
     // MARK: IAM (Query)
@@ -132,7 +140,7 @@ struct AWSServices: Sendable {
             let page = try await logs("DescribeLogGroups", .object(body))
             all += page["logGroups"]?.arrayValue ?? []
             token = page["nextToken"]?.stringValue
-        } while token != nil
+        } while token != nil && all.count < Self.maxListed
         return all
     }
 
@@ -187,7 +195,7 @@ struct AWSServices: Sendable {
                                              parameters: token.map { [("NextToken", $0)] } ?? [])
             all += XMLValues.all("TopicArn", in: xml)
             token = XMLValues.first("NextToken", in: xml)
-        } while token != nil
+        } while token != nil && all.count < Self.maxListed
         return all
     }
 
@@ -254,7 +262,7 @@ struct AWSServices: Sendable {
             let page = try await sqs("ListQueues", .object(body))
             all += (page["QueueUrls"]?.arrayValue ?? []).compactMap(\.stringValue)
             token = page["NextToken"]?.stringValue
-        } while token != nil
+        } while token != nil && all.count < Self.maxListed
         return all
     }
 
