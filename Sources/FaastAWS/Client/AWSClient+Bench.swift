@@ -10,6 +10,6 @@ extension AWSClient {
             .lambda, method: "POST", path: "/2015-03-31/functions/\(function)/invocations",
             headers: [("X-Amz-Invocation-Type", "RequestResponse"), ("X-Amz-Log-Type", "Tail"),
                       ("Content-Type", "application/json")],
-            body: payload, timeout: timeout)
+            body: payload, timeout: timeout, idempotent: false)
     }
 }

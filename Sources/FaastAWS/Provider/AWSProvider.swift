@@ -58,8 +58,13 @@ public final class AWSProvider: InvokingProvider {
     var architecture: String { settings.cloud.architecture.rawValue }
 
     public var details: [(String, String)] {
-        [("region", region), ("function", names.function), ("role", roleName), ("architecture", architecture),
-         ("AWS retries", "\(services.client.retryCount.count) (throttling and server errors, control plane)")]
+        var lines = [("region", region), ("function", names.function), ("role", roleName), ("architecture", architecture),
+                     ("AWS retries", "\(services.client.retryCount.count) (throttling and server errors, control plane)")]
+        if queue.infrastructure != nil {
+            let requests = queue.requests
+            lines.append(("queue results", "\(requests.delivered) delivered, \(requests.dropped) dropped (duplicate or late deliveries)"))
+        }
+        return lines
     }
 
     // MARK: - Invoke
