@@ -167,7 +167,8 @@ public final class AWSProvider: InvokingProvider {
         let type = payload["errorType"]?.stringValue ?? ""
         let message = payload["errorMessage"]?.stringValue ?? payload.jsonText
         var error: FaastError
-        if message.contains("Task timed out") {
+        // Lambda's payload: newer runtimes type a timeout (Sandbox.Timedout); others only say it in the message.
+        if type == "Sandbox.Timedout" || message.contains("Task timed out") {
             error = FaastError(.timeout, "\(function) exceeded its \(Format.seconds(timeout)) s timeout", logLocation: log)
         } else if type == "Runtime.OutOfMemory" || message.contains("signal: killed") || message.contains("out of memory") {
             error = FaastError(.outOfMemory, "\(function) ran out of memory (\(message))", logLocation: log)
