@@ -286,3 +286,27 @@ def test_an_invalid_region_is_refused_before_any_request(proxy, tmp_path):
     r = faast(proxy.url, "cleanup", "aws", "--region", "us-east-1.evil", tmp_path=tmp_path)
     assert r.returncode != 0 and "invalid region 'us-east-1.evil' (from --region)" in r.stderr, r.stderr
     assert proxy.stats() == {}, "no request may be sent for an invalid region"
+
+
+def test_cleanup_execute_keeps_the_role_while_a_function_runs_as_it(tmp_path):
+    import io
+    import zipfile
+    r = faast(MOTO, "--provider", "aws", str(FIXTURES / "sample.js"), "-c", 'call hello("role")', tmp_path=tmp_path)
+    assert r.returncode == 0, r.stderr
+    arn = boto("iam").get_role(RoleName="faast-lambda-role")["Role"]["Arn"]
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as z:
+        z.writestr("index.py", "def handler(event, context):\n    return 1\n")
+    other = "not-faast-uses-the-role"
+    boto("lambda").create_function(FunctionName=other, Runtime="python3.12", Role=arn, Handler="index.handler",
+                                   Code={"ZipFile": package.getvalue()})
+    try:
+        kept = faast(MOTO, "cleanup", "aws", "--execute", "--force", tmp_path=tmp_path)
+        assert kept.returncode == 1, kept.stdout + kept.stderr
+        assert f"could not delete role faast-lambda-role: still used by {other}" in kept.stdout, kept.stdout
+        assert boto("iam").get_role(RoleName="faast-lambda-role")
+    finally:
+        boto("lambda").delete_function(FunctionName=other)
+    gone = faast(MOTO, "cleanup", "aws", "--execute", "--force", tmp_path=tmp_path)
+    assert "deleted role faast-lambda-role" in gone.stdout, gone.stdout + gone.stderr
+    assert gone.returncode == 0
