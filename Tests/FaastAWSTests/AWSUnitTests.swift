@@ -56,7 +56,7 @@ struct AWSUnitTests {
         let mayHaveRun = AWSErrors.invocationError(lost, function: "f")
         #expect(mayHaveRun.kind == .mayHaveRun)
         #expect(mayHaveRun.message.hasPrefix("f may have run on Lambda; not retried: "))
-        #expect(!mayHaveRun.kind.isRetryable)
+        #expect(!mayHaveRun.attemptDidNotStart && mayHaveRun.mayHaveRun, "never retried; re-run only with rerun=N")
         let throttled = AWSServiceError(service: "Lambda", status: 429, code: "TooManyRequestsException", message: "Rate exceeded")
         #expect(AWSErrors.invocationError(throttled, function: "f").kind == .throttled)
         let serverError = AWSServiceError(service: "SNS", status: 500, code: "InternalFailure", message: "x", requestId: "r1")
