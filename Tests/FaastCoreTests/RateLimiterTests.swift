@@ -126,7 +126,7 @@ struct RetryPolicyTests {
     func retryable(kind: FaastError.Kind) {
         let plain = FaastError(kind, "x")
         #expect(plain.attemptDidNotStart == (kind == .throttled))
-        #expect(plain.mayHaveRun == (kind == .workerExited || kind == .transport))
+        #expect(plain.mayHaveRun == (kind == .workerExited || kind == .transport || kind == .mayHaveRun))
         let unsent = FaastError(kind, "x", notStarted: true)
         #expect(unsent.attemptDidNotStart)
         #expect(!unsent.mayHaveRun)
