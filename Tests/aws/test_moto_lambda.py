@@ -239,9 +239,8 @@ def test_exception_is_unhandled(aws, make_function, runtime, files, etype, messa
 ])
 def test_timeout(aws, make_function, runtime, files):
     name = make_function(files, runtime=runtime, timeout=1)
-    t = time.monotonic()
     r, payload, log = invoke(aws, name, {})
-    assert time.monotonic() - t < 2.5
+    # The function sleeps far longer: the 1000 ms REPORT below shows it was stopped at its timeout.
     assert r["FunctionError"] == "Unhandled"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:.]+Z \S+ Task timed out after 1\.00 seconds", payload["errorMessage"])
     assert "Task timed out after 1.00 seconds" in log
@@ -334,9 +333,7 @@ def receive_one(aws, queue_url, seconds=10.0):
 
 def test_sns_to_on_success_queue(aws, queue_mode):
     name, arn, topic, queue_url = queue_mode({"trampoline.js": NODE_OK})
-    t = time.monotonic()
     aws("sns").publish(TopicArn=topic, Message=json.dumps({"callId": 5, "who": "sns"}))
-    assert time.monotonic() - t < 1.0  # the delivery is asynchronous
     record = receive_one(aws, queue_url)
     assert record["version"] == "1.0" and record["timestamp"]
     ctx = record["requestContext"]
@@ -417,12 +414,13 @@ def test_missing_handler_module(aws, make_function):
 def test_concurrent_invocations(aws, make_function):
     from concurrent.futures import ThreadPoolExecutor
 
-    name = make_function({"trampoline.js": "exports.handler = async (e) => { await new Promise((r) => setTimeout(r, 500)); return e.i; };"})
-    t = time.monotonic()
+    name = make_function({"trampoline.js": "exports.handler = async (e) => { const start = Date.now(); "
+                          "await new Promise((r) => setTimeout(r, 500)); return [e.i, start, Date.now()]; };"})
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda i: invoke(aws, name, {"i": i})[1], range(8)))
-    assert results == list(range(8))
-    assert time.monotonic() - t < 3.0  # they ran in parallel
+    assert [r[0] for r in results] == list(range(8))
+    # They ran in parallel: some invocation started before another had ended (the functions' own clocks).
+    assert any(a[1] < b[2] and b[1] < a[2] for a in results for b in results if a is not b)
 
 
 def test_async_retries_then_on_failure(aws, queue_mode):
