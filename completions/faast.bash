@@ -186,8 +186,8 @@ _faast() {
 
 _faast_open() {
     repeating_flags=()
-    non_repeating_flags=(--echo --continue-on-error --keep --version -h --help)
-    repeating_options=(-c --env)
+    non_repeating_flags=(--echo --continue-on-error --keep --norc --version -h --help)
+    repeating_options=(-c --env -v)
     non_repeating_options=(--provider --memory --timeout --concurrency --mode --format)
     __faast_offer_flags_options 2
 
@@ -220,6 +220,9 @@ _faast_open() {
         __faast_add_completions -W 'text'$'\n''json'
         return
         ;;
+    '-v')
+        return
+        ;;
     esac
 
     # Offer positional completions
@@ -237,8 +240,8 @@ _faast_open() {
 
 _faast_run() {
     repeating_flags=()
-    non_repeating_flags=(--echo --continue-on-error --keep --version -h --help)
-    repeating_options=(--env)
+    non_repeating_flags=(--echo --continue-on-error --keep --norc --version -h --help)
+    repeating_options=(--env -v)
     non_repeating_options=(--provider --memory --timeout --concurrency --mode --format)
     __faast_offer_flags_options 2
 
@@ -266,6 +269,9 @@ _faast_run() {
         ;;
     '--format')
         __faast_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '-v')
         return
         ;;
     esac

@@ -53,7 +53,7 @@ public struct Lexer: Sendable {
         !ch.isWhitespace && !delimiters.contains(ch)
     }
 
-    static func isIdentifier(_ text: some StringProtocol) -> Bool {
+    public static func isIdentifier(_ text: some StringProtocol) -> Bool {
         guard let first = text.first, first == "_" || (first.isASCII && first.isLetter) else { return false }
         return text.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
     }
@@ -146,6 +146,21 @@ struct TokenScanner {
         lines.error(message, at: location)
     }
 
+    /// The length of `[123]` or `["key"]` (`'key'`) at the current position, on one line; nil when none is there.
+    func bracketStepLength() -> Int? {
+        guard peek() == "[" else { return nil }
+        var k = 1
+        if let quote = peek(k), quote == "\"" || quote == "'" {
+            k += 1
+            while let c = peek(k), c != quote, !isLineBreak(c) { k += 1 }
+            guard peek(k) == quote, peek(k + 1) == "]" else { return nil }
+            return k + 2
+        }
+        while let c = peek(k), c.isASCII, c.isNumber { k += 1 }
+        guard k > 1, peek(k) == "]" else { return nil }
+        return k + 1
+    }
+
     mutating func run() throws(ParseError) -> [Token] {
         while let ch = peek() {
             let start = pos
@@ -200,14 +215,21 @@ struct TokenScanner {
                 advance()
                 let nameStart = pos
                 while let c = peek(), Lexer.isWordCharacter(c) { advance() }
+                // `$o[0]`, `$o["key"].x`: steps into the value, written without spaces.
+                while let length = bracketStepLength() {
+                    for _ in 0..<length { advance() }
+                    while let c = peek(), Lexer.isWordCharacter(c) { advance() }
+                }
                 let name = String(chars[nameStart..<pos])
-                if !Lexer.isIdentifier(name) {
-                    if !lenient {
-                        if name.isEmpty {
-                            throw error("expected a variable name after '$'", at: loc)
-                        }
-                        throw error("invalid variable name '$\(name)' (names are letters, digits and '_')", at: loc)
+                if VariableReference.parse(name) == nil, !lenient {
+                    if name.isEmpty {
+                        throw error("expected a variable name after '$'", at: loc)
                     }
+                    let base = name.prefix { $0 != "." && $0 != "[" }
+                    if !Lexer.isIdentifier(base) {
+                        throw error("invalid variable name '$\(base)' (names are letters, digits and '_')", at: loc)
+                    }
+                    throw error("invalid field access '$\(name)' (write $o.name, $o[0] or $o[\"a key\"])", at: loc)
                 }
                 emit(.variable(name), from: start, at: loc)
             default:

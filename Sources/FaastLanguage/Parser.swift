@@ -3,17 +3,19 @@ import FaastCore
 /// Parses the faast command language: one command per logical line.
 public enum Parser {
     /// Parses a whole script, stopping at the first error. `firstLine` numbers the source's first line.
-    public static func parse(_ source: String, firstLine: Int = 1) throws(ParseError) -> [Statement] {
+    /// `functions` (the open module's, when one is) only sharpens the message for a word that is not a command:
+    /// `hello("x")` naming a function suggests `call hello("x")`.
+    public static func parse(_ source: String, firstLine: Int = 1, functions: [String] = []) throws(ParseError) -> [Statement] {
         let tokens = try Lexer(source, firstLine: firstLine).tokenize()
-        var state = ParserState(tokens: tokens, lines: SourceLines(source, firstLine: firstLine))
+        var state = ParserState(tokens: tokens, lines: SourceLines(source, firstLine: firstLine), functions: functions)
         return try state.parseStatements()
     }
 
     /// Parses one logical line (which may span physical lines, as joined by a REPL's continuation prompt).
     /// Nil for a blank or comment-only line; an error when the text holds more than one command.
-    public static func parseLine(_ line: String, lineNumber: Int = 1) throws(ParseError) -> Statement? {
+    public static func parseLine(_ line: String, lineNumber: Int = 1, functions: [String] = []) throws(ParseError) -> Statement? {
         let tokens = try Lexer(line, firstLine: lineNumber).tokenize()
-        var state = ParserState(tokens: tokens, lines: SourceLines(line, firstLine: lineNumber))
+        var state = ParserState(tokens: tokens, lines: SourceLines(line, firstLine: lineNumber), functions: functions)
         let statements = try state.parseStatements()
         if statements.count > 1 {
             throw state.lines.error("expected one command per line", at: statements[1].location)
@@ -29,10 +31,13 @@ struct ParserState {
     var index = 0
     /// Arrays and objects open around the value being parsed (bounded by `JSONValue.maxDepth`).
     var depth = 0
+    /// The open module's function names (for the message of a word that is not a command).
+    let functions: [String]
 
-    init(tokens: [Token], lines: SourceLines) {
+    init(tokens: [Token], lines: SourceLines, functions: [String] = []) {
         self.tokens = tokens
         self.lines = lines
+        self.functions = functions
     }
 
     // MARK: - Token access
@@ -96,9 +101,7 @@ struct ParserState {
             throw error("expected a command, found \(first.quotedForMessage)", at: first.location)
         }
         guard let spec = Language.command(first.text) else {
-            throw error(
-                "unknown command '\(first.text)'" + Suggestion.didYouMean(first.text, in: Language.keywords),
-                at: first.location)
+            throw unknownCommand(first)
         }
         advance()
         let command: Command

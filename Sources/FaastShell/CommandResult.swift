@@ -79,6 +79,12 @@ extension Shell {
 
     /// Hands a result to the renderer.
     func report(_ result: CommandResult, command: String?) {
+        if quiet {
+            switch result {
+            case .syntaxError, .usageError, .failure, .expectation(passed: false, _, _): break
+            default: return
+            }
+        }
         renderer.render(result, command: command)
     }
 }

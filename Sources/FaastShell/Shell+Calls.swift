@@ -79,6 +79,7 @@ extension Shell {
             }
             return CallRun(status: .ok, value: value)
         case .failure(let error):
+            remember(error, function: function)
             if showing != .nothing { report(.failure(error, function: function, attempts: outcome.attempts), command: "call") }
             return CallRun(status: error.kind == .cancelled ? .interrupted : .failed, error: error, failures: 1)
         }
@@ -99,8 +100,20 @@ extension Shell {
         variables["_"] = .array(values)
         if showing == .all || batch.failed > 0 || interrupted { report(.batch(batch, cost: cost, interrupted: interrupted), command: "call") }
         let firstError: FaastError? = batch.failureGroups.first?.example
+        if let firstError { remember(firstError, function: function) }
         let status: CommandStatus = interrupted ? .interrupted : (batch.failed > 0 ? .failed : .ok)
         return CallRun(status: status, value: .array(values), error: firstError, failures: batch.failed, total: count)
+    }
+
+    /// Keeps a failure in `$error` (kind, message, function; the remote error's name and stack when it has them).
+    func remember(_ error: FaastError, function: String?) {
+        var members = [JSONMember("kind", .string(error.kind.rawValue)), JSONMember("message", .string(error.message))]
+        if let function { members.append(JSONMember("function", .string(function))) }
+        if let remote = error.remote {
+            members.append(JSONMember("name", .string(remote.name)))
+            if let stack = remote.stack { members.append(JSONMember("stack", .string(stack))) }
+        }
+        variables["error"] = .object(members)
     }
 
     // MARK: - let and expect

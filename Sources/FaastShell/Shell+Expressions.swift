@@ -15,26 +15,89 @@ extension Shell {
         case .object(let members, _):
             return .object(try members.map { JSONMember($0.key, try evaluate($0.value, variables: variables, index: index)) })
         case .variable(let name):
-            if name.text == "i" {
-                guard let index else {
-                    throw ShellError("$i is the index of a fan-out; use it in a call with xN, e.g. call square($i) x10", at: name.location)
-                }
-                return .int(index)
+            guard let reference = VariableReference.parse(name.text) else {
+                throw ShellError("invalid variable '$\(name.text)'", at: name.location)
             }
-            if let v = variables[name.text] { return v }
-            if name.text == "_" { throw ShellError("$_ is the last result, and nothing has returned yet", at: name.location) }
-            throw ShellError("unknown variable $\(name.text)"
-                + Suggestion.didYouMean(name.text, in: variables.keys.filter { $0 != "_" }, sigil: "$"),
-                at: name.location)
+            return try resolve(reference, variables: variables, index: index, at: name.location)
+        }
+    }
+
+    /// The value of `$name` and then of each `.field` / `[N]` step into it.
+    static func resolve(_ reference: VariableReference, variables: [String: JSONValue], index: Int?,
+                        at location: SourceLocation) throws -> JSONValue {
+        var value: JSONValue
+        if reference.name == "i" {
+            guard let index else {
+                throw ShellError("$i is the index of a fan-out; use it in a call with xN, e.g. call square($i) x10", at: location)
+            }
+            value = .int(index)
+        } else if let v = variables[reference.name] {
+            value = v
+        } else if reference.name == "_" {
+            throw ShellError("$_ is the last result, and nothing has returned yet", at: location)
+        } else {
+            throw ShellError("unknown variable $\(reference.name)"
+                + Suggestion.didYouMean(reference.name, in: variables.keys.filter { $0 != "_" }, sigil: "$"),
+                at: location)
+        }
+        var written = "$" + reference.name
+        for step in reference.steps {
+            value = try Self.step(into: value, step, written: written, at: location)
+            written += VariableReference(name: "", steps: [step]).pathText
+        }
+        return value
+    }
+
+    /// One step into `value` (written as `written` so far), or an error that says what is there instead.
+    static func step(into value: JSONValue, _ step: VariableReference.Step, written: String,
+                     at location: SourceLocation) throws -> JSONValue {
+        switch (step, value) {
+        case (.key(let key), .object(let members)):
+            if let member = members.first(where: { $0.key == key }) { return member.value }
+            throw ShellError("\(written) has no field '\(key)'" + Suggestion.didYouMean(key, in: members.map(\.key))
+                + (members.isEmpty ? " (it is an empty object)" : "; fields: " + members.prefix(10).map(\.key).joined(separator: ", ")),
+                at: location)
+        case (.index(let i), .array(let items)):
+            guard i < items.count else {
+                throw ShellError("\(written)[\(i)] is past the end: \(written) has \(items.count) element\(items.count == 1 ? "" : "s")", at: location)
+            }
+            return items[i]
+        case (.index(let i), .object):
+            return try Self.step(into: value, .key(String(i)), written: written, at: location)
+        case (.key(let key), .array):
+            throw ShellError("\(written) is an array, it has no field '\(key)' (use \(written)[0])", at: location)
+        default:
+            throw ShellError("\(written) is \(value.kindDescription), not \(step.isIndex ? "an array" : "an object")", at: location)
         }
     }
 
     static func usesIndex(_ expr: Expr) -> Bool {
         switch expr {
         case .literal: return false
-        case .variable(let n): return n.text == "i"
+        case .variable(let n): return VariableReference.parse(n.text)?.name == "i"
         case .array(let items, _): return items.contains(where: usesIndex)
         case .object(let members, _): return members.contains { usesIndex($0.value) }
+        }
+    }
+}
+
+extension VariableReference.Step {
+    var isIndex: Bool {
+        if case .index = self { return true }
+        return false
+    }
+}
+
+extension JSONValue {
+    /// "a string", "a number", … for messages.
+    var kindDescription: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .string: return "a string"
+        case .array: return "an array"
+        case .object: return "an object"
+        default: return "a number"
         }
     }
 }

@@ -44,16 +44,37 @@ extension Shell {
                 chars = chars[chars.index(after: dollar)...]
                 continue
             }
-            guard let value = variables[String(name)] else {
-                throw ShellError("unknown variable $\(name)"
-                    + Suggestion.didYouMean(String(name), in: variables.keys.filter { $0 != "_" }, sigil: "$"), at: location)
+            var value = try Self.resolve(VariableReference(name: String(name)), variables: variables, index: nil, at: location)
+            var written = "$" + name
+            rest = rest[name.endIndex...]
+            // `$o.name` and `$o[0]` step into an object or array; after any other value the text stays as written
+            // ("saved to $file.txt").
+            while let (step, length) = Self.printStep(rest, into: value) {
+                value = try Self.step(into: value, step, written: written, at: location)
+                written += rest.prefix(length)
+                rest = rest.dropFirst(length)
             }
             out += value.stringValue ?? value.jsonText
-            rest = rest[name.endIndex...]
             if braced, rest.first == "}" { rest = rest.dropFirst() }
             chars = rest
         }
         return out + chars
+    }
+
+    /// A `.field` after an object, or `[N]` after an array or object, at the start of `text`, and its length.
+    static func printStep(_ text: Substring, into value: JSONValue) -> (VariableReference.Step, Int)? {
+        switch (text.first, value) {
+        case (".", .object):
+            let key = text.dropFirst().prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            return key.isEmpty ? nil : (.key(String(key)), 1 + key.count)
+        case ("[", .array), ("[", .object):
+            guard let close = text.firstIndex(of: "]"),
+                  let reference = VariableReference.parse("x" + text[...close]), reference.steps.count == 1
+            else { return nil }
+            return (reference.steps[0], text.distance(from: text.startIndex, to: close) + 1)
+        default:
+            return nil
+        }
     }
 
     func sleepCommand(_ expr: Expr) async throws -> CommandStatus {

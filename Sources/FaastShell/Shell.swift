@@ -17,6 +17,8 @@ public actor Shell {
     var callDefaults = CallOptions()
     /// Scripts being sourced, to refuse a `source` loop.
     var sourceStack: [String] = []
+    /// While the startup file runs: only mistakes and failures are shown.
+    var quiet = false
 
     /// A shell over `providers`, chosen once by the executable (as swift-log's `bootstrap` picks a back end).
     public init(options: ShellOptions, output: any OutputSink, providers: [any ProviderFactory]) {
@@ -41,7 +43,7 @@ public actor Shell {
     public func runScript(_ text: String, context: SourceContext) async -> CommandStatus {
         let statements: [Statement]
         do {
-            statements = try Parser.parse(text)
+            statements = try Parser.parse(text, functions: functionNames)
         } catch {
             report(.syntaxError(error, file: context.file), command: nil)
             return .usage
@@ -67,7 +69,7 @@ public actor Shell {
         let context = SourceContext(file: nil, text: text, directory: FileManager.default.currentDirectoryPath,
                                     firstLine: lineNumber)
         do {
-            guard let statement = try Parser.parseLine(text, lineNumber: lineNumber) else { return .ok }
+            guard let statement = try Parser.parseLine(text, lineNumber: lineNumber, functions: functionNames) else { return .ok }
             return await execute(statement, context: context)
         } catch {
             report(.syntaxError(error, file: context.file), command: nil)
@@ -97,6 +99,7 @@ public actor Shell {
             report(.usageError(error, context), command: command)
             return .usage
         } catch let error as FaastError {
+            remember(error, function: nil)
             report(.failure(error), command: command)
             return error.kind == .cancelled ? .interrupted : .failed
         } catch {

@@ -38,6 +38,13 @@ struct SessionFlags: ParsableArguments {
     @Flag(help: "Leave the deployment up on exit.")
     var keep = false
 
+    @Option(name: .customShort("v"), help: ArgumentHelp("Set $NAME to VALUE (a JSON value, else text) before anything runs (repeatable).",
+                                                         valueName: "NAME=VALUE"))
+    var variables: [String] = []
+
+    @Flag(help: "Do not run the startup file ($XDG_CONFIG_HOME/faast/faastrc).")
+    var norc = false
+
     /// `--timeout`'s help from `timeout=`'s entry: its text, values and default.
     static func flagHelp(_ key: String) -> ArgumentHelp {
         let option = Language.option(key)!
@@ -52,6 +59,9 @@ struct SessionFlags: ParsableArguments {
         }
         for e in env where !e.contains("=") || e.hasPrefix("=") {
             throw ValidationError("--env takes KEY=VALUE, not '\(e)'")
+        }
+        for v in variables {
+            if let problem = Shell.checkDefinition(v) { throw ValidationError(problem) }
         }
         _ = try checkedSettings()
     }

@@ -21,9 +21,16 @@ struct Launcher {
         return (Shell(options: flags.shellOptions, output: output, providers: Self.providers), output)
     }
 
+    /// The startup file (unless `--norc`), then `-v` variables (so that the command line has the last word).
+    func prepare(_ shell: Shell) async {
+        if !flags.norc { _ = await runInterruptibly { await shell.runStartupFile() } }
+        for v in flags.variables { _ = await shell.define(v) }
+    }
+
     /// The prompt, `-c` commands or standard input, on `module` if one is given.
     func runSession(module: String?, commands: [String]) async -> Int32 {
         let (shell, output) = makeShell()
+        await prepare(shell)
         if let module, let failure = await open(shell, module: module) { return failure }
         let code: Int32
         if !commands.isEmpty {
@@ -56,6 +63,7 @@ struct Launcher {
             return ExitStatus.usage
         }
         let (shell, _) = makeShell()
+        await prepare(shell)
         if let module, let failure = await open(shell, module: module) { return failure }
         var code = await runText(shell, String(decoding: data, as: UTF8.self), file: path)
         if code == ExitStatus.ok, !extraCommands.isEmpty { code = await runLines(shell, extraCommands) }

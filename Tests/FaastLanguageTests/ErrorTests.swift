@@ -61,11 +61,45 @@ import Testing
         expectError("call f($1)", "invalid variable name '$1' (names are letters, digits and '_')", at: 1, 8)
     }
 
+    /// `fn(args)` without `call`, as IPython and node users type it: the suggestion comes from the namespace
+    /// the word belongs to (the module's functions, else the commands), and nothing parses (nothing runs).
+    @Test func bareCallsAndWordsSuggestFromTheirNamespace() {
+        func message(_ source: String, functions: [String]) -> String? {
+            do {
+                _ = try Parser.parse(source, functions: functions)
+                return nil
+            } catch {
+                #expect(error.location == loc(1, 1))
+                return error.message
+            }
+        }
+        let fns = ["hello", "echo", "square"]
+        #expect(message(#"hello("world")"#, functions: fns) == #"'hello' is a function: write call hello("world")"#)
+        #expect(message(#"echo(1, [2, 3]) x3"#, functions: fns) == #"'echo' is a function: write call echo(1, [2, 3]) x3"#)
+        #expect(message(#"helo("x")"#, functions: fns) == "unknown command 'helo' (did you mean call hello(…)?)")
+        #expect(message("sqare", functions: fns) == "unknown command 'sqare' (did you mean call square(…)?)")
+        #expect(message("square", functions: fns) == "'square' is a function: write call square(ARGS)")
+        #expect(message("echo(1)", functions: []) == "unknown command 'echo'; to call a function, write call echo(1)")
+        #expect(message("stauts", functions: fns) == "unknown command 'stauts' (did you mean 'status'?)")
+        #expect(message("zzz(1)", functions: fns) == "unknown command 'zzz'; to call a function, write call zzz(1)")
+    }
+
+    @Test func fieldAccessSteps() throws {
+        #expect(VariableReference.parse(#"o.a[0]["a key"].b"#) == VariableReference(name: "o", steps: [.key("a"), .index(0), .key("a key"), .key("b")]))
+        #expect(VariableReference.parse("o.") == nil)
+        #expect(VariableReference.parse("o[x]") == nil)
+        let statement = try Parser.parseLine(#"call f($o.xs[1], $o['k'])"#)
+        guard case .call(let call) = statement?.command else { Issue.record("not a call"); return }
+        #expect(call.arguments == [variable("o.xs[1]", 8), variable("o['k']", 18)])
+        expectError("call f($o.)", #"invalid field access '$o.' (write $o.name, $o[0] or $o["a key"])"#, at: 1, 8)
+        expectError("call f($o[x])", "expected ',' between arguments", at: 1, 10)
+    }
+
     @Test func commandErrors() {
         expectError("cal hello()", "unknown command 'cal' (did you mean 'call'?)", at: 1, 1)
         expectError("Call hello()", "unknown command 'Call' (did you mean 'call'?)", at: 1, 1)
         expectError("logurl", "unknown command 'logurl' (did you mean 'logUrl'?)", at: 1, 1)
-        expectError("frobnicate", "unknown command 'frobnicate'", at: 1, 1)
+        expectError("frobnicate", "unknown command 'frobnicate' (help lists the commands)", at: 1, 1)
         expectError("status\n  cleanupp", "unknown command 'cleanupp' (did you mean 'cleanup'?)", at: 2, 3)
         expectError(#""x""#, #"expected a command, found '"x"'"#, at: 1, 1)
         expectError("call f() foo", "unexpected 'foo' after the command", at: 1, 10)

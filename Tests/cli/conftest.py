@@ -35,13 +35,22 @@ def state_home(tmp_path):
 
 
 @pytest.fixture
-def env(state_home):
+def config_home(tmp_path):
+    """An empty $XDG_CONFIG_HOME: no user's faastrc reaches a test unless the test writes one."""
+    d = tmp_path / "config"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture
+def env(state_home, config_home):
     e = dict(os.environ)
     for k in ("FORCE_COLOR", "CLICOLOR_FORCE"):
         e.pop(k, None)
     e.update(
         NO_COLOR="1",
         XDG_STATE_HOME=str(state_home),
+        XDG_CONFIG_HOME=str(config_home),
         # A crash must fail the test at once, not wait for a key at the backtracer's prompt.
         SWIFT_BACKTRACE="enable=no",
     )

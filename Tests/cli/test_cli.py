@@ -160,6 +160,20 @@ def test_unknown_command_exits_2_with_suggestion(faast):
     assert r.stderr == "1:1: error: unknown command 'calll' (did you mean 'call'?)\ncalll hello(\"x\")\n^\n"
 
 
+def test_bare_function_call_suggests_call_and_runs_nothing(faast, tmp_path):
+    r = faast.run(JS, "-c", 'hello("world")', "-c", "print after")
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == "1:1: error: 'hello' is a function: write call hello(\"world\")\nhello(\"world\")\n^\n"
+    # A near miss names the nearest function; a word near a command names the command.
+    r = faast.run(JS, "-c", "helo(1)")
+    assert r.stderr.startswith("1:1: error: unknown command 'helo' (did you mean call hello(…)?)\n")
+    # In a script (module named on the command line) nothing runs, not even the lines before it.
+    s = script(tmp_path, "print before\nsquare(3)\n", name="bare.faast")
+    r = faast.run(s, str(JS))
+    assert (r.returncode, r.stdout) == (2, "")
+    assert "bare.faast:2:1: error: 'square' is a function: write call square(3)\n" in r.stderr
+
+
 def test_unknown_command_in_script_is_a_syntax_error(faast, tmp_path):
     s = script(tmp_path, "open functions.js\nprint before\nfunctons\n", name="typo.faast")
     r = faast.run(s.relative_to(tmp_path), cwd=tmp_path)
