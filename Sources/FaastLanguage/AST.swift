@@ -121,6 +121,7 @@ public enum Command: Sendable, Hashable {
     case results
     case logUrl(Name?)
     case logs(Name?, options: [OptionArg])
+    case history(options: [OptionArg])
     case set([OptionArg])
     /// The text after `print`, unquoted if it was one quoted string; `$name` is interpolated when run.
     case print(String)

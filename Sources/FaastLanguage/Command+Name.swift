@@ -16,6 +16,7 @@ extension Command {
         case .results: return "results"
         case .logUrl: return "logUrl"
         case .logs: return "logs"
+        case .history: return "history"
         case .set: return "set"
         case .print: return "print"
         case .sleep: return "sleep"

@@ -133,6 +133,7 @@ struct ParserState {
         case "cost": command = .cost
         case "results": command = .results
         case "logUrl": command = .logUrl(optionalFunctionName())
+        case "history": command = .history(options: try parseOptions(for: spec))
         case "logs":
             let function = isOptionStart ? nil : optionalFunctionName()
             command = .logs(function, options: try parseOptions(for: spec))

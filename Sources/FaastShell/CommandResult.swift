@@ -35,6 +35,8 @@ enum CommandResult: Sendable {
     case results(BatchResult)
     case logUrl(String)
     case logs([String])
+    /// `history`: the newest entries, and the number of the first (1 is the oldest kept).
+    case history([String], firstNumber: Int)
     case settingsChanged
     case printed(String)
     case slept(seconds: Double)

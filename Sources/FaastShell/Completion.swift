@@ -19,11 +19,13 @@ public enum Completion {
     public static let wordBreaks = " \t\n(,[{=\"'"
 
     static let moduleExtensions = ["js", "cjs", "mjs", "py"]
+    /// What `expect … fails` takes after it.
+    static let failureKinds = FaastError.Kind.allCases.map(\.rawValue)
 
     /// Candidates that complete `line` (the text before the cursor): commands, option keys and values from
     /// the language table; functions and variables from `context`; paths from `directory`.
     public static func candidates(line: String, context: CompletionContext, directory: String = FileManager.default.currentDirectoryPath) -> [String] {
-        let word = String(line.reversed().prefix { !wordBreaks.contains($0) }.reversed())
+        let word = word(before: line)
         let before = String(line.dropLast(word.count))
         let words = before.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         if word.hasPrefix("$") {
@@ -46,8 +48,13 @@ public enum Completion {
             if rest.isEmpty { return ["call"].filter { $0.hasPrefix(word) } }
             keyword = rest[0]
             rest = Array(rest.dropFirst())
-            if before.contains(")"), !before.hasSuffix("=") {
-                return ["fails", "=="].filter { $0.hasPrefix(word) } + optionKeys(Language.command("call")!, word)
+            if let close = before.lastIndex(of: ")"), !before.hasSuffix("=") {
+                let expect = Language.command("expect")!
+                let after = before[before.index(after: close)...].split(separator: " ").map(String.init)
+                // `fails KIND`: the kinds of failure a call can have.
+                if after.last == "fails" { return failureKinds.filter { $0.hasPrefix(word) } }
+                if after.contains("fails") || after.contains("==") { return optionKeys(expect, word) }
+                return ["fails", "=="].filter { $0.hasPrefix(word) } + optionKeys(expect, word)
             }
         }
         guard let command = Language.command(keyword) else { return [] }
@@ -83,6 +90,11 @@ public enum Completion {
         case .none, .binding, .expectation, .text, .seconds:
             return []
         }
+    }
+
+    /// The word being completed: the end of `line` after the last word-break character.
+    static func word(before line: String) -> String {
+        String(line.reversed().prefix { !wordBreaks.contains($0) }.reversed())
     }
 
     /// `key=` for each option of `command` that starts with `word`.

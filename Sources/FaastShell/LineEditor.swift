@@ -28,42 +28,40 @@ let completionContext = Mutex(CompletionContext())
 private let acceptedLine = Mutex<LineEvent?>(nil)
 
 /// libedit through its readline interface, in callback mode so that Ctrl-C and SIGTERM are seen
-/// between keystrokes: history in a 0600 file written after every command, Ctrl-R search, completion.
+/// between keystrokes: history shared with other shells (`History`), Up/Down by prefix, Ctrl-R search,
+/// completion, UTF-8 typed as characters.
 final class LineEditor: Sendable {
-    let historyPath: String
-    static let historySize: Int32 = 1000
+    let history: History
+    /// The newest entry, not to be repeated.
+    private let lastEntry: Mutex<String?>
 
-    init(historyPath: String) {
-        self.historyPath = historyPath
-        setlocale(LC_CTYPE, "")
+    init(history: History) {
+        self.history = history
+        Self.useUTF8Locale()
         // Initializes libedit (rl_parse_and_bind needs the editor to exist) with faast_getc as its input:
         // a read that gives up when a Ctrl-C is pending, whichever thread the signal was delivered to.
         faast_el_configure(complete, Completion.wordBreaks, faast_getc)
-        let dir = (historyPath as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        // Not history_truncate_file: on Linux it drops libedit's header and the next load fails. Stifle instead.
-        stifle_history(Self.historySize)
-        Self.loadHistory(historyPath)
+        stifle_history(Int32(history.capacity))
+        let entries = history.entries()
+        for entry in entries { add_history(entry) }
+        lastEntry = Mutex(entries.last)
     }
 
-    /// libedit's own file (first line `_HiStOrY_V2_`) is read by libedit; a plain file of one command per line
-    /// (written by hand, or by another readline) is read line by line, so that the next write keeps its lines
-    /// instead of replacing a file libedit could not parse.
-    static func loadHistory(_ path: String) {
-        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { return }
-        let text = String(decoding: data, as: UTF8.self)
-        if text.hasPrefix("_HiStOrY_V2_") {
-            read_history(path)
-            return
+    /// libedit edits wide characters and converts the line back with the locale's encoding; faast's text is
+    /// UTF-8, so the C/POSIX locale (or any other encoding) would lose every non-ASCII character typed.
+    static func useUTF8Locale() {
+        setlocale(LC_CTYPE, "")
+        let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
+        if codeset.uppercased().replacingOccurrences(of: "-", with: "") != "UTF8" {
+            setlocale(LC_CTYPE, "C.UTF-8")
         }
-        let lines = text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
-        for line in lines.suffix(Int(historySize)) { add_history(line) }
     }
 
     /// Blocks until a line, Ctrl-D, Ctrl-C or SIGTERM. Call from a thread that may block.
     func readLine(prompt: String) -> LineEvent {
         acceptedLine.withLock { $0 = nil }
         rl_callback_handler_install(prompt, lineHandler)
+        faast_el_prompt_shown()
         defer { rl_callback_handler_remove() }
         while true {
             if faast_sigterm_received() != 0 { return .terminated }
@@ -74,15 +72,17 @@ final class LineEditor: Sendable {
             }
             // One key per call; faast_getc returns early when a signal is pending.
             rl_callback_read_char()
+            if faast_el_take_eof() != 0 { return .endOfInput }
             if let event = acceptedLine.withLock({ e -> LineEvent? in defer { e = nil }; return e }) { return event }
         }
     }
 
-    /// Adds an entry and rewrites the history file (mode 0600).
+    /// Adds an entry to this prompt's history and appends it to the shared file; an entry equal to the
+    /// previous one is not repeated.
     func remember(_ entry: String) {
+        guard lastEntry.withLock({ last in defer { last = entry }; return last != entry }) else { return }
         add_history(entry)
-        write_history(historyPath)
-        chmod(historyPath, 0o600)
+        history.append(entry)
     }
 
     /// Reads a line on a thread of its own, so the async world is not blocked.
@@ -110,9 +110,17 @@ private func complete(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: Int3
     let point = min(Int(faast_el_point()), buffer.count)
     let before = String(decoding: buffer[..<point], as: UTF8.self)
     let context = completionContext.withLock { $0 }
-    let candidates = Completion.candidates(line: before, context: context)
+    // libedit replaces ITS word (`text`) with what we return; our word may start earlier (a word-break
+    // table of its own, or a version that splits differently), so hand back only the part after the overlap.
+    let libeditWord = text.map { String(cString: $0) } ?? ""
+    let ours = Completion.word(before: before)
+    let overlap = ours.hasSuffix(libeditWord) ? String(ours.dropLast(libeditWord.count)) : ""
+    let candidates = Completion.candidates(line: before, context: context).map {
+        $0.hasPrefix(overlap) ? String($0.dropFirst(overlap.count)) : $0
+    }
     let single = candidates.count == 1 ? candidates[0] : nil
-    faast_el_completion_settings(single.map { $0.hasSuffix("/") || $0.hasSuffix("=") ? 0 : 32 } ?? 32)
+    // No space after a folder, a key= or a variable (`$foo` is usually followed by `,` or `)`).
+    faast_el_completion_settings(single.map { $0.hasSuffix("/") || $0.hasSuffix("=") || ours.hasPrefix("$") ? 0 : 32 } ?? 32)
     guard !candidates.isEmpty else { return nil }
     // readline's contract: [replacement for the word, match 1, ..., NULL]; one match alone is its own entry.
     var entries: [String]

@@ -139,6 +139,7 @@ public actor Shell {
         case .results: return try resultsCommand()
         case .logUrl(let fn): return try logUrlCommand(fn)
         case .logs(let fn, let opts): return try await logsCommand(fn, options: opts)
+        case .history(let opts): return try historyCommand(opts)
         case .set(let opts): return try setCommand(opts)
         case .print(let text): return try printCommand(text, at: location)
         case .sleep(let expr): return try await sleepCommand(expr)

@@ -15,9 +15,9 @@ struct Launcher {
     /// The providers a session can open modules on: chosen here, once, for the whole process.
     static let providers: [any ProviderFactory] = [LocalProviderFactory(), AWSProviderFactory()]
 
-    func makeShell() -> (Shell, StandardOutput) {
+    func makeShell() -> (Shell, PromptOutput) {
         installSignalHandlers()
-        let output = StandardOutput()
+        let output = PromptOutput()
         return (Shell(options: flags.shellOptions, output: output, providers: Self.providers), output)
     }
 

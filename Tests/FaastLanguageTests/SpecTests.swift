@@ -50,7 +50,7 @@ struct SpecTests {
                 let checked = try option.check(example).get()
                 var call = CallOptions(), deploy = DeploySettings(), session = SessionSettings()
                 let applied = option.apply(checked, to: &call) || option.apply(checked, to: &deploy)
-                    || option.apply(checked, to: &session) || command.name == "logs"
+                    || option.apply(checked, to: &session) || ["logs", "history"].contains(command.name)
                     || (command.name == "analyze" && option.key == "memory")  // read by analyze itself
                 #expect(applied, "\(option.key) goes nowhere")
             }
@@ -137,7 +137,7 @@ struct SpecTests {
                     "unknown option 'mdoe' for call (did you mean 'mode'?); options: mode, timeout, retries, rerun, concurrency, rate, burst, pipeline, speculative",
                     at: 1, 10)
         expectError("set concurency=3",
-                    "unknown option 'concurency' for set (did you mean 'concurrency'?); options: mode, timeout, retries, rerun, concurrency, rate, burst, pipeline, speculative, format, timing, echo",
+                    "unknown option 'concurency' for set (did you mean 'concurrency'?); options: mode, timeout, retries, rerun, concurrency, rate, burst, pipeline, speculative, format, timing, echo, prompt, pager, maxlines",
                     at: 1, 5)
         expectError("logs hello lst=5", "unknown option 'lst' for logs (did you mean 'last'?); options: last", at: 1, 12)
         expectError("open m.js burts=2", "unknown option 'burts' for open (did you mean 'burst'?); options: "

@@ -4,60 +4,20 @@ import os
 import re
 import stat
 
-import time
-
 import pexpect
-import pytest
 
 from conftest import EXAMPLES, wait_for, worker_pids
+from ptyshell import command, leave, prompt_of, spawn  # noqa: F401 (spawn is a fixture)
 
 JS = EXAMPLES / "functions.js"
-PROMPT = "faast> "
-TIMEOUT = 15
-
-
-@pytest.fixture
-def spawn(faast_bin, env):
-    children = []
-
-    def start(module=JS):
-        child = pexpect.spawn(faast_bin, [str(module)], env=dict(env, TERM="xterm"), encoding="utf-8",
-                              dimensions=(24, 200), timeout=TIMEOUT)
-        children.append(child)
-        child.expect_exact(PROMPT)
-        # libedit switches the terminal to raw mode on its first read, just after printing the first prompt,
-        # and that switch flushes keys already sent; a person cannot type that fast, a test can.
-        time.sleep(0.3)
-        return child
-
-    yield start
-    for child in children:
-        if child.isalive():
-            child.terminate(force=True)
-
-
-def command(child, line, *expected):
-    """Types `line` and Enter, then waits for each of `expected` and the next prompt."""
-    child.send(line + "\r")
-    for e in expected:
-        child.expect_exact(e)
-    child.expect_exact(PROMPT)
-    return child.before
-
-
-def leave(child):
-    child.sendcontrol("d")
-    child.expect(pexpect.EOF)
-    child.close()
-    return child.exitstatus
+PROMPT = prompt_of(JS)
 
 
 def history_entries(state_home):
-    """Entries of libedit's history file (its format escapes spaces and the like as \\ooo)."""
+    """Entries of the history file: one a line, `\\n` for a newline and `\\\\` for a backslash."""
     path = state_home / "faast" / "history"
-    lines = path.read_text().splitlines()
-    assert lines[0] == "_HiStOrY_V2_"
-    return [re.sub(r"\\(\d{3})", lambda m: chr(int(m.group(1), 8)), l) for l in lines[1:]]
+    return [re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), l)
+            for l in path.read_text().splitlines()]
 
 
 def test_a_call_prints_its_value(spawn):

@@ -1,5 +1,6 @@
 #ifndef CEDITLINE_H
 #define CEDITLINE_H
+#include <stddef.h>
 #include <stdio.h>
 #include <editline/readline.h>
 
@@ -15,4 +16,14 @@ void faast_el_interrupt_line(void);
 #define CEDITLINE_EXTRA
 /// Per-completion settings: no filename fallback, and the character appended after a single match.
 void faast_el_completion_settings(int append_character);
+/// The columns a character takes on the terminal in the current locale (-1: not printable). Glibc declares
+/// wcwidth only for _XOPEN_SOURCE, which Swift's Glibc module does not see.
+int faast_el_wcwidth(unsigned int code_point);
+/// Whether Ctrl-D was typed on an empty line since the last call (then the prompt ends: end of input).
+int faast_el_take_eof(void);
+/// Call after installing the prompt: the line is empty until a key says otherwise.
+void faast_el_prompt_shown(void);
+/// Runs `sh -c command` with `text` on its standard input, in the terminal's foreground process group, and
+/// waits for it; -1 when it could not be started.
+int faast_el_run_pager(const char *command, const char *text, size_t length);
 #endif

@@ -19,7 +19,7 @@ public enum Operand: Sendable, Hashable {
     case script
     /// A command or function name.
     case topic
-    /// Only `key=value` settings.
+    /// Only `key=value` settings (`set`, `history`).
     case settings
     /// The rest of the line.
     case text

@@ -95,7 +95,18 @@ public enum Language {
     public static let memorySizes = OptionSpec(
         "memory", .counts(128...10_240, unit: "MB"), default: "128,256,512,1024,1769,3008",
         help: "the memory sizes to compare")
-    static let last = OptionSpec("last", .count(1...10_000, unit: "lines"), default: "20", help: "how many log lines")
+    static let last = OptionSpec("last", .count(1...10_000, unit: "lines"), default: "20", help: "how many lines (of logs, of history)")
+    static let prompt = OptionSpec(
+        "prompt", .text, default: "MODULE@PROVIDER> ",
+        help: "the prompt; {module} and {provider} are replaced, \"\" restores the default",
+        session: { $0.prompt = $1.string.isEmpty ? nil : $1.string })
+    static let pager = OptionSpec(
+        "pager", .flag, default: "on", help: "at the prompt, output longer than the screen goes through $PAGER (less -FRX)",
+        session: { $0.pager = $1.bool })
+    static let maxlines = OptionSpec(
+        "maxlines", .count(0...100_000_000, unit: "lines"), default: "\(SessionSettings().maxLines)",
+        help: "at the prompt, a value longer than this is shortened (0: never)",
+        session: { $0.maxLines = $1.int })
 
     /// What a call takes (and `map`, `let`, `expect`; `set` for the session's defaults; `open` for the deployment's).
     public static let callOptions: [OptionSpec] = [mode, timeout, retries, rerun, concurrency, rate, burst, pipeline, speculative]
@@ -103,7 +114,7 @@ public enum Language {
     public static let openOptions: [OptionSpec] =
         [memory, timeout, concurrency, mode, env, inherit, retries, rerun, rate, burst, pipeline, speculative, retention, region, role, architecture, include, exclude]
     /// What `set` takes: call defaults and output settings.
-    public static let setOptions: [OptionSpec] = callOptions + [format, timing, echo]
+    public static let setOptions: [OptionSpec] = callOptions + [format, timing, echo, prompt, pager, maxlines]
 
     /// The fan-out count after `x`.
     public static let fanOutCount = ValueKind.count(0...100_000_000, unit: "calls")
@@ -142,6 +153,9 @@ public enum Language {
         CommandSpec("cost", "the cost snapshot (local: with a Lambda estimate)"),
         CommandSpec("results", "the values of the last fan-out (of its first 100,000 calls at most)"),
         CommandSpec("logUrl", usage: "logUrl [FN]", "where the logs are", operand: .function),
+        CommandSpec("history", usage: "history [last=N]", "the prompt's recent commands (shared by every faast shell)",
+                    operand: .settings,
+                    options: [last], examples: ["history last=5"]),
         CommandSpec("logs", usage: "logs [FN] [last=N]", "recent log lines of the session's calls", operand: .function,
                     options: [last], examples: ["logs hello last=5"]),
         CommandSpec("set", usage: "set key=value ...", "change the session's defaults", operand: .settings,

@@ -7,6 +7,12 @@ public struct SessionSettings: Sendable, Hashable {
     public var timing: Bool?
     /// Print each command before running it.
     public var echo = false
+    /// The prompt (`{module}`, `{provider}` replaced); nil: `MODULE@PROVIDER> `.
+    public var prompt: String?
+    /// At the prompt, long output goes through the pager.
+    public var pager = true
+    /// At the prompt, a value of more lines is shortened; 0: never.
+    public var maxLines = 100
     public init() {}
 }
 

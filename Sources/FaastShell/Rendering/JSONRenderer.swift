@@ -79,6 +79,8 @@ struct JSONRenderer: Renderer {
             emit(command, ok: true, ["url": .string(url)])
         case .logs(let lines):
             emit(command, ok: true, ["lines": .array(lines.map { .string($0) })])
+        case .history(let entries, _):
+            emit(command, ok: true, ["entries": .array(entries.map { .string($0) })])
         case .settingsChanged:
             emit(command, ok: true, [:])
         case .slept(let seconds):

@@ -22,7 +22,9 @@ final class ProgressLine: Sendable {
                 var line = "  \(Format.grouped(done))/\(Format.grouped(total)) · \(Format.rate(rate))/s"
                 if rate > 0, done < total { line += " · ETA \(Int((Double(total - done) / rate).rounded(.up)))s" }
                 if progress.failed > 0 { line += " · \(Format.grouped(progress.failed)) failed" }
-                output.err("\r\u{1B}[K" + line)
+                // Never wider than the terminal (read each time: it may be resized): a line that wraps leaves
+                // its first rows behind, since \r only goes back to the start of the last one.
+                output.err("\r\u{1B}[K" + Terminal.truncated(line, columns: Terminal.size(fd: 2).columns - 1))
                 drawn = true
                 try? await Task.sleep(nanoseconds: 100_000_000)
             }

@@ -40,7 +40,7 @@ struct TextRenderer: Renderer {
         case .kept(let logs):
             output.err("kept the deployment (--keep): \(logs)\n")
         case .value(_, let value, let latencyMs, _):
-            var text = shown(value.prettyText)
+            var text = shown(PromptOutput.shortened(value.prettyText, for: output))
             if showTiming { text += "  " + style.dim(Format.duration(ms: latencyMs)) }
             output.out(text + "\n")
         case .batch(let batch, let cost, let interrupted):
@@ -96,6 +96,8 @@ struct TextRenderer: Renderer {
             output.out(text)
         case .logs(let lines):
             output.out(lines.isEmpty ? "no log lines yet\n" : shown(lines.joined(separator: "\n")) + "\n")
+        case .history(let entries, let first):
+            output.out(entries.isEmpty ? "no history yet\n" : shown(History.listing(entries, firstNumber: first)))
         case .cleanedUp(let report):
             output.out(report.map { "  " + $0 }.joined(separator: "\n") + "\n")
         case .collected(let report):
