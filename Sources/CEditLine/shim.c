@@ -142,7 +142,9 @@ int faast_el_run_pager(const char *command, const char *text, size_t length) {
         done += (size_t)n;
     }
     close(fds[1]);
-    int status;
+    int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    // The shell's "command not found" / "cannot execute": the pager never showed the text.
+    if (WIFEXITED(status) && (WEXITSTATUS(status) == 127 || WEXITSTATUS(status) == 126)) return -1;
     return 0;
 }

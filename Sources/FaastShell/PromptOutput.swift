@@ -85,7 +85,8 @@ enum Pager {
         return "less -FRX"
     }
 
-    /// Writes `text` to the pager and waits for it to end; false when no pager could be started.
+    /// Writes `text` to the pager and waits for it to end; false when no pager could be started or its
+    /// command does not exist (then the caller writes the text itself: output is never lost to a bad $PAGER).
     static func run(_ text: String) -> Bool {
         guard let command else { return false }
         var text = text

@@ -4,6 +4,7 @@ text, the progress line on a narrow terminal and type-ahead, Ctrl-D at a continu
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import time
@@ -189,6 +190,7 @@ def test_a_value_longer_than_the_screen_goes_through_the_pager(spawn):
     assert leave(child) == 0
 
 
+@pytest.mark.skipif(shutil.which("less") is None, reason="less is not installed")
 def test_less_pages_by_default(spawn):
     child = spawn(LONG, extra_env={"PAGER": None})
     child.send("call range(60)\r")
@@ -196,6 +198,13 @@ def test_less_pages_by_default(spawn):
     child.send("q")
     child.expect_exact(LONG_PROMPT)
     command(child, "call add(1, 1)", "2", prompt=LONG_PROMPT)
+    assert leave(child) == 0
+
+
+def test_a_pager_that_does_not_exist_loses_no_output(spawn):
+    child = spawn(LONG, extra_env={"PAGER": "no-such-pager-faast"})
+    out = output_of(child, "call range(40)", "  39")
+    assert "  0," in out and "]" in out
     assert leave(child) == 0
 
 

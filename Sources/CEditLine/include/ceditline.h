@@ -24,6 +24,6 @@ int faast_el_take_eof(void);
 /// Call after installing the prompt: the line is empty until a key says otherwise.
 void faast_el_prompt_shown(void);
 /// Runs `sh -c command` with `text` on its standard input, in the terminal's foreground process group, and
-/// waits for it; -1 when it could not be started.
+/// waits for it; -1 when it could not be started or its command was not found (exit 126/127).
 int faast_el_run_pager(const char *command, const char *text, size_t length);
 #endif
