@@ -42,9 +42,7 @@ public final class PromptOutput: OutputSink {
     public func err(_ text: String) {
         // Standard error is not held (progress, errors); what was held comes first, so that the order the
         // command wrote in is kept, and the rest of this command is not paged.
-        if let earlier = state.withLock({ state -> String? in defer { state.held = nil }; return state.held }), !earlier.isEmpty {
-            StandardOutput.write(1, earlier)
-        }
+        Self.writeLive(self)
         StandardOutput.write(2, text)
     }
 
@@ -64,6 +62,16 @@ public final class PromptOutput: OutputSink {
         guard pager, Terminal.rows(of: text, columns: size.columns) > size.rows - 1, Pager.run(text) else {
             StandardOutput.write(1, text)
             return
+        }
+    }
+
+    /// Output that must appear as it happens (a generator's live list): what was held is written, and the
+    /// rest of this command passes straight through (it is not paged).
+    public static func writeLive(_ output: any OutputSink) {
+        guard let prompt = output as? PromptOutput else { return }
+        if let earlier = prompt.state.withLock({ state -> String? in defer { state.held = nil }; return state.held }),
+           !earlier.isEmpty {
+            StandardOutput.write(1, earlier)
         }
     }
 

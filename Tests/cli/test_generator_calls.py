@@ -67,14 +67,14 @@ def test_terminal_shows_a_live_list(faast_bin, env, module, tmp_path):
     child = pexpect.spawn(faast_bin, [str(module)], env=dict(env, TERM="xterm"), encoding="utf-8",
                           dimensions=(24, 200), timeout=20)
     try:
-        child.expect_exact("faast> ")
+        child.expect_exact(f"{module.name}@local> ")
         time.sleep(0.3)  # libedit's first raw-mode switch flushes keys sent before it (see test_repl)
         child.send('call waitForFile("%s", 20000)\r' % flag)
         child.expect_exact('‣ "first"')
         flag.write_text("go")
         child.expect_exact('‣ "second"')
         child.expect_exact('"first",')
-        child.expect_exact("faast> ")
+        child.expect_exact(f"{module.name}@local> ")
         child.sendcontrol("d")
         child.expect(pexpect.EOF)
     finally:

@@ -46,6 +46,7 @@ struct TextRenderer: Renderer {
         case .batch(let batch, let cost, let interrupted):
             output.out(summary(batch, cost: cost, interrupted: interrupted))
         case .yielded(_, _, _, let value):
+            PromptOutput.writeLive(output)  // a live list is not held for the pager
             output.out(style.dim("  ‣ ") + shown(value.jsonText) + "\n")
         case .yieldsVoided(_, let attempt, let count):
             output.out(style.yellow("  ↻ attempt \(attempt) failed; the \(count) value\(count == 1 ? "" : "s") above came from it, "
