@@ -43,15 +43,26 @@ let package = Package(
         .target(name: "FaastRuntimes", swiftSettings: strict),
         // The command language: lexer, parser, AST. Knows nothing of sessions or terminals.
         .target(name: "FaastLanguage", dependencies: ["FaastCore"], swiftSettings: strict),
+        // What a module loads and what it declares (dependencies=): traced, installed, zipped. Both providers use
+        // it: AWS for code packages and layers, local for the installed-dependencies cache on the module path.
+        .target(
+            name: "FaastPackaging",
+            dependencies: [
+                "FaastCore", "FaastRuntimes",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "FaastLocal",
-            dependencies: ["FaastCore", "FaastRuntimes", "CFaastSys"],
+            dependencies: ["FaastCore", "FaastRuntimes", "FaastPackaging", "CFaastSys"],
             swiftSettings: strict
         ),
         .target(
             name: "FaastAWS",
             dependencies: [
-                "FaastCore", "FaastRuntimes", "CCurl",
+                "FaastCore", "FaastRuntimes", "FaastPackaging", "CCurl",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
@@ -81,6 +92,7 @@ let package = Package(
         .testTarget(name: "FaastLocalTests", dependencies: ["FaastLocal", "FaastCore"], swiftSettings: strict),
         .testTarget(name: "FaastLanguageTests", dependencies: ["FaastLanguage", "FaastCore"], swiftSettings: strict),
         .testTarget(name: "FaastAWSTests", dependencies: ["FaastAWS", "FaastCore"], swiftSettings: strict),
+        .testTarget(name: "FaastPackagingTests", dependencies: ["FaastPackaging", "FaastCore"], swiftSettings: strict),
         .testTarget(
             name: "FaastShellTests", dependencies: ["FaastShell", "FaastLanguage", "FaastCore", "FaastLocal"], swiftSettings: strict),
         // Checks that Sources/FaastRuntimes/Runtimes.swift was regenerated from runtimes/ (scripts/embed-runtimes).

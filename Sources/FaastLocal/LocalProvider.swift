@@ -1,5 +1,6 @@
 import CFaastSys
 import FaastCore
+import FaastPackaging
 import Foundation
 import Synchronization
 
@@ -54,7 +55,8 @@ public final class LocalProvider: Provider {
         let name = FilePaths.lastComponent(module.path)
         var started: WorkerPool?
         do {
-            let launch = try WorkerLaunch.plan(module, settings: settings, session: session)
+            let dependencies = try await DependencyCache.modulePath(for: module, dependencies: settings.package.dependencies)
+            let launch = try WorkerLaunch.plan(module, settings: settings, session: session, modulePath: dependencies)
             let pool = WorkerPool(launch: launch)
             started = pool
             // Ctrl-C or SIGTERM cancels the task: stop the worker that is loading the module (it may never finish).

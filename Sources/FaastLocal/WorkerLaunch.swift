@@ -21,7 +21,8 @@ struct WorkerLaunch: Sendable {
     var moduleName: String { FilePaths.lastComponent(environment["FAAST_MODULE"] ?? "the module") }
 
     /// The launch for `module`'s workers: writes the trampoline into the session folder.
-    static func plan(_ module: ModuleSpec, settings: DeploySettings, session: SessionDirectory) throws -> WorkerLaunch {
+    static func plan(_ module: ModuleSpec, settings: DeploySettings, session: SessionDirectory,
+                     modulePath: (variable: String, path: String)? = nil) throws -> WorkerLaunch {
         let executable = try Interpreters.executable(for: module.runtime)
         let source = module.runtime == .node ? EmbeddedRuntimes.node : EmbeddedRuntimes.python
         let trampoline = session.path + (module.runtime == .node ? "/trampoline.js" : "/trampoline.py")
@@ -45,6 +46,8 @@ struct WorkerLaunch: Sendable {
             arguments = ["-u", "-c", Self.pythonStub(folder: session.path)]
         }
         for (k, v) in settings.env { env[k] = v }
+        // dependencies= installed in the cache, searched before what the environment names.
+        if let modulePath { env[modulePath.variable] = ([modulePath.path] + [env[modulePath.variable] ?? ""].filter { !$0.isEmpty }).joined(separator: ":") }
         let directory = (module.path as NSString).deletingLastPathComponent
         return WorkerLaunch(executable: executable, arguments: arguments, environment: env, directory: directory,
                             logDirectory: session.logDirectory, memoryLimitMb: settings.memoryMb)

@@ -124,15 +124,15 @@ struct AWSUnitTests {
     }
 
     @Test("the code package: same input, same bytes; includes and excludes; the size limit fails early")
-    func codePackage() throws {
+    func codePackage() async throws {
         let dir = NSTemporaryDirectory() + "faast-pkg-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
         try "exports.f = () => 1".write(toFile: dir + "/mod.js", atomically: true, encoding: .utf8)
         try "{}".write(toFile: dir + "/data/a.json", atomically: true, encoding: .utf8)
         try "x".write(toFile: dir + "/data/b.tmp", atomically: true, encoding: .utf8)
         let spec = ModuleSpec(path: dir + "/mod.js", runtime: .node)
-        let a = try CodePackage.build(module: spec, include: ["data/*"], exclude: ["*.tmp"])
-        let b = try CodePackage.build(module: spec, include: ["data/*"], exclude: ["*.tmp"])
+        let a = try await CodePackage.build(module: spec, include: ["data/*"], exclude: ["*.tmp"])
+        let b = try await CodePackage.build(module: spec, include: ["data/*"], exclude: ["*.tmp"])
         #expect(a.zip == b.zip)
         #expect(a.files == ["data/a.json", "faast_module.js", "trampoline.js"])
         // A sparse file: its size counts, nothing is written or read.
@@ -140,7 +140,7 @@ struct AWSUnitTests {
         let handle = try #require(FileHandle(forWritingAtPath: dir + "/data/big.bin"))
         try handle.truncate(atOffset: 260 * 1024 * 1024)
         try handle.close()
-        #expect(throws: FaastError.self) { try CodePackage.build(module: spec, include: ["data/*"]) }
+        await #expect(throws: FaastError.self) { try await CodePackage.build(module: spec, include: ["data/*"]) }
     }
 
     @Test("resource names carry the session id; retention rounds up to what CloudWatch allows")

@@ -68,9 +68,10 @@ public final class AWSClient: Sendable {
         let hostHeader = url.port.map { "\(host):\($0)" } ?? host
         let basePath = url.path == "/" ? "" : url.path
         var headers = [(name: "Host", value: hostHeader)] + extra
-        let request = SigV4Request(
+        var request = SigV4Request(
             method: method, path: basePath + path, query: query, headers: headers, payload: .bytes(body),
             service: ep.signingName, region: ep.signingRegion, credentials: credentials)
+        if service == .s3 { request.addContentSHA256Header = true; request.normalizePath = false }
         for (name, value) in SigV4.sign(request) { headers.append((name, value)) }
         let queryString = query.isEmpty ? "" : "?" + SigV4.canonicalQueryString(query)
         let full = ep.url + path + queryString

@@ -34,8 +34,10 @@ public enum Endpoints {
         public static let sts = Service(signingName: "sts", serviceId: "STS")
         public static let iam = Service(signingName: "iam", serviceId: "IAM")
         public static let pricing = Service(signingName: "pricing", serviceId: "Pricing")
+        /// Only for layer zips over 50 MB, staged in a bucket for the time of the upload.
+        public static let s3 = Service(signingName: "s3", serviceId: "S3")
 
-        public static let known: [Service] = [.lambda, .logs, .sqs, .sns, .sts, .iam, .pricing]
+        public static let known: [Service] = [.lambda, .logs, .sqs, .sns, .sts, .iam, .pricing, .s3]
 
         /// A known service by signing name or service id, case-insensitively (`logs`, `CloudWatch Logs`);
         /// any other name is taken as both.

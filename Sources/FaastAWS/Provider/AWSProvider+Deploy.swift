@@ -1,4 +1,5 @@
 import FaastCore
+import FaastPackaging
 import Foundation
 
 /// Deploying: the role, the log group, the function (waited for until Active), and the module's description;
@@ -9,8 +10,8 @@ extension AWSProvider {
         let names = ResourceNames.newSession()
         let tags = names.tags(retentionDays: settings.logRetentionDays)
         let architecture = settings.cloud.architecture.rawValue
-        let package = try CodePackage.build(
-            module: module, include: settings.package.include, exclude: settings.package.exclude)
+        let prepared = try await DeployPackage.prepare(module, settings: settings, services: services, notices: Notices())
+        let package = prepared.code
         var created: Set<String> = []
         do {
             let roleName = settings.cloud.role ?? ResourceNames.defaultRole
@@ -23,7 +24,8 @@ extension AWSProvider {
             let body: JSONValue = [
                 "FunctionName": .string(names.function),
                 "Runtime": module.runtime == .node ? "nodejs20.x" : "python3.12",
-                "Role": .string(role.arn), "Handler": "trampoline.handler",
+                "Role": .string(role.arn), "Handler": .string(package.handler),
+                "Layers": .array(prepared.layer.map { [.string($0.arn)] } ?? []),
                 "Code": ["ZipFile": .string(Data(package.zip).base64EncodedString())],
                 "MemorySize": .int(settings.memoryMb), "Timeout": .int(Int(settings.timeout.rounded(.up))),
                 "Environment": ["Variables": AWSServices.json(env)],
@@ -38,7 +40,7 @@ extension AWSProvider {
             try await waitUntilActive(names.function, services: services)
             let functions = try await describe(names.function, services: services, module: module)
             return AWSProvider(module: module, functions: functions, settings: settings, names: names, functionArn: arn,
-                               services: services, roleName: roleName)
+                               services: services, roleName: roleName, layer: prepared.layer)
         } catch {
             // Roll back what this deploy created; the shared role stays for the next session.
             var left: [String] = []

@@ -1,4 +1,5 @@
 import FaastCore
+import FaastPackaging
 import Foundation
 import Synchronization
 
@@ -40,10 +41,13 @@ public final class AWSProvider: InvokingProvider {
     let queue: QueueTransport
     /// Set once a cleanup removed everything; a cleanup that left something may run again.
     let cleaned = Mutex(false)
+    /// The layer of `dependencies=`, when there is one.
+    let layer: LayerCache.Layer?
 
     init(module: ModuleSpec, functions: [FunctionInfo], settings: DeploySettings, names: ResourceNames, functionArn: String,
-         services: AWSServices, roleName: String) {
+         services: AWSServices, roleName: String, layer: LayerCache.Layer? = nil) {
         self.module = module
+        self.layer = layer
         self.functions = functions
         self.settings = settings
         self.names = names
@@ -64,6 +68,7 @@ public final class AWSProvider: InvokingProvider {
             let requests = queue.requests
             lines.append(("queue results", "\(requests.delivered) delivered, \(requests.dropped) dropped (duplicate or late deliveries)"))
         }
+        if let layer { lines.append(("layer", layer.arn + (layer.published ? " (published by this session)" : " (reused)"))) }
         return lines
     }
 

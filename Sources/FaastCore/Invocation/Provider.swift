@@ -83,6 +83,9 @@ public struct PackageSettings: Sendable, Hashable {
     public var include: [String] = []
     /// Glob patterns of files to leave out.
     public var exclude: [String] = []
+    /// A `requirements.txt` (python) or `package.json` (node), relative to the module's folder: installed for
+    /// Lambda into a cached layer, and locally into a cache on the workers' module path.
+    public var dependencies: String?
     public init() {}
 }
 

@@ -1,13 +1,13 @@
-import FaastCore
 import Foundation
 import Synchronization
 
 /// Finds the node and python interpreters once per process, as real executables rather than wrapper
 /// scripts (a pyenv shim costs ~100 ms per start). `FAAST_NODE` and `FAAST_PYTHON` override the search.
-enum Interpreters {
+public enum Interpreters {
     private static let cache = Mutex<[Runtime: String]>([:])
 
-    static func executable(for runtime: Runtime) throws(FaastError) -> String {
+    /// The interpreter for `runtime`: `FAAST_NODE`/`FAAST_PYTHON`, else the first on PATH, symlinks resolved.
+    public static func executable(for runtime: Runtime) throws(FaastError) -> String {
         if let known = cache.withLock({ $0[runtime] }) { return known }
         let env = ProcessInfo.processInfo.environment
         let (override, names, minimum) = runtime == .node
