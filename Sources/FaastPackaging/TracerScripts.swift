@@ -36,8 +36,7 @@ function notePackage(logical) {
   try { real = fs.realpathSync(logical); } catch (_) { return; }
   if (!packageByReal.has(real)) packageByReal.set(real, logical);
 }
-function scanNodeModules(dir) {
-  const nm = path.join(dir, 'node_modules');
+function scanPackagesIn(nm) {
   let names;
   try { names = fs.readdirSync(nm); } catch (_) { return; }
   for (const n of names) {
@@ -52,9 +51,11 @@ function scanNodeModules(dir) {
   }
 }
 for (let d = path.dirname(path.resolve(moduleFile)); ; d = path.dirname(d)) {
-  scanNodeModules(d);
+  scanPackagesIn(path.join(d, 'node_modules'));
   if (path.dirname(d) === d) break;
 }
+// NODE_PATH: where the local provider puts dependencies= (their packages come from the layer on Lambda).
+for (const d of (process.env.NODE_PATH || '').split(path.delimiter)) if (d) scanPackagesIn(d);
 
 function packageOf(file) {
   let best = null;

@@ -425,19 +425,94 @@ def _code_dir(fn) -> str:
         os.makedirs(tmp)
         import io
 
-        with zipfile.ZipFile(io.BytesIO(code)) as zf:
-            for info in zf.infolist():
-                mode = (info.external_attr >> 16) & 0xFFFF
-                if stat.S_ISLNK(mode):
-                    dest = os.path.join(tmp, info.filename)
-                    os.makedirs(os.path.dirname(dest), exist_ok=True)
-                    os.symlink(zf.read(info).decode("utf-8"), dest)
-                    continue
-                path = zf.extract(info, tmp)
-                if not info.is_dir() and mode & 0o777:
-                    os.chmod(path, mode & 0o777)
+        _extract_zip(code, tmp)
         os.rename(tmp, target)
     return target
+
+
+def _extract_zip(code: bytes, folder: str) -> None:
+    """Unzips `code` into `folder` as Lambda does: permission bits and symlinks kept."""
+    import io
+
+    with zipfile.ZipFile(io.BytesIO(code)) as zf:
+        for info in zf.infolist():
+            mode = (info.external_attr >> 16) & 0xFFFF
+            if stat.S_ISLNK(mode):
+                dest = os.path.join(folder, info.filename)
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                os.symlink(zf.read(info).decode("utf-8"), dest)
+                continue
+            path = zf.extract(info, folder)
+            if not info.is_dir() and mode & 0o777:
+                os.chmod(path, mode & 0o777)
+
+
+# ---------------------------------------------------------------------------------------------
+# Layers and runtime versions (deps): what Lambda mounts at /opt, and the function's own python.
+
+
+def _layer_dir(fn) -> str | None:
+    """The function's layers unzipped in order into one folder, later layers over earlier ones, as Lambda
+    mounts them at /opt; once per list of layer versions. None without layers."""
+    arns = [(layer.get("Arn") if isinstance(layer, dict) else str(layer)) for layer in (getattr(fn, "layers", None) or [])]
+    arns = [a for a in arns if a]
+    if not arns:
+        return None
+    from moto.awslambda.models import lambda_backends
+
+    backend = lambda_backends[fn.account_id][fn.region]
+    key = __import__("hashlib").sha256("\n".join(arns).encode()).hexdigest()[:20]
+    target = os.path.join(_STATE["workdir"], "opt", key)
+    with _unzip_lock:
+        if os.path.isdir(target):
+            return target
+        tmp = target + ".tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(tmp)
+        for arn in arns:
+            version = backend.layers_versions_by_arn(arn)
+            if version is None:
+                raise OSError(f"layer version {arn} does not exist")
+            _extract_zip(version.code_bytes, tmp)
+        os.rename(tmp, target)
+    return target
+
+
+def _with_layers(fn, env: dict) -> dict:
+    """Lambda's module paths into the layers: /opt/python (and its site-packages) for python,
+    /opt/nodejs/node_modules (and nodejs/node20/node_modules) for node; nothing without layers."""
+    opt = _layer_dir(fn)
+    if opt is None:
+        return env
+    runtime = fn.run_time or ""
+    if runtime.startswith("python"):
+        version = runtime[len("python"):]
+        env["PYTHONPATH"] = f"{opt}/python/lib/python{version}/site-packages:{opt}/python"
+    elif runtime.startswith("nodejs"):
+        major = runtime[len("nodejs"):].split(".")[0]
+        env["NODE_PATH"] = f"{opt}/nodejs/node{major}/node_modules:{opt}/nodejs/node_modules"
+    return env
+
+
+def _python_for(runtime: str) -> str | None:
+    """The interpreter of the function's python version (`python3.12`): on PATH, or under pyenv; None
+    when this machine does not have it (then the host's python3 runs it)."""
+    version = runtime[len("python"):]
+    if not version:
+        return None
+    found = shutil.which(f"python{version}")
+    if found and "/shims/" not in found:  # a pyenv shim runs only the version pyenv selects
+        return found
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    try:
+        installed = sorted(os.listdir(os.path.join(root, "versions")), reverse=True)
+    except OSError:
+        return None
+    for name in installed:
+        exe = os.path.join(root, "versions", name, "bin", f"python{version}")
+        if (name == version or name.startswith(version + ".")) and os.access(exe, os.X_OK):
+            return exe
+    return None
 
 
 def _interpreter(runtime: str) -> list:
@@ -448,7 +523,7 @@ def _interpreter(runtime: str) -> list:
             raise RuntimeError("node is not on PATH")
         return [node, os.path.join(_STATE["workdir"], "runner.js")]
     if runtime.startswith("python"):
-        py = os.environ.get("MOTO_LAMBDA_PYTHON") or shutil.which("python3") or sys.executable
+        py = os.environ.get("MOTO_LAMBDA_PYTHON") or _python_for(runtime) or shutil.which("python3") or sys.executable
         return [py, "-u", os.path.join(_STATE["workdir"], "runner.py")]
     raise RuntimeError(f"runtime {runtime!r} is not supported by the local executor (nodejs*, python*)")
 
@@ -547,7 +622,7 @@ def run_function(fn, event: bytes, request_id: str | None = None) -> Outcome:
     script = f'exec {spare}>&1 >/dev/null 2>&1; ("$@" >&{spare} 2>&{spare} {spare}>&-); exit $?'
     argv = ["/bin/sh", "-c", script, "sh"] + argv
     try:
-        proc = subprocess.Popen(argv, cwd=root, env=_environment(fn, root, stream, memory),
+        proc = subprocess.Popen(argv, cwd=root, env=_with_layers(fn, _environment(fn, root, stream, memory)),
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 pass_fds=(w_fd,), start_new_session=True)
     except OSError as e:

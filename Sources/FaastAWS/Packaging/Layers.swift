@@ -149,3 +149,28 @@ struct LayerCache {
         }
     }
 }
+
+extension LayerCache {
+    /// Every version of every faast layer, for `faast cleanup aws` and `gc`. A version expires its retention
+    /// after it was published, and never while a function still uses it (gc leaves it for a later pass).
+    func inventory() async throws -> [FaastResource] {
+        let names = try await layerNames()
+        guard !names.isEmpty else { return [] }
+        let inUse = Set(try await services.listFunctions().flatMap { f in
+            (f["Layers"]?.arrayValue ?? []).compactMap { $0["Arn"]?.stringValue }
+        })
+        var out: [FaastResource] = []
+        for name in names {
+            for v in try await listVersions(name) {
+                guard let arn = v["LayerVersionArn"]?.stringValue else { continue }
+                let description = v["Description"]?.stringValue ?? ""
+                let created = Self.field("faast:created", in: description).flatMap(Double.init)
+                let days = Self.field("faast:retentionDays", in: description).flatMap(Double.init) ?? 1
+                let expires = inUse.contains(arn) ? nil : created.map { Date(timeIntervalSince1970: $0 + days * 86_400) }
+                out.append(FaastResource(kind: .layer, name: "\(name):\(v["Version"]?.jsonText ?? "?")", handle: arn, sessionId: nil,
+                                         expires: expires))
+            }
+        }
+        return out
+    }
+}

@@ -4,9 +4,9 @@ import Foundation
 /// One AWS resource that faast made.
 public struct FaastResource: Sendable, Hashable {
     public enum Kind: String, Sendable, Comparable {
-        case function, topic, queue, logGroup = "log group", role
+        case function, topic, queue, logGroup = "log group", role, layer
         public static func < (a: Kind, b: Kind) -> Bool { a.order < b.order }
-        var order: Int { [.topic: 0, .queue: 1, .function: 2, .logGroup: 3, .role: 4][self] ?? 5 }
+        var order: Int { [.topic: 0, .queue: 1, .function: 2, .layer: 3, .logGroup: 3, .role: 4][self] ?? 5 }
     }
     public var kind: Kind
     /// The name shown to people.
@@ -68,6 +68,7 @@ public struct GarbageCollector: Sendable {
             out.append(FaastResource(kind: .logGroup, name: name, handle: name, sessionId: id,
                                      expires: Date(timeIntervalSince1970: created + days * 86_400)))
         }
+        out += try await LayerCache(services: services).inventory()
         if try await services.roleArn(ResourceNames.defaultRole) != nil {
             out.append(FaastResource(kind: .role, name: ResourceNames.defaultRole, handle: ResourceNames.defaultRole))
         }
@@ -100,6 +101,7 @@ public struct GarbageCollector: Sendable {
                 case .queue: try await Self.ignoringNotFound { try await services.deleteQueue(r.handle) }
                 case .logGroup: try await Self.ignoringNotFound { try await services.deleteLogGroup(r.handle) }
                 case .role: break
+                case .layer: try await Self.ignoringNotFound { try await LayerCache(services: services).deleteVersion(arn: r.handle) }
                 }
                 report.append("deleted \(r.kind.rawValue) \(r.name)")
             } catch {

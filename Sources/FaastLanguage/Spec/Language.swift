@@ -81,6 +81,10 @@ public enum Language {
     static let exclude = OptionSpec(
         "exclude", .globs, default: "none", help: "files to leave out of the code package",
         providers: ["aws"], deploy: { $0.package.exclude = $1.strings })
+    static let dependencies = OptionSpec(
+        "dependencies", .text, default: "none",
+        help: "a requirements.txt or package.json (next to the module) installed into a cached layer, and locally",
+        deploy: { $0.package.dependencies = $1.string })
     static let format = OptionSpec(
         "format", .choice(OutputFormat.allCases.map(\.rawValue)), default: "text",
         help: "output for people, or one JSON object per command",
@@ -112,7 +116,8 @@ public enum Language {
     public static let callOptions: [OptionSpec] = [mode, timeout, retries, rerun, concurrency, rate, burst, pipeline, speculative]
     /// What `open` takes: the deployment's settings and the defaults of its calls.
     public static let openOptions: [OptionSpec] =
-        [memory, timeout, concurrency, mode, env, inherit, retries, rerun, rate, burst, pipeline, speculative, retention, region, role, architecture, include, exclude]
+        [memory, timeout, concurrency, mode, env, inherit, retries, rerun, rate, burst, pipeline, speculative, retention, region, role,
+         architecture, include, exclude, dependencies]
     /// What `set` takes: call defaults and output settings.
     public static let setOptions: [OptionSpec] = callOptions + [format, timing, echo, prompt, pager, maxlines]
 
