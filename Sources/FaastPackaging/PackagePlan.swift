@@ -64,7 +64,7 @@ public enum PackagePlanner {
         }
         if let error = trace.error {
             notices.warn("\(FilePaths.lastComponent(module.path)) failed to load locally while faast traced its imports "
-                + "(\(error.split(separator: "\n").last ?? "")); only what loaded before that is packaged")
+                + "(\(error)); only what loaded before that is packaged")
         }
         var layout = Layout(module: module, root: root, provided: provided.map(Paths.real), notices: notices)
         switch module.runtime {

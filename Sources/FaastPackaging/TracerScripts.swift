@@ -133,7 +133,7 @@ function finish(error) {
     }
     finish(null);
   } catch (e) {
-    finish(String((e && e.message) || e));
+    finish(String((e && e.message) || e).split('\n')[0]);
   }
 })();
 """#
@@ -155,7 +155,7 @@ try:
     sys.modules[name] = module
     spec.loader.exec_module(module)
 except BaseException as e:
-    error = "".join(traceback.format_exception_only(type(e), e)).strip()
+    error = "".join(traceback.format_exception_only(type(e), e)).strip().splitlines()[-1]
 real = os.path.realpath
 paths = sysconfig.get_paths()
 stdlib = sorted({real(paths[k]) for k in ("stdlib", "platstdlib") if paths.get(k)})

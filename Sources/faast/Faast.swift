@@ -29,6 +29,9 @@ struct SessionFlags: ParsableArguments {
     @Option(help: flagHelp("format"), completion: .list(Language.option("format")!.kind.choices))
     var format: String = "text"
 
+    @Option(help: flagHelp("dependencies"), completion: .file())
+    var dependencies: String?
+
     @Flag(help: "Print each command before running it.")
     var echo = false
 
@@ -76,6 +79,7 @@ struct SessionFlags: ParsableArguments {
         if let timeout { given.append(("timeout", .number(String(timeout)))) }
         if let concurrency { given.append(("concurrency", .int(concurrency))) }
         if let mode { given.append(("mode", .string(mode))) }
+        if let dependencies { given.append(("dependencies", .string(dependencies))) }
         for (key, value) in given {
             let option = Language.option(key)!
             switch option.kind.check(value) {
@@ -120,7 +124,7 @@ struct Faast: AsyncParsableCommand {
             Exit codes: 0 all ok, 1 a call or an expect failed, 2 usage or syntax error, 130 interrupted, 143 terminated.
             """,
         version: FaastVersion.string,
-        subcommands: [Session.self, Run.self, Cleanup.self],
+        subcommands: [Session.self, Run.self, Cleanup.self, PackageCommand.self],
         defaultSubcommand: Session.self)
 
     /// Parses, runs, and maps errors to faast's exit codes (usage errors are 2, not EX_USAGE).
