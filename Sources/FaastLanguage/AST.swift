@@ -127,6 +127,8 @@ public enum Command: Sendable, Hashable {
     case print(String)
     case sleep(Expr)
     case source(String)
+    /// What a deploy to Lambda would ship (the open module's, or MODULE's).
+    case package(module: String?, options: [OptionArg])
     case cleanup
     case gc
     case exit

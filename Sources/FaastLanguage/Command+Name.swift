@@ -22,6 +22,7 @@ extension Command {
         case .sleep: return "sleep"
         case .source: return "source"
         case .cleanup: return "cleanup"
+        case .package: return "package"
         case .gc: return "gc"
         case .exit: return "exit"
         }

@@ -160,6 +160,7 @@ struct ParserState {
                 throw expected("expected a file path after 'source'")
             }
             command = .source(path)
+        case "package": command = .package(module: parsePath(), options: try parseOptions(for: spec))
         case "cleanup": command = .cleanup
         case "gc": command = .gc
         default: command = .exit

@@ -144,6 +144,7 @@ public actor Shell {
         case .print(let text): return try printCommand(text, at: location)
         case .sleep(let expr): return try await sleepCommand(expr)
         case .source(let path): return try await sourceCommand(path, context: context)
+        case .package(let module, let opts): return try await packageCommand(module, options: opts, context: context)
         case .cleanup: return try await cleanupCommand()
         case .gc: return try await gcCommand()
         case .exit: return .exit

@@ -26,7 +26,7 @@ func lineTakingOptions(_ command: CommandSpec) -> (String, String)? {
     case .binding: return ("let x = call f(1)", "")
     case .expectation: return ("expect call f(1)", " == 1")
     case .analysis: return ("analyze call f(1)", "")
-    case .module: return ("open m.js", "")
+    case .module: return (command.name + " m.js", "")
     case .function: return (command.name + " f", "")
     case .settings: return (command.name, "")
     default: return nil

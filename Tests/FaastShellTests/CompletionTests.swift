@@ -16,7 +16,7 @@ struct CompletionTests {
         case .binding: return "let x = call add(1, 2) "
         case .expectation: return "expect call add(1, 2) "
         case .analysis: return "analyze call add(1, 2) "
-        case .module: return "open examples/functions.js "
+        case .module: return command.name + " examples/functions.js "
         case .function: return command.name + " hello "
         case .settings: return command.name + " "
         default: return nil

@@ -201,6 +201,10 @@ def test_package_lists_and_writes_the_zip_deterministically(faast, env, tmp_path
     again = run(faast, "package", "mod.js", "--include", "bin/*", "-o", "b.zip", cwd=tmp_path)
     assert again.returncode == 0
     assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
+    # The shell's package command: the same listing, for the open module or a named one.
+    shell = run(faast, "-c", "package mod.js include=bin/*", cwd=tmp_path)
+    assert shell.returncode == 0, shell.stderr
+    assert shell.stdout == r.stdout.split("wrote a.zip")[0]
     j = run(faast, "package", "mod.js", "--format", "json", cwd=tmp_path)
     doc = json.loads(j.stdout)
     assert doc["handler"] == "trampoline.handler"
