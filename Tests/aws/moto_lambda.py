@@ -416,16 +416,20 @@ def _code_dir(fn) -> str:
     sha = (getattr(fn, "code_sha_256", "") or __import__("hashlib").sha256(code).hexdigest())
     sha = sha.replace("/", "_").replace("+", "-").rstrip("=")
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in fn.function_name)
-    target = os.path.join(_STATE["workdir"], "code", f"{safe}-{sha[:20]}")
+    return _unzip_once(os.path.join(_STATE["workdir"], "code", f"{safe}-{sha[:20]}"), [code])
+
+
+def _unzip_once(target: str, zips: list) -> str:
+    """`zips` unzipped in order into `target`, once: built in a scratch folder and renamed into place, so a
+    finished folder is reused as is."""
     with _unzip_lock:
         if os.path.isdir(target):
             return target
         tmp = target + ".tmp"
         shutil.rmtree(tmp, ignore_errors=True)
         os.makedirs(tmp)
-        import io
-
-        _extract_zip(code, tmp)
+        for code in zips:
+            _extract_zip(code, tmp)
         os.rename(tmp, target)
     return target
 
@@ -462,20 +466,11 @@ def _layer_dir(fn) -> str | None:
 
     backend = lambda_backends[fn.account_id][fn.region]
     key = __import__("hashlib").sha256("\n".join(arns).encode()).hexdigest()[:20]
-    target = os.path.join(_STATE["workdir"], "opt", key)
-    with _unzip_lock:
-        if os.path.isdir(target):
-            return target
-        tmp = target + ".tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        os.makedirs(tmp)
-        for arn in arns:
-            version = backend.layers_versions_by_arn(arn)
-            if version is None:
-                raise OSError(f"layer version {arn} does not exist")
-            _extract_zip(version.code_bytes, tmp)
-        os.rename(tmp, target)
-    return target
+    versions = [backend.layers_versions_by_arn(arn) for arn in arns]
+    missing = [arn for arn, v in zip(arns, versions) if v is None]
+    if missing:
+        raise OSError(f"layer version {missing[0]} does not exist")
+    return _unzip_once(os.path.join(_STATE["workdir"], "opt", key), [v.code_bytes for v in versions])
 
 
 def _with_layers(fn, env: dict) -> dict:

@@ -1,15 +1,15 @@
 """Modules that import things run on Lambda (moto) exactly as they run locally: what a module loads is found
 and packaged, dependencies= installs into a cached layer (and a local cache), `faast package` shows it all.
 
-Its own moto_server (Tests/aws/moto_lambda.py, which mounts layers and runs python3.12 when this machine has
-it), so the layers counted here are this module's alone. The python test installs mmh3 (native code, manylinux
+On the suite's moto_server (Tests/aws/moto_lambda.py, which mounts layers and runs python3.12 when this
+machine has it); each test's dependency file is unique to the run, so the layers counted are its own. The python test installs mmh3 (native code, manylinux
 cp312 wheels) from the package index.
 """
 import json
 import os
-import stat
 import subprocess
 import sys
+import uuid
 import zipfile
 
 import boto3
@@ -24,19 +24,13 @@ DEPLOY_TIMEOUT = 300
 
 @pytest.fixture(scope="module")
 def moto():
-    log = open(os.devnull, "w")
-    proc = subprocess.Popen([sys.executable, str(REPO / "Tests" / "aws" / "moto_lambda.py"), "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=log, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("ready "):
-        proc.kill()
-        pytest.fail("moto_lambda.py did not start: %r" % line)
-    yield line.split()[1]
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    """The suite's moto_server (scripts/test exports its endpoint), else the one scripts/moto starts or reuses."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if not endpoint:
+        endpoint = subprocess.run([str(REPO / "scripts" / "moto"), "start"], capture_output=True, text=True,
+                                  timeout=120).stdout.strip()
+    assert endpoint.startswith("http"), "no moto_server: run scripts/moto start"
+    return endpoint
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +116,8 @@ def test_relative_json_esm_and_node_modules_imports_run_as_locally(faast, aws_en
 
 def test_python_sibling_package_and_native_dependency_in_a_reused_layer(faast, aws_env, tmp_path, lam):
     write(tmp_path, {
-        "requirements.txt": "mmh3==5.1.0\n",
+        # A comment unique to the run: a layer of its own, whatever this moto holds from earlier runs.
+        "requirements.txt": f"# run {uuid.uuid4().hex}\nmmh3==5.1.0\n",
         "mod.py": "import mmh3\nfrom helper_pkg.sub import twice\n\n"
                   "def h(s):\n    return [mmh3.hash(s), mmh3.hash128(s), twice(21)]\n",
         "helper_pkg/__init__.py": "",
@@ -155,7 +150,7 @@ def test_python_sibling_package_and_native_dependency_in_a_reused_layer(faast, a
 
 def test_node_dependencies_from_a_file_package(faast, aws_env, tmp_path, lam):
     write(tmp_path, {
-        "package.json": '{"name": "app", "dependencies": {"greet": "file:./vendor/greet"}}',
+        "package.json": '{"name": "app-%s", "dependencies": {"greet": "file:./vendor/greet"}}' % uuid.uuid4().hex[:8],
         "vendor/greet/package.json": '{"name": "greet", "version": "1.0.0", "main": "index.js"}',
         "vendor/greet/index.js": "module.exports = (n) => 'hello ' + n;\n",
         "mod.js": "const greet = require('greet');\nexports.hi = (n) => greet(n);\n",
