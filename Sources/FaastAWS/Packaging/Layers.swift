@@ -47,23 +47,31 @@ struct LayerCache {
         let zip = try DeterministicZip.make(entries, prefix: prefix)
         notices.progress("publishing the layer \(name) (\(CodePackage.sizeText(zip.count)) zipped)…")
         defer { notices.clearProgress() }
+        let arn = try await publish(zip, name: name, runtime: Installer.lambdaRuntime(file.runtime), architecture: architecture,
+                                    description: Self.description(file, architecture: architecture, retentionDays: retentionDays,
+                                                                  unzippedBytes: unzipped))
+        return Layer(arn: arn, name: name, published: true, unzippedBytes: unzipped)
+    }
+
+    /// Publishes `zip` as a new version of layer `name`: inline up to `inlineLimit`, else staged in a bucket
+    /// made for the upload and removed right after. Returns the version's ARN.
+    func publish(_ zip: Data, name: String, runtime: String, architecture: Architecture, description: String,
+                 inlineLimit: Int = LayerCache.inlineLimit) async throws -> String {
         let content: JSONValue
         var staged: LayerStaging?
-        if zip.count > Self.inlineLimit {
+        if zip.count > inlineLimit {
             let staging = try await LayerStaging.upload(zip, name: name, services: services)
             staged = staging
             content = ["S3Bucket": .string(staging.bucket), "S3Key": .string(staging.key)]
         } else {
             content = ["ZipFile": .string(zip.base64EncodedString())]
         }
-        let description = Self.description(file, architecture: architecture, retentionDays: retentionDays, unzippedBytes: unzipped)
         let published: JSONValue
         do {
             published = try await services.client.restJSON(
                 .lambda, method: "POST", path: "/2018-10-31/layers/\(AWSServices.path(name))/versions", body: [
                     "Content": content, "Description": .string(description),
-                    "CompatibleRuntimes": [.string(Installer.lambdaRuntime(file.runtime))],
-                    "CompatibleArchitectures": [.string(architecture.rawValue)],
+                    "CompatibleRuntimes": [.string(runtime)], "CompatibleArchitectures": [.string(architecture.rawValue)],
                 ], timeout: 300)
         } catch {
             await staged?.remove(services: services)
@@ -73,7 +81,7 @@ struct LayerCache {
         guard let arn = published["LayerVersionArn"]?.stringValue else {
             throw FaastError(.deployFailed, "PublishLayerVersion answered no LayerVersionArn")
         }
-        return Layer(arn: arn, name: name, published: true, unzippedBytes: unzipped)
+        return arn
     }
 
     func latestVersion(_ name: String) async throws -> JSONValue? {
