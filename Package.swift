@@ -92,7 +92,10 @@ let package = Package(
         .testTarget(name: "FaastLocalTests", dependencies: ["FaastLocal", "FaastCore"], swiftSettings: strict),
         .testTarget(name: "FaastLanguageTests", dependencies: ["FaastLanguage", "FaastCore"], swiftSettings: strict),
         .testTarget(name: "FaastAWSTests", dependencies: ["FaastAWS", "FaastCore"], swiftSettings: strict),
-        .testTarget(name: "FaastPackagingTests", dependencies: ["FaastPackaging", "FaastCore"], swiftSettings: strict),
+        .testTarget(
+            name: "FaastPackagingTests",
+            dependencies: ["FaastPackaging", "FaastCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strict),
         .testTarget(
             name: "FaastShellTests", dependencies: ["FaastShell", "FaastLanguage", "FaastCore", "FaastLocal"], swiftSettings: strict),
         // Checks that Sources/FaastRuntimes/Runtimes.swift was regenerated from runtimes/ (scripts/embed-runtimes).

@@ -1,6 +1,6 @@
 import FaastCore
 import Foundation
-import ZIPFoundation
+internal import ZIPFoundation
 
 /// Zips entries in the order given with a fixed timestamp and each file's own permission bits, so the same
 /// files give the same bytes (Lambda's CodeSha256 stays put) and an executable keeps its x bit.

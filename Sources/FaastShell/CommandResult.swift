@@ -40,6 +40,8 @@ enum CommandResult: Sendable {
     case settingsChanged
     case printed(String)
     case slept(seconds: Double)
+    /// `package`: what a deploy would upload.
+    case packaged(PackageListing)
     case cleanedUp(CleanupReport)
     case collected(CleanupReport)
 }

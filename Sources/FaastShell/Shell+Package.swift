@@ -1,12 +1,14 @@
-import FaastAWS
 import FaastCore
 import FaastLanguage
 import Foundation
 
 extension Shell {
     /// `package [MODULE] [key=value …]`: what a deploy to Lambda would ship, for the open module (with its
-    /// settings) or for MODULE; AWS is asked about the dependencies layer when credentials are at hand.
+    /// settings) or for MODULE, from the provider that uploads code packages.
     func packageCommand(_ module: String?, options opts: [OptionArg], context: SourceContext) async throws -> CommandStatus {
+        guard let packager = factories.values.compactMap({ $0 as? any PackageListingFactory }).first else {
+            throw ShellError("no provider here uploads code packages (package shows what AWS Lambda would get)")
+        }
         let spec: ModuleSpec
         let base: DeploySettings
         if let module {
@@ -17,16 +19,8 @@ extension Shell {
             spec = provider.module
             base = provider.settings
         }
-        let settings = try deploySettings(opts, over: base)
-        let client = settings.package.dependencies == nil ? nil : try? AWSClient.fromEnvironment(region: settings.cloud.region)
-        let report = try await PackageReport.make(spec, settings: settings, client: client)
-        if format == .json {
-            var fields: [String: JSONValue] = [:]
-            if case .object(let members) = report.json { for m in members { fields[m.key] = m.value } }
-            emitJSON(command: "package", ok: true, fields)
-        } else {
-            output.out(report.text)
-        }
+        let listing = try await packager.packageListing(spec, settings: try deploySettings(opts, over: base))
+        report(.packaged(listing), command: "package")
         return .ok
     }
 }

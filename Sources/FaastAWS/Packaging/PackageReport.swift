@@ -75,3 +75,13 @@ public struct PackageReport: Sendable {
         return .object(members)
     }
 }
+
+extension AWSProviderFactory: PackageListingFactory {
+    /// The shell's `package`: AWS is asked about the dependencies layer when credentials are at hand.
+    public func packageListing(_ module: ModuleSpec, settings: DeploySettings) async throws -> PackageListing {
+        let client = settings.package.dependencies == nil ? nil
+            : try? AWSClient.fromEnvironment(region: settings.cloud.region, environment: environment)
+        let report = try await PackageReport.make(module, settings: settings, client: client)
+        return PackageListing(text: report.text, json: report.json)
+    }
+}

@@ -238,3 +238,18 @@ public func resolveModule(_ path: String, relativeTo directory: String? = nil) t
     }
     return ModuleSpec(path: absolute, runtime: runtime)
 }
+
+/// What a deploy would upload, listed for people (`text`) and scripts (`json`: an object).
+public struct PackageListing: Sendable {
+    public var text: String
+    public var json: JSONValue
+    public init(text: String, json: JSONValue) {
+        self.text = text
+        self.json = json
+    }
+}
+
+/// A provider that uploads code packages (AWS) and can show one without deploying (`package`).
+public protocol PackageListingFactory: ProviderFactory {
+    func packageListing(_ module: ModuleSpec, settings: DeploySettings) async throws -> PackageListing
+}

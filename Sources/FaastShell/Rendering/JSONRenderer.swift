@@ -85,6 +85,10 @@ struct JSONRenderer: Renderer {
             emit(command, ok: true, [:])
         case .slept(let seconds):
             emit(command, ok: true, ["seconds": .double(seconds)])
+        case .packaged(let listing):
+            var fields: [String: JSONValue] = [:]
+            if case .object(let members) = listing.json { for m in members { fields[m.key] = m.value } }
+            emit(command, ok: true, fields)
         case .cleanedUp(let report), .collected(let report):
             emit(command, ok: true, ["removed": .array(report.map { .string($0) })])
         }

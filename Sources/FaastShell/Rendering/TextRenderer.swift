@@ -101,6 +101,8 @@ struct TextRenderer: Renderer {
             output.out(entries.isEmpty ? "no history yet\n" : shown(History.listing(entries, firstNumber: first)))
         case .cleanedUp(let report):
             output.out(report.map { "  " + $0 }.joined(separator: "\n") + "\n")
+        case .packaged(let listing):
+            output.out(listing.text)
         case .collected(let report):
             output.out(report.isEmpty ? "nothing to collect\n" : report.map { "  " + $0 }.joined(separator: "\n") + "\n")
         }
