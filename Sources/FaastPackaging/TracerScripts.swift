@@ -123,14 +123,9 @@ function finish(error) {
 (async () => {
   const file = path.resolve(moduleFile);
   try {
-    if (/\.mjs$/i.test(file)) {
-      await import(url.pathToFileURL(file).href);
-    } else {
-      try { require(file); } catch (e) {
-        if (e && e.code === 'ERR_REQUIRE_ESM') await import(url.pathToFileURL(file).href);
-        else throw e;
-      }
-    }
+    // import() for every kind: the loader hook sees ES modules (a require() of one, which node ≥ 20.19 allows,
+    // would bypass it), and CommonJS files still land in require.cache.
+    await import(url.pathToFileURL(file).href);
     finish(null);
   } catch (e) {
     finish(String((e && e.message) || e).split('\n')[0]);

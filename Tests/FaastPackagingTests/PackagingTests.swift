@@ -99,6 +99,32 @@ struct PackagingTests {
         #expect(notices.warnings.isEmpty)
     }
 
+    @Test("python: an installed package goes whole, with the packages it imports")
+    func pythonInstalled() async throws {
+        // pexpect (and ptyprocess, which it imports) are installed for the test suite (scripts/test).
+        let s = try Scratch()
+        try s.write("mod.py", "import pexpect\ndef f():\n    return pexpect.__name__\n")
+        let notices = Notices(echo: false)
+        let plan = try await PackagePlanner.plan(module: ModuleSpec(path: s.path + "/mod.py", runtime: .python), notices: notices)
+        let paths = plan.entries.map(\.path)
+        #expect(paths.contains("pexpect/__init__.py"))
+        #expect(paths.contains("ptyprocess/__init__.py"))
+        // Files pexpect did not import at load time come too (the whole folder).
+        #expect(paths.contains("pexpect/replwrap.py"))
+        #expect(!paths.contains { $0.hasPrefix("json/") || $0.hasSuffix("__pycache__") })
+    }
+
+    @Test("node: under a package.json of type module, the trampoline is CommonJS by name")
+    func typeModule() async throws {
+        let s = try Scratch()
+        try s.write("package.json", #"{"type": "module"}"#)
+        try s.write("mod.js", "import { one } from './one.js'; export const f = () => one;")
+        try s.write("one.js", "export const one = 1;")
+        let plan = try await PackagePlanner.plan(module: ModuleSpec(path: s.path + "/mod.js", runtime: .node), notices: Notices(echo: false))
+        #expect(plan.entries.map(\.path) == ["faast_module.js", "one.js", "package.json", "trampoline.cjs"])
+        #expect(plan.handler == "trampoline.handler")
+    }
+
     @Test("a file loaded from outside the project is not packaged, and a warning names it")
     func outside() async throws {
         let s = try Scratch()

@@ -114,6 +114,18 @@ def test_relative_json_esm_and_node_modules_imports_run_as_locally(faast, aws_en
     assert (remote.returncode, remote.stdout) == (0, local.stdout), remote.stderr
 
 
+def test_an_es_module_project_runs_on_lambda(faast, aws_env, tmp_path):
+    # "type": "module" makes every .js an ES module, the trampoline (trampoline.cjs) excepted.
+    write(tmp_path, {"src/package.json": '{"type": "module"}',
+                     "src/mod.js": "import { twice } from './lib/twice.js';\nexport const quad = (x) => twice(twice(x));\n",
+                     "src/lib/twice.js": "export const twice = (x) => 2 * x;\n",
+                     "package.json": '{"name": "esm-app"}'})
+    local = run(faast, "src/mod.js", "-c", "call quad(5)", cwd=tmp_path)
+    remote = run(faast, "--provider", "aws", "src/mod.js", "-c", "call quad(5)", cwd=tmp_path)
+    assert (local.returncode, local.stdout) == (0, "20\n"), local.stderr
+    assert (remote.returncode, remote.stdout) == (0, "20\n"), remote.stderr
+
+
 def test_python_sibling_package_and_native_dependency_in_a_reused_layer(faast, aws_env, tmp_path, lam):
     write(tmp_path, {
         # A comment unique to the run: a layer of its own, whatever this moto holds from earlier runs.
