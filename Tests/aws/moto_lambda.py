@@ -473,17 +473,40 @@ def _layer_dir(fn) -> str | None:
     return _unzip_once(os.path.join(_STATE["workdir"], "opt", key), [v.code_bytes for v in versions])
 
 
+# What Lambda's python runtimes carry in /var/runtime (after the code and the layers on sys.path).
+_RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+
+
+def _python_runtime_dir() -> str:
+    """A folder like Lambda's /var/runtime: links to this launcher's own boto3 and its pure-python
+    dependencies, so a function run by another python version (python3.12 from pyenv) has boto3 as on
+    Lambda, and nothing else of this machine's site-packages."""
+    import importlib.util
+
+    target = os.path.join(_STATE["workdir"], "var-runtime")
+    with _unzip_lock:
+        if not os.path.isdir(target):
+            os.makedirs(target)
+            for name in _RUNTIME_PACKAGES:
+                spec = importlib.util.find_spec(name)
+                if spec is None or not spec.origin:
+                    continue
+                src = os.path.dirname(spec.origin) if spec.submodule_search_locations else spec.origin
+                os.symlink(src, os.path.join(target, os.path.basename(src)))
+    return target
+
+
 def _with_layers(fn, env: dict) -> dict:
-    """Lambda's module paths into the layers: /opt/python (and its site-packages) for python,
-    /opt/nodejs/node_modules (and nodejs/node20/node_modules) for node; nothing without layers."""
+    """Lambda's module paths: into the layers, /opt/python (and its site-packages) for python,
+    /opt/nodejs/node_modules (and nodejs/node20/node_modules) for node; then, for python, the runtime's
+    own packages (boto3)."""
     opt = _layer_dir(fn)
-    if opt is None:
-        return env
     runtime = fn.run_time or ""
     if runtime.startswith("python"):
         version = runtime[len("python"):]
-        env["PYTHONPATH"] = f"{opt}/python/lib/python{version}/site-packages:{opt}/python"
-    elif runtime.startswith("nodejs"):
+        paths = [f"{opt}/python/lib/python{version}/site-packages", f"{opt}/python"] if opt else []
+        env["PYTHONPATH"] = ":".join(paths + [_python_runtime_dir()])
+    elif runtime.startswith("nodejs") and opt:
         major = runtime[len("nodejs"):].split(".")[0]
         env["NODE_PATH"] = f"{opt}/nodejs/node{major}/node_modules:{opt}/nodejs/node_modules"
     return env
