@@ -173,13 +173,13 @@ _faast() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    open|run|cleanup|help)
+    open|run|cleanup|package|help)
         # Offer subcommand argument completions
         "_faast_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'open run cleanup help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'open run cleanup package help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _faast_open() {
     repeating_flags=()
     non_repeating_flags=(--echo --continue-on-error --keep --norc --version -h --help)
     repeating_options=(-c --env -v)
-    non_repeating_options=(--provider --memory --timeout --concurrency --mode --format)
+    non_repeating_options=(--provider --memory --timeout --concurrency --mode --format --dependencies)
     __faast_offer_flags_options 2
 
     # Offer option value completions
@@ -220,6 +220,10 @@ _faast_open() {
         __faast_add_completions -W 'text'$'\n''json'
         return
         ;;
+    '--dependencies')
+        __faast_add_completions -f
+        return
+        ;;
     '-v')
         return
         ;;
@@ -242,7 +246,7 @@ _faast_run() {
     repeating_flags=()
     non_repeating_flags=(--echo --continue-on-error --keep --norc --version -h --help)
     repeating_options=(--env -v)
-    non_repeating_options=(--provider --memory --timeout --concurrency --mode --format)
+    non_repeating_options=(--provider --memory --timeout --concurrency --mode --format --dependencies)
     __faast_offer_flags_options 2
 
     # Offer option value completions
@@ -269,6 +273,10 @@ _faast_run() {
         ;;
     '--format')
         __faast_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--dependencies')
+        __faast_add_completions -f
         return
         ;;
     '-v')
@@ -312,6 +320,48 @@ _faast_cleanup() {
     esac
 }
 
+_faast_package() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=(--include --exclude)
+    non_repeating_options=(--output -o --dependencies --architecture --format)
+    __faast_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--output'|'-o')
+        __faast_add_completions -o plusdirs -fX '!*.@(zip)'
+        return
+        ;;
+    '--dependencies')
+        __faast_add_completions -f
+        return
+        ;;
+    '--include')
+        return
+        ;;
+    '--exclude')
+        return
+        ;;
+    '--architecture')
+        __faast_add_completions -W 'x86_64'$'\n''arm64'
+        return
+        ;;
+    '--format')
+        __faast_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __faast_add_completions -o plusdirs -fX '!*.@(js|cjs|mjs|py)'
+        return
+        ;;
+    esac
+}
+
 _faast_help() {
     repeating_flags=()
     non_repeating_flags=(--version)
@@ -323,7 +373,7 @@ _faast_help() {
 # faast: faast WORDS completes like faast open WORDS (the default subcommand) unless WORDS starts with a subcommand.
 _faast_default_subcommand() {
     case "${COMP_WORDS[1]}" in
-    open|run|cleanup|help)
+    open|run|cleanup|package|help)
         if [[ "${COMP_CWORD}" -gt 1 ]]; then
             _faast "${@}"
             return
@@ -336,7 +386,7 @@ _faast_default_subcommand() {
     local -i COMP_POINT=$((COMP_POINT + 5))
     _faast "${1}" "${2}" "${COMP_WORDS[COMP_CWORD - 1]}"
     if [[ "${COMP_CWORD}" -eq 2 && "${2}" != -* ]]; then
-        COMPREPLY+=($(compgen -W 'open run cleanup help' -- "${2}"))
+        COMPREPLY+=($(compgen -W 'open run cleanup package help' -- "${2}"))
     fi
 }
 

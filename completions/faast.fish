@@ -19,7 +19,7 @@ end
 function __faast_parse_tokens -S
     set -l unparsed_tokens (__faast_tokens -pc)
     # faast: faast WORDS completes like faast open WORDS (the default subcommand) unless WORDS starts with a subcommand.
-    if test (count $unparsed_tokens) -ge 2; and not contains -- $unparsed_tokens[2] open run cleanup help
+    if test (count $unparsed_tokens) -ge 2; and not contains -- $unparsed_tokens[2] open run cleanup package help
         set unparsed_tokens $unparsed_tokens[1] open $unparsed_tokens[2..]
     end
     switch $unparsed_tokens[1]
@@ -27,11 +27,13 @@ function __faast_parse_tokens -S
         __faast_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'open'
-            __faast_parse_subcommand 2 'c=+' 'provider=' 'memory=' 'timeout=' 'concurrency=' 'mode=' 'env=+' 'format=' 'echo' 'continue-on-error' 'keep' 'v=+' 'norc' 'version' 'h/help'
+            __faast_parse_subcommand 2 'c=+' 'provider=' 'memory=' 'timeout=' 'concurrency=' 'mode=' 'env=+' 'format=' 'dependencies=' 'echo' 'continue-on-error' 'keep' 'v=+' 'norc' 'version' 'h/help'
         case 'run'
-            __faast_parse_subcommand 2 'provider=' 'memory=' 'timeout=' 'concurrency=' 'mode=' 'env=+' 'format=' 'echo' 'continue-on-error' 'keep' 'v=+' 'norc' 'version' 'h/help'
+            __faast_parse_subcommand 2 'provider=' 'memory=' 'timeout=' 'concurrency=' 'mode=' 'env=+' 'format=' 'dependencies=' 'echo' 'continue-on-error' 'keep' 'v=+' 'norc' 'version' 'h/help'
         case 'cleanup'
             __faast_parse_subcommand 1 'region=' 'execute' 'force' 'version' 'h/help'
+        case 'package'
+            __faast_parse_subcommand 1 'o/output=' 'dependencies=' 'include=+' 'exclude=+' 'architecture=' 'format=' 'version' 'h/help'
         case 'help'
             __faast_parse_subcommand -r 1 'version'
         end
@@ -92,6 +94,7 @@ complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "f
 complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast" -eq 1' -fa 'open' -d 'Open a session on a module: the prompt, -c commands, a script, or commands on standard input.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast" -eq 1' -fa 'run' -d 'Run a .faast script.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast" -eq 1' -fa 'cleanup' -d 'List (and with --execute, delete) what faast sessions left on a provider.'
+complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast" -eq 1' -fa 'package' -d 'List what a deploy to AWS Lambda would ship: files, sizes, the dependencies layer; -o writes the zip.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast open" -eq 1' -fa '(set -l exts \'js\' \'cjs\' \'mjs\' \'py\' \'faast\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
 complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast open" -eq 2' -fa '(set -l exts \'js\' \'cjs\' \'mjs\' \'py\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
@@ -103,6 +106,7 @@ complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "f
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" mode' -l 'mode' -d 'How calls travel: a direct request, or through a queue (https or queue; default https).' -rfka 'https queue'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open"' -l 'env' -d 'An environment variable for the functions (repeatable).' -rfka ''
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" format' -l 'format' -d 'Output for people, or one JSON object per command (text or json; default text).' -rfka 'text json'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" dependencies' -l 'dependencies' -d 'A requirements.txt or package.json (next to the module) installed into a cached layer, and locally (text; default none).' -rF
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" echo' -l 'echo' -d 'Print each command before running it.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" continue-on-error' -l 'continue-on-error' -d 'Go on after a failed call or expect (the exit code still says 1).'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" keep' -l 'keep' -d 'Leave the deployment up on exit.'
@@ -119,6 +123,7 @@ complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "f
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" mode' -l 'mode' -d 'How calls travel: a direct request, or through a queue (https or queue; default https).' -rfka 'https queue'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run"' -l 'env' -d 'An environment variable for the functions (repeatable).' -rfka ''
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" format' -l 'format' -d 'Output for people, or one JSON object per command (text or json; default text).' -rfka 'text json'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" dependencies' -l 'dependencies' -d 'A requirements.txt or package.json (next to the module) installed into a cached layer, and locally (text; default none).' -rF
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" echo' -l 'echo' -d 'Print each command before running it.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" continue-on-error' -l 'continue-on-error' -d 'Go on after a failed call or expect (the exit code still says 1).'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" keep' -l 'keep' -d 'Leave the deployment up on exit.'
@@ -132,6 +137,15 @@ complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "f
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast cleanup" force' -l 'force' -d 'Do not ask for confirmation.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast cleanup" version' -l 'version' -d 'Show the version.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast cleanup" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast package" -eq 1' -fa '(set -l exts \'js\' \'cjs\' \'mjs\' \'py\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast package" o output' -l 'output' -s 'o' -d 'Write the code package to this zip file.' -rfa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'zip\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast package" dependencies' -l 'dependencies' -d 'A requirements.txt or package.json, relative to the module\'s folder.' -rF
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast package"' -l 'include' -d 'Glob of extra files, relative to the module\'s folder (repeatable).' -rfka ''
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast package"' -l 'exclude' -d 'Glob of files to leave out (repeatable).' -rfka ''
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast package" architecture' -l 'architecture' -d 'The function\'s architecture.' -rfka 'x86_64 arm64'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast package" format' -l 'format' -d 'text, or one JSON object.' -rfka 'text json'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast package" version' -l 'version' -d 'Show the version.'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast package" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast help" version' -l 'version' -d 'Show the version.'
 
 # faast: the first word also completes like faast open's first word.
@@ -145,6 +159,7 @@ complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "f
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" mode' -l 'mode' -d 'How calls travel: a direct request, or through a queue (https or queue; default https).' -rfka 'https queue'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast"' -l 'env' -d 'An environment variable for the functions (repeatable).' -rfka ''
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" format' -l 'format' -d 'Output for people, or one JSON object per command (text or json; default text).' -rfka 'text json'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" dependencies' -l 'dependencies' -d 'A requirements.txt or package.json (next to the module) installed into a cached layer, and locally (text; default none).' -rF
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" echo' -l 'echo' -d 'Print each command before running it.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" continue-on-error' -l 'continue-on-error' -d 'Go on after a failed call or expect (the exit code still says 1).'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" keep' -l 'keep' -d 'Leave the deployment up on exit.'
