@@ -163,7 +163,10 @@ def test_throttling_before_acceptance_is_retried_and_counted(proxy, tmp_path):
     ])
     runs = Executions()
     r = faast(proxy.url, "--provider", "aws", "--format", "json", "--timeout", "20", str(FIXTURES / "sample.js"),
-              "-c", "call noop($i) x30 concurrency=5", "-c", "call noop($i) x20 mode=queue concurrency=5", tmp_path=tmp_path)
+              # Every 5th request is throttled whoever sends it, so one call can draw several 429s in a row:
+              # enough retries that none runs out, so every throttled attempt is retried and counted.
+              "-c", "call noop($i) x30 concurrency=5 retries=10",
+              "-c", "call noop($i) x20 mode=queue concurrency=5 retries=10", tmp_path=tmp_path)
     calls = [d for d in json_lines(r.stdout) if d.get("command") == "call" and "count" in d]
     assert len(calls) == 2, r.stdout + r.stderr
     stats = proxy.stats()
