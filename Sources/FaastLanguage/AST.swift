@@ -131,6 +131,8 @@ public enum Command: Sendable, Hashable {
     case package(module: String?, options: [OptionArg])
     case cleanup
     case gc
+    /// Leave the deployment up at exit, recorded for a later attach (as `--keep`).
+    case keep
     case exit
 }
 

@@ -24,6 +24,7 @@ extension Command {
         case .cleanup: return "cleanup"
         case .package: return "package"
         case .gc: return "gc"
+        case .keep: return "keep"
         case .exit: return "exit"
         }
     }

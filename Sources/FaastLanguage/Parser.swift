@@ -163,6 +163,7 @@ struct ParserState {
         case "package": command = .package(module: parsePath(), options: try parseOptions(for: spec))
         case "cleanup": command = .cleanup
         case "gc": command = .gc
+        case "keep": command = .keep
         default: command = .exit
         }
         try expectEndOfCommand()

@@ -147,6 +147,10 @@ public actor Shell {
         case .package(let module, let opts): return try await packageCommand(module, options: opts, context: context)
         case .cleanup: return try await cleanupCommand()
         case .gc: return try await gcCommand()
+        case .keep:
+            options.keep = true
+            output.err(invoker == nil ? "the next module opened will be kept at exit\n" : "the deployment will be kept at exit (faast attach re-opens it)\n")
+            return .ok
         case .exit: return .exit
         }
     }
@@ -188,6 +192,7 @@ public actor Shell {
         options.provider = providerName
         let ms = (MonotonicClock.seconds() - started) * 1000
         report(.opened(provider: providerName, module: spec.path, functions: provider.functions, ms: ms), command: "open")
+        if let reuse = (provider as? KeepingProvider)?.reuse { output.err(reuse + "\n") }
     }
 
     /// Cleans up the open deployment; returns what was removed. A cleanup that fails keeps the session open,
@@ -206,8 +211,13 @@ public actor Shell {
     @discardableResult
     public func shutdown() async -> Bool {
         guard let invoker else { return true }
-        if options.keep {
-            report(.kept(logs: invoker.provider.logLocation(function: nil)), command: nil)
+        // A reused kept session stays kept: it was someone's to keep before this shell attached it.
+        if options.keep || (invoker.provider as? KeepingProvider)?.reuse != nil {
+            var kept = invoker.provider.logLocation(function: nil)
+            if let keeping = invoker.provider as? KeepingProvider {
+                do { kept = try await keeping.keep() } catch { output.err("could not record the kept session: \(error)\n") }
+            }
+            report(.kept(logs: kept), command: nil)
             return true
         }
         do {

@@ -38,7 +38,7 @@ struct SessionFlags: ParsableArguments {
     @Flag(help: "Go on after a failed call or expect (the exit code still says 1).")
     var continueOnError = false
 
-    @Flag(help: "Leave the deployment up on exit.")
+    @Flag(help: "Leave the deployment up on exit, recorded for `faast attach` (AWS: `faast sessions` lists them).")
     var keep = false
 
     @Option(name: .customShort("v"), help: ArgumentHelp("Set $NAME to VALUE (a JSON value, else text) before anything runs (repeatable).",
@@ -47,6 +47,9 @@ struct SessionFlags: ParsableArguments {
 
     @Flag(help: "Do not run the startup file ($XDG_CONFIG_HOME/faast/faastrc).")
     var norc = false
+
+    @Option(help: ArgumentHelp("Attach a kept AWS session instead of deploying (see `faast sessions`).", valueName: "ID"))
+    var session: String?
 
     /// `--timeout`'s help from `timeout=`'s entry: its text, values and default.
     static func flagHelp(_ key: String) -> ArgumentHelp {
@@ -106,6 +109,7 @@ struct SessionFlags: ParsableArguments {
         o.echo = echo
         o.continueOnError = continueOnError
         o.keep = keep
+        o.deploy.cloud.session = session
         return o
     }
 }
@@ -124,7 +128,7 @@ struct Faast: AsyncParsableCommand {
             Exit codes: 0 all ok, 1 a call or an expect failed, 2 usage or syntax error, 130 interrupted, 143 terminated.
             """,
         version: FaastVersion.string,
-        subcommands: [Session.self, Run.self, Cleanup.self, PackageCommand.self],
+        subcommands: [Session.self, Run.self, Cleanup.self, PackageCommand.self, Sessions.self, Attach.self],
         defaultSubcommand: Session.self)
 
     /// Parses, runs, and maps errors to faast's exit codes (usage errors are 2, not EX_USAGE).

@@ -22,6 +22,8 @@ public final class AWSClient: Sendable {
     let limiter: RateLimiter?
     /// Requests this client sent (retries included).
     let requestCount = AtomicTally()
+    /// Every request sent, by service, method and path (for tests and benchmarks).
+    public let requestCounts = RequestCounts()
 
     public init(credentials: AWSCredentials, region: String, environment: [String: String], http: HTTPClient = .shared,
                 limiter: RateLimiter? = nil) {
@@ -75,6 +77,7 @@ public final class AWSClient: Sendable {
         for (name, value) in SigV4.sign(request) { headers.append((name, value)) }
         let queryString = query.isEmpty ? "" : "?" + SigV4.canonicalQueryString(query)
         let full = ep.url + path + queryString
+        requestCounts.add(service: service.signingName, method: method, path: path)
         return try await http.send(HTTPRequest(
             method: method, url: full, headers: headers.filter { $0.name != "Host" }, body: body, timeout: timeout,
             idempotent: idempotent))

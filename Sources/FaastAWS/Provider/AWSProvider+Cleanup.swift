@@ -50,6 +50,7 @@ extension AWSProvider {
             throw FaastError(.provider, message)
         }
         cleaned.withLock { $0 = true }
+        keeping.forget()
         report.append("kept log group \(names.logGroup) (retention \(Self.retentionInDays(settings.logRetentionDays)) day(s))")
         return report
     }

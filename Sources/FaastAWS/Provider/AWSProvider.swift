@@ -13,7 +13,12 @@ public struct AWSProviderFactory: ProviderFactory {
     }
 
     public func deploy(_ module: ModuleSpec, settings: DeploySettings) async throws -> any Provider {
-        let client = try AWSClient.fromEnvironment(region: settings.cloud.region, environment: environment)
+        var client = try AWSClient.fromEnvironment(region: settings.cloud.region, environment: environment)
+        let store = SessionStore(environment: environment)
+        if let id = settings.cloud.session, let kept = store.read(id), kept.region != client.region {
+            client = try AWSClient.fromEnvironment(region: kept.region, environment: environment)
+        }
+        if let kept = try await AWSProvider.attachKept(module, settings: settings, client: client, store: store) { return kept }
         return try await AWSProvider.deploy(module, settings: settings, client: client)
     }
 
@@ -43,6 +48,8 @@ public final class AWSProvider: InvokingProvider {
     let cleaned = Mutex(false)
     /// The layer of `dependencies=`, when there is one.
     let layer: LayerCache.Layer?
+    /// Its kept-session record and lock (Sessions/KeptSessions.swift).
+    let keeping = KeepState()
 
     init(module: ModuleSpec, functions: [FunctionInfo], settings: DeploySettings, names: ResourceNames, functionArn: String,
          services: AWSServices, roleName: String, layer: LayerCache.Layer? = nil) {

@@ -21,6 +21,15 @@ struct AWSServices: Sendable {
         try await client.restJSON(.lambda, method: "GET", path: "/2015-03-31/functions/\(Self.path(name))")
     }
 
+    func getFunctionConfiguration(_ name: String) async throws -> JSONValue {
+        try await client.restJSON(.lambda, method: "GET", path: "/2015-03-31/functions/\(Self.path(name))/configuration")
+    }
+
+    func updateFunctionCode(_ name: String, zip: [UInt8]) async throws {
+        _ = try await client.restJSON(.lambda, method: "PUT", path: "/2015-03-31/functions/\(Self.path(name))/code",
+                                      body: ["ZipFile": .string(Data(zip).base64EncodedString())], timeout: 120)
+    }
+
     func deleteFunction(_ name: String) async throws {
         _ = try await client.restJSON(.lambda, method: "DELETE", path: "/2015-03-31/functions/\(Self.path(name))")
     }
@@ -246,6 +255,17 @@ struct AWSServices: Sendable {
         _ = try await sqs("DeleteMessageBatch", [
             "QueueUrl": .string(queueUrl),
             "Entries": .array(receipts.enumerated().map { ["Id": .string("m\($0.offset)"), "ReceiptHandle": .string($0.element)] }),
+        ])
+    }
+
+    /// Makes received messages visible again at once (ChangeMessageVisibilityBatch to 0).
+    func releaseMessages(queueUrl: String, receipts: [String]) async throws {
+        guard !receipts.isEmpty else { return }
+        _ = try await sqs("ChangeMessageVisibilityBatch", [
+            "QueueUrl": .string(queueUrl),
+            "Entries": .array(receipts.enumerated().map {
+                ["Id": .string("m\($0.offset)"), "ReceiptHandle": .string($0.element), "VisibilityTimeout": 0]
+            }),
         ])
     }
 

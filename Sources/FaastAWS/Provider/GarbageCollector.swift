@@ -78,11 +78,13 @@ public struct GarbageCollector: Sendable {
     /// `gc`: deletes the resources of sessions whose retention has passed (never `excluding`'s, nor the role).
     func collect(excluding: String?, execute: Bool, now: Date = Date()) async throws -> CleanupReport {
         let all = try await inventory()
+        // Kept sessions: a held one is in use whatever its age; an expired one loses its record too.
+        let kept = SessionStore(environment: services.client.environment).collect(now: now)
         let expired = all.filter { r in
             guard r.kind != .role, r.sessionId != excluding, let expires = r.expires else { return false }
-            return expires < now
+            return expires < now && !kept.attached.contains(r.sessionId ?? "")
         }
-        return await delete(expired)
+        return await delete(expired) + kept.removed
     }
 
     /// Deletes `resources` in a safe order (queue resources, functions, log groups, then the role), reporting

@@ -46,6 +46,8 @@ final class QueueTransport: Sendable {
     private struct State {
         var infrastructure: Infrastructure?
         var setup: Task<Infrastructure, any Error>?
+        /// A kept session's infrastructure, in use once the first queue call starts the pollers.
+        var adopted: Infrastructure?
         var waiters: [String: Waiter] = [:]
         /// Where the values that waiting generator calls yield go (streamed by the trampoline to this queue).
         var yields: [String: YieldSequencer] = [:]
@@ -65,11 +67,24 @@ final class QueueTransport: Sendable {
     var infrastructure: Infrastructure? { state.withLock { $0.infrastructure } }
     var requests: Requests { state.withLock { $0.requests } }
 
+    /// Uses a kept session's queue infrastructure instead of creating it; the pollers start on the first queue call.
+    func adopt(_ infra: Infrastructure) {
+        state.withLock { s in
+            s.infrastructure = infra
+            s.adopted = infra
+        }
+    }
+
     /// Creates the queue, topic, destinations, permission and subscription once, on the first queue call.
     func ready() async throws -> Infrastructure {
         let task = state.withLock { s -> Task<Infrastructure, any Error> in
             if let t = s.setup { return t }
-            let t = Task { try await self.create() }
+            let adopted = s.adopted
+            let t = Task {
+                guard let adopted else { return try await self.create() }
+                self.startPollers(adopted)
+                return adopted
+            }
             s.setup = t
             return t
         }
@@ -108,6 +123,13 @@ final class QueueTransport: Sendable {
                     do {
                         state.withLock { $0.requests.receives += 1 }
                         let messages = try await services.receive(queueUrl: infra.queueUrl, wait: 20)
+                        if state.withLock({ $0.stopped }) {
+                            // A long poll that outlived stop() (the session was kept): what it took belongs
+                            // to whoever attaches next, so it goes back at once instead of after the visibility timeout.
+                            try? await services.releaseMessages(queueUrl: infra.queueUrl,
+                                                                receipts: messages.compactMap { $0["ReceiptHandle"]?.stringValue })
+                            return
+                        }
                         if !messages.isEmpty { state.withLock { $0.requests.deleteBatches += 1 } }
                         var receipts: [String] = []
                         for m in messages {

@@ -74,6 +74,8 @@ public struct CloudSettings: Sendable, Hashable {
     /// An existing role to run as; nil for faast's own least-privilege role.
     public var role: String?
     public var architecture: Architecture = .x86_64
+    /// A kept session to attach to (`open --session ID`, `faast attach ID`); nil to reuse or deploy.
+    public var session: String?
     public init() {}
 }
 

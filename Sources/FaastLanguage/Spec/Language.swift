@@ -71,6 +71,9 @@ public enum Language {
     static let role = OptionSpec(
         "role", .text, default: "faast-lambda-role", help: "an existing IAM role for the function",
         providers: ["aws"], deploy: { $0.cloud.role = $1.string })
+    static let session = OptionSpec(
+        "session", .text, default: "a kept session of this module with the same settings, else a fresh deploy",
+        help: "attach this kept session (faast sessions lists them)", providers: ["aws"], deploy: { $0.cloud.session = $1.string })
     static let architecture = OptionSpec(
         "architecture", .choice(Architecture.allCases.map(\.rawValue)), default: defaults.cloud.architecture.rawValue,
         help: "the processor the function runs on", providers: ["aws"],
@@ -117,7 +120,7 @@ public enum Language {
     /// What `open` takes: the deployment's settings and the defaults of its calls.
     public static let openOptions: [OptionSpec] =
         [memory, timeout, concurrency, mode, env, inherit, retries, rerun, rate, burst, pipeline, speculative, retention, region, role,
-         architecture, include, exclude, dependencies]
+         architecture, include, exclude, dependencies, session]
     /// What `set` takes: call defaults and output settings.
     public static let setOptions: [OptionSpec] = callOptions + [format, timing, echo, prompt, pager, maxlines]
 
@@ -175,6 +178,7 @@ public enum Language {
                     examples: ["package", "package functions.py dependencies=requirements.txt"]),
         CommandSpec("cleanup", "remove the deployment (logs are kept for their retention)"),
         CommandSpec("gc", "remove what old or crashed sessions left behind"),
+        CommandSpec("keep", "leave the deployment up at exit, recorded for faast attach (as --keep)"),
         CommandSpec("exit", aliases: ["quit"], usage: "exit | quit", "leave (cleans up unless --keep)"),
     ]
 

@@ -1,0 +1,256 @@
+import Crypto
+import FaastCore
+import Foundation
+import Synchronization
+
+/// An AWS deployment's kept-session state: this shell's lock on the session's record (held while attached)
+/// and how the deployment was reached (fresh, reused, code updated).
+final class KeepState: Sendable {
+    struct State {
+        var lock: SessionLock?
+        var reuse: String?
+        var created: Double = Date().timeIntervalSince1970
+        var kept = false
+    }
+    let state = Mutex(State())
+
+    /// After a cleanup: the session is gone, so is its record.
+    func forget() {
+        state.withLock { s in
+            s.lock?.delete()
+            s.lock = nil
+        }
+    }
+}
+
+extension AWSProvider: KeepingProvider {
+    public var reuse: String? { keeping.state.withLock { $0.reuse } }
+
+    /// Leaves every resource up, records the session (1 request: the function's CodeSha256) and lets go of it.
+    public func keep() async throws -> String {
+        let store = SessionStore(environment: services.client.environment)
+        let config = try await services.getFunctionConfiguration(names.function)
+        let held = try keeping.state.withLock { s -> SessionLock in
+            if let lock = s.lock { return lock }
+            guard let lock = try store.lock(names.sessionId) else {
+                throw FaastError(.provider, "session \(names.sessionId) is attached by another shell")
+            }
+            s.lock = lock
+            return lock
+        }
+        let infra = queue.infrastructure
+        let record = KeptSession(
+            id: names.sessionId, region: region, module: module.path, codeHash: config["CodeSha256"]?.stringValue ?? "",
+            settings: StoredSettings(settings), settingsKey: Self.settingsKey(module: module, settings: settings),
+            functionArn: functionArn, role: roleName, functions: functions,
+            created: keeping.state.withLock { $0.created }, lastUsed: Date().timeIntervalSince1970,
+            retentionDays: settings.logRetentionDays, topicArn: infra?.topicArn, queueUrl: infra?.queueUrl,
+            queueArn: infra?.queueArn, subscriptionArn: infra?.subscriptionArn)
+        try held.write(record)
+        queue.stop()
+        keeping.state.withLock { s in
+            s.lock?.release()
+            s.lock = nil
+            s.kept = true
+        }
+        let expires = ISO8601DateFormatter().string(from: record.expires)
+        return "session \(names.sessionId) (faast attach \(names.sessionId); gc removes it after \(expires)); logs: "
+            + logLocation(function: nil)
+    }
+
+    /// What must be equal for an `open` to reuse a kept function as it is: everything the function was created
+    /// with but its code (the code is compared by `CodeSha256`, and only it may be updated in place).
+    static func settingsKey(module: ModuleSpec, settings: DeploySettings) -> String {
+        let parts: [JSONValue] = [
+            .string(module.runtime == .node ? "node" : "python"), .int(settings.memoryMb), .number(String(settings.timeout.rounded(.up))),
+            AWSServices.json(settings.env), .string(settings.cloud.architecture.rawValue), .string(settings.cloud.role ?? ""),
+            .number(String(settings.logRetentionDays)),
+            .array(settings.package.include.map { .string($0) }), .array(settings.package.exclude.map { .string($0) }),
+        ]
+        let digest = SHA256.hash(data: Data(JSONValue.array(parts).jsonText.utf8))
+        return digest.map { String(format: "%02x", $0) }.joined().prefix(16).description
+    }
+
+    /// Lambda's `CodeSha256` of a package: base64 of the zip's SHA-256.
+    static func codeHash(_ zip: [UInt8]) -> String {
+        Data(SHA256.hash(data: zip)).base64EncodedString()
+    }
+
+    // MARK: - Attach
+
+    /// Attaches a kept session: `id` when given (`open --session ID`, `faast attach ID`), else the most recently
+    /// used kept session of this module, region and settings that no other shell holds. Nil when there is none.
+    /// Requests: one `GetFunctionConfiguration` when the code is unchanged; when only the code changed,
+    /// `UpdateFunctionCode`, polls until the update is done, and one describe.
+    static func attachKept(_ module: ModuleSpec, settings: DeploySettings, client: AWSClient, store: SessionStore,
+                           now: Date = Date()) async throws -> AWSProvider? {
+        var settings = settings
+        let lock: SessionLock
+        let record: KeptSession
+        if let id = settings.cloud.session {
+            guard let found = store.read(id) else {
+                throw FaastError(.deployFailed, "no kept session '\(id)' (faast sessions lists them)")
+            }
+            guard let held = try store.lock(id) else {
+                throw FaastError(.deployFailed, "session \(id) is attached by another shell")
+            }
+            // The function keeps what it was created with; the session's calls follow it.
+            settings = found.settings.applied(to: settings)
+            record = found
+            lock = held
+        } else {
+            let key = settingsKey(module: module, settings: settings)
+            let candidates = store.list().filter {
+                $0.region == client.region && $0.module == module.path && $0.settingsKey == key && $0.expires > now
+            }
+            guard let (found, held) = candidates.lazy.compactMap({ r in (try? store.lock(r.id)).flatMap { $0 }.map { (r, $0) } }).first
+            else { return nil }
+            record = found
+            lock = held
+        }
+        let services = AWSServices(client: client)
+        let names = ResourceNames(sessionId: record.id)
+        let config: JSONValue
+        do {
+            config = try await services.getFunctionConfiguration(names.function)
+        } catch let e as FaastError where e.message.contains("ResourceNotFound") || e.message.contains("not found") {
+            lock.delete()
+            if settings.cloud.session != nil {
+                throw FaastError(.deployFailed, "kept session \(record.id) no longer exists (its function is gone); its record is removed")
+            }
+            return nil
+        }
+        let package = try CodePackage.build(module: module, include: settings.package.include, exclude: settings.package.exclude)
+        let hash = codeHash(package.zip)
+        var functions = record.functions
+        var reuse = "reused kept session \(record.id) (same code and settings)"
+        do {
+            if config["CodeSha256"]?.stringValue != hash {
+                try await services.updateFunctionCode(names.function, zip: package.zip)
+                try await waitForUpdate(names.function, services: services)
+                functions = try await describe(names.function, services: services, module: module)
+                reuse = "reused kept session \(record.id): updated its code in place"
+            } else if config["State"]?.stringValue != "Active" {
+                try await waitUntilActive(names.function, services: services)
+            }
+        } catch {
+            lock.release()
+            if let e = error as? FaastError { throw FaastError(.deployFailed, e.message, remote: e.remote) }
+            throw FaastError(.deployFailed, "\(error)")
+        }
+        let provider = AWSProvider(module: module, functions: functions, settings: settings, names: names,
+                                   functionArn: record.functionArn, services: services, roleName: record.role)
+        var updated = record
+        updated.module = module.path
+        updated.codeHash = hash
+        updated.functions = functions
+        updated.lastUsed = now.timeIntervalSince1970
+        try? lock.write(updated)
+        provider.keeping.state.withLock { s in
+            s.lock = lock
+            s.reuse = reuse
+            s.created = record.created
+        }
+        if let topic = record.topicArn, let url = record.queueUrl, let arn = record.queueArn {
+            provider.queue.adopt(.init(topicArn: topic, queueUrl: url, queueArn: arn, subscriptionArn: record.subscriptionArn))
+        }
+        return provider
+    }
+
+    /// Polls `LastUpdateStatus` after `UpdateFunctionCode`, with short backoff (50 ms doubling to 1 s).
+    static func waitForUpdate(_ name: String, services: AWSServices) async throws {
+        var delay = 0.05
+        let deadline = MonotonicClock.seconds() + 120
+        while MonotonicClock.seconds() < deadline {
+            let c = try await services.getFunctionConfiguration(name)
+            switch c["LastUpdateStatus"]?.stringValue ?? "Successful" {
+            case "Successful": return
+            case "Failed":
+                throw FaastError(.deployFailed, "updating the function's code failed: \(c["LastUpdateStatusReason"]?.stringValue ?? "no reason given")")
+            default:
+                try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+                delay = min(1, delay * 2)
+            }
+        }
+        throw FaastError(.deployFailed, "the function's code update did not finish within 2 minutes")
+    }
+}
+
+/// The function-side settings a kept session was created with, so that `attach` calls it with the same
+/// memory, timeout and environment.
+public struct StoredSettings: Codable, Sendable, Hashable {
+    public var memoryMb: Int
+    public var timeout: Double
+    public var env: [String: String]
+    public var architecture: String
+    public var role: String?
+    public var include: [String]
+    public var exclude: [String]
+
+    init(_ s: DeploySettings) {
+        memoryMb = s.memoryMb
+        timeout = s.timeout
+        env = s.env
+        architecture = s.cloud.architecture.rawValue
+        role = s.cloud.role
+        include = s.package.include
+        exclude = s.package.exclude
+    }
+
+    func applied(to base: DeploySettings) -> DeploySettings {
+        var s = base
+        s.memoryMb = memoryMb
+        s.timeout = timeout
+        s.env = env
+        s.cloud.architecture = Architecture(rawValue: architecture) ?? s.cloud.architecture
+        s.cloud.role = role
+        s.package.include = include
+        s.package.exclude = exclude
+        return s
+    }
+}
+
+/// One row of `faast sessions`.
+public struct KeptSessionStatus: Sendable {
+    public var session: KeptSession
+    /// Whether its function still exists; nil when AWS could not be asked.
+    public var exists: Bool?
+    /// Whether another shell holds it now.
+    public var attached: Bool
+}
+
+extension SessionStore {
+    /// Every kept session, with whether its resources still exist (one `GetFunctionConfiguration` each).
+    public func statuses(environment: [String: String]) async -> [KeptSessionStatus] {
+        var out: [KeptSessionStatus] = []
+        for record in list() {
+            var exists: Bool?
+            if let client = try? AWSClient.fromEnvironment(region: record.region, environment: environment) {
+                do {
+                    _ = try await AWSServices(client: client).getFunctionConfiguration(ResourceNames(sessionId: record.id).function)
+                    exists = true
+                } catch let e as FaastError where e.message.contains("ResourceNotFound") || e.message.contains("not found") {
+                    exists = false
+                } catch {}
+            }
+            out.append(KeptSessionStatus(session: record, exists: exists, attached: isAttached(record.id)))
+        }
+        return out
+    }
+
+    /// For `gc`: removes the records of expired sessions nobody holds; returns the ids of held (attached)
+    /// sessions, which gc leaves alone whatever their age, and what it removed.
+    func collect(now: Date) -> (attached: Set<String>, removed: [String]) {
+        var attached = Set<String>()
+        var removed: [String] = []
+        for record in list() {
+            if isAttached(record.id) {
+                attached.insert(record.id)
+            } else if record.expires < now {
+                remove(record.id)
+                removed.append("removed the record of kept session \(record.id)")
+            }
+        }
+        return (attached, removed)
+    }
+}
