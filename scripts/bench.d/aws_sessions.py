@@ -1,0 +1,198 @@
+"""scripts/bench --aws-sessions: kept sessions and queue mode against the emulator (issue 12).
+
+Starts Tests/aws/moto_lambda.py on a free port and a counting reverse proxy in front of it; faast (the debug or
+$FAAST_BIN binary) talks to the proxy, so every request faast sends is counted by service and action (the
+function's own SDK calls go to moto directly and are not counted). Measures, each a few rounds:
+  fresh open         requests and seconds until the first call can be sent (deploy + describe)
+  re-open (kept)     the same module again, kept and unchanged
+  code-only update   the module changed by one line
+  queue fan-out      faast's requests per call in a 1,000-call fan-out in mode=queue
+Prints a table and writes .build/bench/aws_sessions.json.
+"""
+import http.client
+import http.server
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+FAAST = os.environ.get("FAAST_BIN") or os.path.join(ROOT, ".build", "debug", "faast")
+
+
+class Counter:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.log = []  # (monotonic time, action, body-mentions-user-call)
+
+    def add(self, action, user_call):
+        with self.lock:
+            self.log.append((time.monotonic(), action, user_call))
+
+    def take(self):
+        with self.lock:
+            out, self.log = self.log, []
+        return out
+
+
+def action_of(method, path, headers, body):
+    target = headers.get("X-Amz-Target")
+    if target:
+        return target.split(".")[-1]
+    if method == "POST" and path.rstrip("/") == "" and body:
+        params = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        if "Action" in params:
+            return params["Action"][0]
+    p = path.split("?")[0]
+    if p.endswith("/invocations"):
+        return "Invoke"
+    if p == "/2015-03-31/functions":
+        return "CreateFunction" if method == "POST" else "ListFunctions"
+    if p.endswith("/code"):
+        return "UpdateFunctionCode"
+    if p.endswith("/configuration"):
+        return "GetFunctionConfiguration"
+    return "%s %s" % (method, p)
+
+
+def start_proxy(upstream, counter):
+    up = urllib.parse.urlparse(upstream)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def forward(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            counter.add(action_of(self.command, self.path, self.headers, body), b'"name":"hello"' in body)
+            conn = http.client.HTTPConnection(up.hostname, up.port, timeout=120)
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection",)}
+            try:
+                conn.request(self.command, self.path, body=body, headers=headers)
+                r = conn.getresponse()
+                data = r.read()
+            except OSError:  # moto went away (the end of the run), or faast hung up on a long poll
+                self.close_connection = True
+                return
+            self.send_response(r.status)
+            for k, v in r.getheaders():
+                if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            conn.close()
+
+        do_GET = do_POST = do_PUT = do_DELETE = forward
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, "http://127.0.0.1:%d" % server.server_address[1]
+
+
+def start_moto():
+    log = open(os.path.join(ROOT, ".build", "bench-aws-sessions-moto.log"), "w")
+    p = subprocess.Popen([sys.executable, os.path.join(ROOT, "Tests", "aws", "moto_lambda.py"), "--port", "0"],
+                         stdout=subprocess.PIPE, stderr=log, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = p.stdout.readline()
+        if line.startswith("ready "):
+            return p, line.split()[1]
+        if not line and p.poll() is not None:
+            break
+    p.kill()
+    raise SystemExit("moto did not start (see .build/bench-aws-sessions-moto.log)")
+
+
+def run_faast(env, args):
+    t0 = time.monotonic()
+    r = subprocess.run([FAAST, "--provider", "aws"] + args, env=env, capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        raise RuntimeError("faast %s failed (%d): %s" % (" ".join(args), r.returncode, r.stderr[-500:]))
+    return t0, r
+
+
+def until_first_call(t0, log):
+    """Requests and seconds before the first request carrying the user's call."""
+    for i, (t, _action, user) in enumerate(log):
+        if user:
+            return i, t - t0, [a for _, a, _ in log[:i]]
+    return len(log), float("nan"), [a for _, a, _ in log]
+
+
+def main():
+    rounds = 3
+    moto, moto_url = start_moto()
+    counter = Counter()
+    server, proxy_url = start_proxy(moto_url, counter)
+    work = tempfile.mkdtemp(prefix="faast-bench-sessions-")
+    module = os.path.join(work, "m.js")
+    shutil.copy(os.path.join(ROOT, "Tests", "Fixtures", "modules", "sample.js"), module)
+    env = dict(os.environ, AWS_ENDPOINT_URL=proxy_url, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
+               AWS_REGION="us-east-1", XDG_STATE_HOME=os.path.join(work, "state"), HOME=work)
+    R = {}
+    try:
+        samples = {"fresh": [], "reopen": [], "update": []}
+        for _ in range(rounds):
+            shutil.rmtree(os.path.join(work, "state"), ignore_errors=True)  # no kept session: a fresh deploy
+            counter.take()
+            t0, _ = run_faast(env, ["--keep", module, "-c", 'call hello("x")'])
+            samples["fresh"].append(until_first_call(t0, counter.take()))
+            t0, r = run_faast(env, ["--keep", module, "-c", 'call hello("x")'])
+            assert "reused kept session" in r.stderr, r.stderr
+            samples["reopen"].append(until_first_call(t0, counter.take()))
+            with open(module, "a") as f:
+                f.write("\n// changed %f\n" % time.time())
+            t0, r = run_faast(env, ["--keep", module, "-c", 'call hello("x")'])
+            assert "updated its code in place" in r.stderr, r.stderr
+            samples["update"].append(until_first_call(t0, counter.take()))
+        for key, rows in samples.items():
+            R[key] = {"requests": max(n for n, _, _ in rows), "seconds_median": statistics.median(s for _, s, _ in rows),
+                      "actions": rows[-1][2]}
+        # Queue fan-out on the kept session (its queue infrastructure is made by the first queue call).
+        run_faast(env, ["--keep", module, "-c", "call hello(\"warm\") mode=queue"])
+        counter.take()
+        n = 1000
+        t0, r = run_faast(env, ["--keep", module, "-c", "call noop($i) x%d mode=queue concurrency=100" % n])
+        log = counter.take()
+        by = {}
+        for _, a, _ in log:
+            by[a] = by.get(a, 0) + 1
+        queue_path = sum(v for k, v in by.items() if k in ("Publish", "PublishBatch", "ReceiveMessage", "DeleteMessageBatch",
+                                                         "DeleteMessage", "ChangeMessageVisibilityBatch"))
+        R["queue_fanout"] = {"calls": n, "requests": len(log), "per_call": len(log) / n, "queue_requests_per_call": queue_path / n,
+                             "by_action": by, "seconds": time.monotonic() - t0}
+        run_faast(env, [module, "-c", "cleanup"])
+    finally:
+        server.shutdown()
+        moto.terminate()
+        try:
+            moto.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            moto.kill()
+            moto.wait()
+        shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(os.path.join(ROOT, ".build", "bench"), exist_ok=True)
+    with open(os.path.join(ROOT, ".build", "bench", "aws_sessions.json"), "w") as f:
+        json.dump(R, f, indent=2)
+    print("AWS sessions on the emulator (moto), %d rounds, requests counted by a proxy:" % rounds)
+    for key, label in (("fresh", "fresh open"), ("reopen", "re-open of a kept session"), ("update", "code-only update")):
+        print("  %-28s %3d requests  %.3f s  (%s)" % (label, R[key]["requests"], R[key]["seconds_median"], " ".join(R[key]["actions"])))
+    q = R["queue_fanout"]
+    print("  %-28s %.3f requests per call (%d in all; queue path %.3f per call) %s" % (
+        "queue fan-out x%d" % q["calls"], q["per_call"], q["requests"], q["queue_requests_per_call"], json.dumps(q["by_action"])))
+
+
+if __name__ == "__main__":
+    main()
