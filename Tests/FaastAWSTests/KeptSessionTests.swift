@@ -5,9 +5,9 @@ import Testing
 @testable import FaastAWS
 
 /// Kept sessions against moto: keep, re-open (unchanged, code-only change, other settings), the lock, queue
-/// infrastructure reused, gc. Requests are counted by the client that sends them.
-@Suite("kept sessions against moto", .serialized)
-struct KeptSessionTests {
+/// infrastructure reused, gc. Requests are counted by the client that sends them. In the provider's serialized
+/// suite, so that its gc test (which collects as if 3 days had passed) never runs while these sessions live.
+extension AWSProviderTests {
     /// A fresh state folder and a copy of the sample module that the test may edit.
     struct Sandbox {
         let root = NSTemporaryDirectory() + "faast-kept-\(UUID().uuidString.prefix(8))"
@@ -36,6 +36,7 @@ struct KeptSessionTests {
         var s = DeploySettings()
         s.memoryMb = 256
         s.timeout = 10
+        s.logRetentionDays = 10  // past any other test's gc horizon
         return s
     }
 
@@ -111,7 +112,7 @@ struct KeptSessionTests {
     }
 
     @Test("gc removes an expired kept session and its record, never one a shell holds; a vanished session is dropped")
-    func garbageCollection() async throws {
+    func keptSessionGarbageCollection() async throws {
         let box = try Sandbox()
         var settings = Self.settings()
         settings.logRetentionDays = 0.00001  // under a second

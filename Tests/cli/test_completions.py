@@ -88,7 +88,7 @@ def test_bash_options():
 
 def test_bash_first_word_offers_subcommands_and_files(files):
     candidates = bash_complete(["faast", ""], cwd=files)
-    assert sorted(candidates) == sorted(["open", "run", "cleanup", "package", "help", "a.js", "b.py", "c.faast", "e.mjs", "sub"])
+    assert sorted(candidates) == sorted(["open", "run", "cleanup", "package", "sessions", "attach", "help", "a.js", "b.py", "c.faast", "e.mjs", "sub"])
     assert sorted(bash_complete(["faast", "r"], cwd=files)) == ["run"]
 
 
@@ -186,7 +186,7 @@ def test_zsh_first_word_and_files(tmp_path, files):
     work = tmp_path / "zsh"
     work.mkdir()
     candidates = zsh_complete("faast ", work, cwd=files)
-    assert {"open", "run", "cleanup", "help", "a.js", "b.py", "c.faast", "e.mjs", "sub"} <= set(candidates)
+    assert {"open", "run", "cleanup", "sessions", "attach", "help", "a.js", "b.py", "c.faast", "e.mjs", "sub"} <= set(candidates)
     assert "d.txt" not in candidates
 
 
@@ -225,7 +225,7 @@ def test_fish_format_values():
 
 def test_fish_first_word_and_files(files):
     candidates = fish_complete("faast ", cwd=files)
-    assert sorted(candidates) == sorted(["open", "run", "cleanup", "package", "help", "a.js", "b.py", "c.faast", "e.mjs", "sub/"])
+    assert sorted(candidates) == sorted(["open", "run", "cleanup", "package", "sessions", "attach", "help", "a.js", "b.py", "c.faast", "e.mjs", "sub/"])
     assert sorted(fish_complete("faast c.faast ", cwd=files)) == ["a.js", "b.py", "e.mjs", "sub/"]
     assert sorted(fish_complete("faast run ", cwd=files)) == ["c.faast", "sub/"]
 

@@ -234,14 +234,16 @@ final class QueueTransport: Sendable {
         waiter?.continuation.resume(throwing: error)
     }
 
-    /// Stops the pollers and fails whoever still waits.
-    func stop() {
+    /// Stops the pollers and fails whoever still waits. `lettingPollsFinish` (a kept session): a long poll in flight
+    /// is not cut off but ends by itself and gives back what it took, since a poll cut off on the client can still
+    /// take messages on the server, hiding them from the next shell for the visibility timeout.
+    func stop(lettingPollsFinish: Bool = false) {
         let (pollers, waiters) = state.withLock { s in
             s.stopped = true
             defer { s.waiters = [:]; s.pollers = [] }
             return (s.pollers, s.waiters)
         }
-        pollers.forEach { $0.cancel() }
+        if !lettingPollsFinish { pollers.forEach { $0.cancel() } }
         for w in waiters.values { w.continuation.resume(throwing: FaastError(.cancelled, "the session was cleaned up")) }
     }
 }

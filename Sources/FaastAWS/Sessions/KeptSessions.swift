@@ -47,7 +47,7 @@ extension AWSProvider: KeepingProvider {
             retentionDays: settings.logRetentionDays, topicArn: infra?.topicArn, queueUrl: infra?.queueUrl,
             queueArn: infra?.queueArn, subscriptionArn: infra?.subscriptionArn)
         try held.write(record)
-        queue.stop()
+        queue.stop(lettingPollsFinish: true)
         keeping.state.withLock { s in
             s.lock?.release()
             s.lock = nil
