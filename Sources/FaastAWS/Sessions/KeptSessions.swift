@@ -113,7 +113,10 @@ extension AWSProvider: KeepingProvider {
         let config: JSONValue
         do {
             config = try await services.getFunctionConfiguration(names.function)
-        } catch let e as FaastError where e.message.contains("ResourceNotFound") || e.message.contains("not found") {
+        } catch let e as AWSServiceError where !e.isNotFound {
+            lock.release()
+            throw FaastError(.deployFailed, AWSErrors.faastError(e).message)
+        } catch let e as AWSServiceError where e.isNotFound {
             lock.delete()
             if settings.cloud.session != nil {
                 throw FaastError(.deployFailed, "kept session \(record.id) no longer exists (its function is gone); its record is removed")
@@ -135,8 +138,8 @@ extension AWSProvider: KeepingProvider {
             }
         } catch {
             lock.release()
-            if let e = error as? FaastError { throw FaastError(.deployFailed, e.message, remote: e.remote) }
-            throw FaastError(.deployFailed, "\(error)")
+            let e = AWSErrors.faastError(error)
+            throw FaastError(.deployFailed, e.message, remote: e.remote)
         }
         let provider = AWSProvider(module: module, functions: functions, settings: settings, names: names,
                                    functionArn: record.functionArn, services: services, roleName: record.role)
@@ -229,7 +232,7 @@ extension SessionStore {
                 do {
                     _ = try await AWSServices(client: client).getFunctionConfiguration(ResourceNames(sessionId: record.id).function)
                     exists = true
-                } catch let e as FaastError where e.message.contains("ResourceNotFound") || e.message.contains("not found") {
+                } catch let e as AWSServiceError where e.isNotFound {
                     exists = false
                 } catch {}
             }
