@@ -173,13 +173,13 @@ _faast() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    open|run|cleanup|package|help)
+    open|run|cleanup|package|sessions|attach|help)
         # Offer subcommand argument completions
         "_faast_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'open run cleanup package help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'open run cleanup package sessions attach help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _faast_open() {
     repeating_flags=()
     non_repeating_flags=(--echo --continue-on-error --keep --norc --version -h --help)
     repeating_options=(-c --env -v)
-    non_repeating_options=(--provider --memory --timeout --concurrency --mode --format --dependencies)
+    non_repeating_options=(--provider --memory --timeout --concurrency --mode --format --dependencies --session)
     __faast_offer_flags_options 2
 
     # Offer option value completions
@@ -227,6 +227,9 @@ _faast_open() {
     '-v')
         return
         ;;
+    '--session')
+        return
+        ;;
     esac
 
     # Offer positional completions
@@ -246,7 +249,7 @@ _faast_run() {
     repeating_flags=()
     non_repeating_flags=(--echo --continue-on-error --keep --norc --version -h --help)
     repeating_options=(--env -v)
-    non_repeating_options=(--provider --memory --timeout --concurrency --mode --format --dependencies)
+    non_repeating_options=(--provider --memory --timeout --concurrency --mode --format --dependencies --session)
     __faast_offer_flags_options 2
 
     # Offer option value completions
@@ -280,6 +283,9 @@ _faast_run() {
         return
         ;;
     '-v')
+        return
+        ;;
+    '--session')
         return
         ;;
     esac
@@ -362,6 +368,63 @@ _faast_package() {
     esac
 }
 
+_faast_sessions() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __faast_offer_flags_options 0
+}
+
+_faast_attach() {
+    repeating_flags=()
+    non_repeating_flags=(--echo --continue-on-error --keep --norc --version -h --help)
+    repeating_options=(-c --env -v)
+    non_repeating_options=(--provider --memory --timeout --concurrency --mode --format --dependencies --session)
+    __faast_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-c')
+        return
+        ;;
+    '--provider')
+        __faast_add_completions -W 'local'$'\n''aws'
+        return
+        ;;
+    '--memory')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--concurrency')
+        return
+        ;;
+    '--mode')
+        __faast_add_completions -W 'https'$'\n''queue'
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        __faast_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--dependencies')
+        __faast_add_completions -f
+        return
+        ;;
+    '-v')
+        return
+        ;;
+    '--session')
+        return
+        ;;
+    esac
+}
+
 _faast_help() {
     repeating_flags=()
     non_repeating_flags=(--version)
@@ -373,7 +436,7 @@ _faast_help() {
 # faast: faast WORDS completes like faast open WORDS (the default subcommand) unless WORDS starts with a subcommand.
 _faast_default_subcommand() {
     case "${COMP_WORDS[1]}" in
-    open|run|cleanup|package|help)
+    open|run|cleanup|package|sessions|attach|help)
         if [[ "${COMP_CWORD}" -gt 1 ]]; then
             _faast "${@}"
             return
@@ -386,7 +449,7 @@ _faast_default_subcommand() {
     local -i COMP_POINT=$((COMP_POINT + 5))
     _faast "${1}" "${2}" "${COMP_WORDS[COMP_CWORD - 1]}"
     if [[ "${COMP_CWORD}" -eq 2 && "${2}" != -* ]]; then
-        COMPREPLY+=($(compgen -W 'open run cleanup package help' -- "${2}"))
+        COMPREPLY+=($(compgen -W 'open run cleanup package sessions attach help' -- "${2}"))
     fi
 }
 

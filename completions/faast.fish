@@ -19,7 +19,7 @@ end
 function __faast_parse_tokens -S
     set -l unparsed_tokens (__faast_tokens -pc)
     # faast: faast WORDS completes like faast open WORDS (the default subcommand) unless WORDS starts with a subcommand.
-    if test (count $unparsed_tokens) -ge 2; and not contains -- $unparsed_tokens[2] open run cleanup package help
+    if test (count $unparsed_tokens) -ge 2; and not contains -- $unparsed_tokens[2] open run cleanup package sessions attach help
         set unparsed_tokens $unparsed_tokens[1] open $unparsed_tokens[2..]
     end
     switch $unparsed_tokens[1]
@@ -27,13 +27,17 @@ function __faast_parse_tokens -S
         __faast_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'open'
-            __faast_parse_subcommand 2 'c=+' 'provider=' 'memory=' 'timeout=' 'concurrency=' 'mode=' 'env=+' 'format=' 'dependencies=' 'echo' 'continue-on-error' 'keep' 'v=+' 'norc' 'version' 'h/help'
+            __faast_parse_subcommand 2 'c=+' 'provider=' 'memory=' 'timeout=' 'concurrency=' 'mode=' 'env=+' 'format=' 'dependencies=' 'echo' 'continue-on-error' 'keep' 'v=+' 'norc' 'session=' 'version' 'h/help'
         case 'run'
-            __faast_parse_subcommand 2 'provider=' 'memory=' 'timeout=' 'concurrency=' 'mode=' 'env=+' 'format=' 'dependencies=' 'echo' 'continue-on-error' 'keep' 'v=+' 'norc' 'version' 'h/help'
+            __faast_parse_subcommand 2 'provider=' 'memory=' 'timeout=' 'concurrency=' 'mode=' 'env=+' 'format=' 'dependencies=' 'echo' 'continue-on-error' 'keep' 'v=+' 'norc' 'session=' 'version' 'h/help'
         case 'cleanup'
             __faast_parse_subcommand 1 'region=' 'execute' 'force' 'version' 'h/help'
         case 'package'
             __faast_parse_subcommand 1 'o/output=' 'dependencies=' 'include=+' 'exclude=+' 'architecture=' 'format=' 'version' 'h/help'
+        case 'sessions'
+            __faast_parse_subcommand 0 'version' 'h/help'
+        case 'attach'
+            __faast_parse_subcommand 1 'c=+' 'provider=' 'memory=' 'timeout=' 'concurrency=' 'mode=' 'env=+' 'format=' 'dependencies=' 'echo' 'continue-on-error' 'keep' 'v=+' 'norc' 'session=' 'version' 'h/help'
         case 'help'
             __faast_parse_subcommand -r 1 'version'
         end
@@ -95,6 +99,8 @@ complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast" 
 complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast" -eq 1' -fa 'run' -d 'Run a .faast script.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast" -eq 1' -fa 'cleanup' -d 'List (and with --execute, delete) what faast sessions left on a provider.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast" -eq 1' -fa 'package' -d 'List what a deploy to AWS Lambda would ship: files, sizes, the dependencies layer; -o writes the zip.'
+complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast" -eq 1' -fa 'sessions' -d 'List kept sessions (--keep): provider, region, module, code hash, age, last use, state.'
+complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast" -eq 1' -fa 'attach' -d 'Re-attach a kept session (see faast sessions) and start the prompt.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast open" -eq 1' -fa '(set -l exts \'js\' \'cjs\' \'mjs\' \'py\' \'faast\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
 complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast open" -eq 2' -fa '(set -l exts \'js\' \'cjs\' \'mjs\' \'py\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
@@ -109,9 +115,10 @@ complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "f
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" dependencies' -l 'dependencies' -d 'A requirements.txt or package.json (next to the module) installed into a cached layer, and locally (text; default none).' -rF
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" echo' -l 'echo' -d 'Print each command before running it.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" continue-on-error' -l 'continue-on-error' -d 'Go on after a failed call or expect (the exit code still says 1).'
-complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" keep' -l 'keep' -d 'Leave the deployment up on exit.'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" keep' -l 'keep' -d 'Leave the deployment up on exit, recorded for `faast attach` (AWS: `faast sessions` lists them).'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open"' -s 'v' -d 'Set $NAME to VALUE (a JSON value, else text) before anything runs (repeatable).' -rfka ''
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" norc' -l 'norc' -d 'Do not run the startup file ($XDG_CONFIG_HOME/faast/faastrc).'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" session' -l 'session' -d 'Attach a kept AWS session instead of deploying (see `faast sessions`).' -rfka ''
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" version' -l 'version' -d 'Show the version.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast run" -eq 1' -fa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'faast\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
@@ -126,9 +133,10 @@ complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "f
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" dependencies' -l 'dependencies' -d 'A requirements.txt or package.json (next to the module) installed into a cached layer, and locally (text; default none).' -rF
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" echo' -l 'echo' -d 'Print each command before running it.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" continue-on-error' -l 'continue-on-error' -d 'Go on after a failed call or expect (the exit code still says 1).'
-complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" keep' -l 'keep' -d 'Leave the deployment up on exit.'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" keep' -l 'keep' -d 'Leave the deployment up on exit, recorded for `faast attach` (AWS: `faast sessions` lists them).'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run"' -s 'v' -d 'Set $NAME to VALUE (a JSON value, else text) before anything runs (repeatable).' -rfka ''
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" norc' -l 'norc' -d 'Do not run the startup file ($XDG_CONFIG_HOME/faast/faastrc).'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" session' -l 'session' -d 'Attach a kept AWS session instead of deploying (see `faast sessions`).' -rfka ''
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" version' -l 'version' -d 'Show the version.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_positional "faast cleanup" -eq 1' -fka 'local aws'
@@ -146,6 +154,25 @@ complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "f
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast package" format' -l 'format' -d 'text, or one JSON object.' -rfka 'text json'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast package" version' -l 'version' -d 'Show the version.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast package" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast sessions" version' -l 'version' -d 'Show the version.'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast sessions" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach"' -s 'c' -d 'A command to run (repeatable); then exit.' -rfka ''
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" provider' -l 'provider' -d 'Where the module runs.' -rfka 'local aws'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" memory' -l 'memory' -d 'Memory of each function (locally a heap or address-space limit) (a whole number of MB from 64 to 10,240; default 1024).' -rfka ''
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" timeout' -l 'timeout' -d 'A call fails as timeout after this long (seconds above 0 and up to 86,400; default 60).' -rfka ''
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" concurrency' -l 'concurrency' -d 'Calls in flight at once (0: unlimited) (a whole number of calls from 0 to 100,000; default 10).' -rfka ''
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" mode' -l 'mode' -d 'How calls travel: a direct request, or through a queue (https or queue; default https).' -rfka 'https queue'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach"' -l 'env' -d 'An environment variable for the functions (repeatable).' -rfka ''
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" format' -l 'format' -d 'Output for people, or one JSON object per command (text or json; default text).' -rfka 'text json'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" dependencies' -l 'dependencies' -d 'A requirements.txt or package.json (next to the module) installed into a cached layer, and locally (text; default none).' -rF
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" echo' -l 'echo' -d 'Print each command before running it.'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" continue-on-error' -l 'continue-on-error' -d 'Go on after a failed call or expect (the exit code still says 1).'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" keep' -l 'keep' -d 'Leave the deployment up on exit, recorded for `faast attach` (AWS: `faast sessions` lists them).'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach"' -s 'v' -d 'Set $NAME to VALUE (a JSON value, else text) before anything runs (repeatable).' -rfka ''
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" norc' -l 'norc' -d 'Do not run the startup file ($XDG_CONFIG_HOME/faast/faastrc).'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" session' -l 'session' -d 'Attach a kept AWS session instead of deploying (see `faast sessions`).' -rfka ''
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" version' -l 'version' -d 'Show the version.'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast help" version' -l 'version' -d 'Show the version.'
 
 # faast: the first word also completes like faast open's first word.
@@ -162,6 +189,7 @@ complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "f
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" dependencies' -l 'dependencies' -d 'A requirements.txt or package.json (next to the module) installed into a cached layer, and locally (text; default none).' -rF
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" echo' -l 'echo' -d 'Print each command before running it.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" continue-on-error' -l 'continue-on-error' -d 'Go on after a failed call or expect (the exit code still says 1).'
-complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" keep' -l 'keep' -d 'Leave the deployment up on exit.'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" keep' -l 'keep' -d 'Leave the deployment up on exit, recorded for `faast attach` (AWS: `faast sessions` lists them).'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast"' -s 'v' -d 'Set $NAME to VALUE (a JSON value, else text) before anything runs (repeatable).' -rfka ''
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" norc' -l 'norc' -d 'Do not run the startup file ($XDG_CONFIG_HOME/faast/faastrc).'
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" session' -l 'session' -d 'Attach a kept AWS session instead of deploying (see `faast sessions`).' -rfka ''

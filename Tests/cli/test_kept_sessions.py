@@ -67,3 +67,43 @@ def test_keep_list_reuse_attach_lock_cleanup(aws, state_home):
     unknown = faast.run("attach", "0123456789ab")
     assert unknown.returncode == 2
     assert "no kept session '0123456789ab'" in unknown.stderr
+
+
+def test_changed_dependencies_never_reuse_a_kept_function(aws, state_home, tmp_path):
+    """The reuse key holds the dependency files' hash: a kept session whose layer has the old dependencies is
+    not reused (a fresh deploy runs the new ones), and attaching it by id says why."""
+    faast, _ = aws
+    app = tmp_path / "app"
+    (app / "vendor" / "greet").mkdir(parents=True)
+    # A name unique to the run: a layer of its own, whatever this moto holds from earlier runs.
+    (app / "package.json").write_text('{"name": "kept-%s", "dependencies": {"greet": "file:./vendor/greet"}}' % os.urandom(4).hex())
+    (app / "vendor" / "greet" / "package.json").write_text('{"name": "greet", "version": "1.0.0", "main": "index.js"}')
+    greet = app / "vendor" / "greet" / "index.js"
+    greet.write_text("module.exports = (n) => 'hello ' + n;\n")
+    (app / "mod.js").write_text("const greet = require('greet');\nexports.hi = (n) => greet(n);\n")
+    args = ["--provider", "aws", "--dependencies", "package.json", "mod.js", "-c", 'call hi("x")']
+
+    first = faast.run("--keep", *args, cwd=app, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == '"hello x"'
+    sid = re.search(r"session ([0-9a-f]{12}) \(faast attach", first.stderr).group(1)
+
+    same = faast.run(*args, cwd=app, timeout=120)
+    assert same.returncode == 0, same.stderr
+    assert f"reused kept session {sid} (same code and settings)" in same.stderr
+    assert same.stdout.strip() == '"hello x"'
+
+    # The dependency changes, the module does not: no reuse, the new dependency runs.
+    greet.write_text("module.exports = (n) => 'hi there ' + n;\n")
+    fresh = faast.run(*args, cwd=app, timeout=120)
+    assert fresh.returncode == 0, fresh.stderr
+    assert "reused kept session" not in fresh.stderr
+    assert fresh.stdout.strip() == '"hi there x"'
+
+    refused = faast.run("attach", sid, "-c", 'call hi("x")', cwd=app, timeout=120)
+    assert refused.returncode == 1
+    assert f"the dependencies of kept session {sid} changed since it was kept" in refused.stderr
+
+    greet.write_text("module.exports = (n) => 'hello ' + n;\n")
+    gone = faast.run("attach", sid, "-c", "cleanup", cwd=app, timeout=120)
+    assert gone.returncode == 0, gone.stderr

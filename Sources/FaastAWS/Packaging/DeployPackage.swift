@@ -10,17 +10,32 @@ struct DeployPackage {
 
     static func prepare(_ module: ModuleSpec, settings: DeploySettings, services: AWSServices, notices: Notices) async throws -> DeployPackage {
         var layer: LayerCache.Layer?
-        var provided: String?
         if let name = settings.package.dependencies {
             let file = try DependencyFile.load(name, for: module)
             layer = try await LayerCache(services: services).ensure(
                 file, architecture: settings.cloud.architecture, retentionDays: settings.logRetentionDays, notices: notices)
-            provided = await localInstallForTracing(file, notices: notices)
         }
-        let code = try await CodePackage.build(
-            module: module, include: settings.package.include, exclude: settings.package.exclude,
-            provided: provided, layerBytes: layer?.unzippedBytes ?? 0, notices: notices)
+        let code = try await codePackage(module, settings: settings, layerBytes: layer?.unzippedBytes ?? 0, notices: notices)
         return DeployPackage(code: code, layer: layer)
+    }
+
+    /// The code package alone, built exactly as `prepare` builds it (same bytes, same CodeSha256): a kept
+    /// session's re-open compares it with the function's without asking for the layer.
+    static func codePackage(_ module: ModuleSpec, settings: DeploySettings, layerBytes: Int = 0, notices: Notices) async throws -> CodePackage {
+        var provided: String?
+        if let name = settings.package.dependencies {
+            provided = await localInstallForTracing(try DependencyFile.load(name, for: module), notices: notices)
+        }
+        return try await CodePackage.build(
+            module: module, include: settings.package.include, exclude: settings.package.exclude,
+            provided: provided, layerBytes: layerBytes, notices: notices)
+    }
+
+    /// The name of the layer `dependencies=` would use (`faast-deps-<hash of the dependency files>`), read
+    /// locally: nil without `dependencies=`.
+    static func layerName(_ module: ModuleSpec, settings: DeploySettings) throws -> String? {
+        guard let name = settings.package.dependencies else { return nil }
+        return LayerCache.name(try DependencyFile.load(name, for: module), architecture: settings.cloud.architecture)
     }
 
     /// The local install lets the tracer import the module as the local provider would; the code package

@@ -1,5 +1,6 @@
 import Crypto
 import FaastCore
+import FaastPackaging
 import Foundation
 import Synchronization
 
@@ -41,8 +42,8 @@ extension AWSProvider: KeepingProvider {
         let infra = queue.infrastructure
         let record = KeptSession(
             id: names.sessionId, region: region, module: module.path, codeHash: config["CodeSha256"]?.stringValue ?? "",
-            settings: StoredSettings(settings), settingsKey: Self.settingsKey(module: module, settings: settings),
-            functionArn: functionArn, role: roleName, functions: functions,
+            settings: StoredSettings(settings), settingsKey: Self.settingsKey(module: module, settings: settings, layerName: layer?.name),
+            functionArn: functionArn, role: roleName, functions: functions, layerName: layer?.name, layerArn: layer?.arn,
             created: keeping.state.withLock { $0.created }, lastUsed: Date().timeIntervalSince1970,
             retentionDays: settings.logRetentionDays, topicArn: infra?.topicArn, queueUrl: infra?.queueUrl,
             queueArn: infra?.queueArn, subscriptionArn: infra?.subscriptionArn)
@@ -59,13 +60,16 @@ extension AWSProvider: KeepingProvider {
     }
 
     /// What must be equal for an `open` to reuse a kept function as it is: everything the function was created
-    /// with but its code (the code is compared by `CodeSha256`, and only it may be updated in place).
-    static func settingsKey(module: ModuleSpec, settings: DeploySettings) -> String {
+    /// with but its code (the code is compared by `CodeSha256`, and only it may be updated in place). `layerName`:
+    /// the layer of `dependencies=`, named by the dependency files' content, so that changed dependencies never
+    /// reuse a function running with the old layer.
+    static func settingsKey(module: ModuleSpec, settings: DeploySettings, layerName: String?) -> String {
         let parts: [JSONValue] = [
             .string(module.runtime == .node ? "node" : "python"), .int(settings.memoryMb), .number(String(settings.timeout.rounded(.up))),
             AWSServices.json(settings.env), .string(settings.cloud.architecture.rawValue), .string(settings.cloud.role ?? ""),
             .number(String(settings.logRetentionDays)),
             .array(settings.package.include.map { .string($0) }), .array(settings.package.exclude.map { .string($0) }),
+            .string(layerName ?? ""),
         ]
         let digest = SHA256.hash(data: Data(JSONValue.array(parts).jsonText.utf8))
         return digest.map { String(format: "%02x", $0) }.joined().prefix(16).description
@@ -96,10 +100,22 @@ extension AWSProvider: KeepingProvider {
             }
             // The function keeps what it was created with; the session's calls follow it.
             settings = found.settings.applied(to: settings)
+            let layerName: String?
+            do {
+                layerName = try DeployPackage.layerName(module, settings: settings)
+            } catch {
+                held.release()
+                throw error
+            }
+            if layerName != found.layerName {
+                held.release()
+                throw FaastError(.deployFailed, "the dependencies of kept session \(id) changed since it was kept "
+                    + "(\(found.settings.dependencies ?? "none") then); open without session= to deploy them fresh")
+            }
             record = found
             lock = held
         } else {
-            let key = settingsKey(module: module, settings: settings)
+            let key = settingsKey(module: module, settings: settings, layerName: try DeployPackage.layerName(module, settings: settings))
             let candidates = store.list().filter {
                 $0.region == client.region && $0.module == module.path && $0.settingsKey == key && $0.expires > now
             }
@@ -123,11 +139,12 @@ extension AWSProvider: KeepingProvider {
             }
             return nil
         }
-        let package = try CodePackage.build(module: module, include: settings.package.include, exclude: settings.package.exclude)
-        let hash = codeHash(package.zip)
         var functions = record.functions
         var reuse = "reused kept session \(record.id) (same code and settings)"
+        let hash: String
         do {
+            let package = try await DeployPackage.codePackage(module, settings: settings, notices: Notices())
+            hash = codeHash(package.zip)
             if config["CodeSha256"]?.stringValue != hash {
                 try await services.updateFunctionCode(names.function, zip: package.zip)
                 try await waitForUpdate(names.function, services: services)
@@ -141,8 +158,9 @@ extension AWSProvider: KeepingProvider {
             let e = AWSErrors.faastError(error)
             throw FaastError(.deployFailed, e.message, remote: e.remote)
         }
+        let layer = record.layerArn.map { LayerCache.Layer(arn: $0, name: record.layerName ?? "", published: false, unzippedBytes: 0) }
         let provider = AWSProvider(module: module, functions: functions, settings: settings, names: names,
-                                   functionArn: record.functionArn, services: services, roleName: record.role)
+                                   functionArn: record.functionArn, services: services, roleName: record.role, layer: layer)
         var updated = record
         updated.module = module.path
         updated.codeHash = hash
@@ -189,6 +207,8 @@ public struct StoredSettings: Codable, Sendable, Hashable {
     public var role: String?
     public var include: [String]
     public var exclude: [String]
+    /// `dependencies=` (the file's path as given); nil in records kept before dependencies existed.
+    public var dependencies: String?
 
     init(_ s: DeploySettings) {
         memoryMb = s.memoryMb
@@ -198,6 +218,7 @@ public struct StoredSettings: Codable, Sendable, Hashable {
         role = s.cloud.role
         include = s.package.include
         exclude = s.package.exclude
+        dependencies = s.package.dependencies
     }
 
     func applied(to base: DeploySettings) -> DeploySettings {
@@ -209,6 +230,7 @@ public struct StoredSettings: Codable, Sendable, Hashable {
         s.cloud.role = role
         s.package.include = include
         s.package.exclude = exclude
+        s.package.dependencies = dependencies
         return s
     }
 }

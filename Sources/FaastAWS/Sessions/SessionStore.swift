@@ -23,6 +23,9 @@ public struct KeptSession: Codable, Sendable, Hashable {
     public var functionArn: String
     public var role: String
     public var functions: [FunctionInfo]
+    /// The layer of `dependencies=` the function runs with (its name carries the dependency files' hash).
+    public var layerName: String?
+    public var layerArn: String?
     /// Seconds since 1970.
     public var created: Double
     public var lastUsed: Double
