@@ -4,6 +4,8 @@ public struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
     public var location: SourceLocation
     /// The physical source line the location points into (without its line break).
     public var sourceLine: String
+    /// The keyword of the command the error is in, when known (JSON output names it).
+    public var command: String?
 
     public init(_ message: String, at location: SourceLocation, sourceLine: String) {
         self.message = message
@@ -34,6 +36,18 @@ public struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { rendered(file: nil) }
+}
+
+extension ParseError {
+    /// The error with its command set: `keyword` when given (the parser knew it), else the first word of the
+    /// error's line when that is a command (an error of the lexer, before any command was parsed).
+    func naming(_ keyword: String?) -> ParseError {
+        guard command == nil else { return self }
+        var named = self
+        let firstWord = sourceLine.drop { $0 == " " || $0 == "\t" }.prefix { $0.isLetter }
+        named.command = (keyword.flatMap(Language.command) ?? Language.command(String(firstWord)))?.name
+        return named
+    }
 }
 
 /// The source split into physical lines, to quote a line in an error.

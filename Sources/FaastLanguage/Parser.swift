@@ -6,21 +6,29 @@ public enum Parser {
     /// `functions` (the open module's, when one is) only sharpens the message for a word that is not a command:
     /// `hello("x")` naming a function suggests `call hello("x")`.
     public static func parse(_ source: String, firstLine: Int = 1, functions: [String] = []) throws(ParseError) -> [Statement] {
-        let tokens = try Lexer(source, firstLine: firstLine).tokenize()
-        var state = ParserState(tokens: tokens, lines: SourceLines(source, firstLine: firstLine), functions: functions)
-        return try state.parseStatements()
+        do throws(ParseError) {
+            let tokens = try Lexer(source, firstLine: firstLine).tokenize()
+            var state = ParserState(tokens: tokens, lines: SourceLines(source, firstLine: firstLine), functions: functions)
+            return try state.parseStatements()
+        } catch {
+            throw error.naming(nil)
+        }
     }
 
     /// Parses one logical line (which may span physical lines, as joined by a REPL's continuation prompt).
     /// Nil for a blank or comment-only line; an error when the text holds more than one command.
     public static func parseLine(_ line: String, lineNumber: Int = 1, functions: [String] = []) throws(ParseError) -> Statement? {
-        let tokens = try Lexer(line, firstLine: lineNumber).tokenize()
-        var state = ParserState(tokens: tokens, lines: SourceLines(line, firstLine: lineNumber), functions: functions)
-        let statements = try state.parseStatements()
-        if statements.count > 1 {
-            throw state.lines.error("expected one command per line", at: statements[1].location)
+        do throws(ParseError) {
+            let tokens = try Lexer(line, firstLine: lineNumber).tokenize()
+            var state = ParserState(tokens: tokens, lines: SourceLines(line, firstLine: lineNumber), functions: functions)
+            let statements = try state.parseStatements()
+            if statements.count > 1 {
+                throw state.lines.error("expected one command per line", at: statements[1].location)
+            }
+            return statements.first
+        } catch {
+            throw error.naming(nil)
         }
-        return statements.first
     }
 }
 
@@ -87,7 +95,12 @@ struct ParserState {
             case .newline:
                 advance()
             default:
-                statements.append(try parseStatement())
+                let first = current
+                do throws(ParseError) {
+                    statements.append(try parseStatement())
+                } catch {
+                    throw error.naming(first.text)
+                }
             }
         }
     }

@@ -100,6 +100,8 @@ public final class LocalProvider: Provider {
         [("session", session.path), ("workers", "\(pool.count) warm"), ("runtime", module.runtime.rawValue)]
     }
 
+    public var detailValues: [String: JSONValue] { ["workers": .int(pool.count)] }
+
     /// Each call in flight is a worker process: "unlimited" concurrency stops at a number this machine survives.
     public var maxLanes: Int { 256 }
 

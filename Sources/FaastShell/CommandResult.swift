@@ -29,7 +29,7 @@ enum CommandResult: Sendable {
     case functions([FunctionInfo])
     case help(String)
     /// `status`: nil when no module is open.
-    case status([(String, String)]?)
+    case status([StatusRow]?)
     case stats(StatsReport)
     case cost(CostSnapshot)
     case results(BatchResult)
@@ -44,6 +44,26 @@ enum CommandResult: Sendable {
     case packaged(PackageListing)
     case cleanedUp(CleanupReport)
     case collected(CleanupReport)
+}
+
+/// One line of `status`: its label and text for people (nil: not shown, a default), its typed value for JSON
+/// (`"concurrency": 10`).
+struct StatusRow: Sendable {
+    var label: String
+    var text: String?
+    var value: JSONValue
+
+    init(_ label: String, _ text: String?, _ value: JSONValue) {
+        self.label = label
+        self.text = text
+        self.value = value
+    }
+
+    /// The JSON key: the label in camel case (`AWS retries` → `awsRetries`).
+    var key: String {
+        let words = label.split(separator: " ")
+        return words.enumerated().map { i, w in i == 0 ? w.lowercased() : w.prefix(1).uppercased() + w.dropFirst() }.joined()
+    }
 }
 
 /// `stats [FN]`: each function's statistics (and the session's, as `(all)`); with FN, its histogram too.
@@ -70,13 +90,26 @@ protocol Renderer: Sendable {
     func render(_ result: CommandResult, command: String?)
     /// Whether a live progress line may be drawn for fan-outs.
     var showsProgress: Bool { get }
+    /// Where a fan-out's values go as its calls finish, when this renderer shows them that way
+    /// (`--format json`); the fan-out's result then goes to `FanOutStream.finish` instead of `render`.
+    func valueStream(command: String) -> FanOutStream?
+}
+
+extension Renderer {
+    func valueStream(command: String) -> FanOutStream? { nil }
+}
+
+/// Where a command was written: its script (nil for the prompt and `-c`) and line.
+struct CommandPlace: Sendable {
+    var file: String?
+    var line: Int
 }
 
 extension Shell {
     /// The renderer for the current format (`set format=` may change it between commands).
     var renderer: any Renderer {
         switch format {
-        case .json: return JSONRenderer(output: output)
+        case .json: return JSONRenderer(output: output, place: place)
         case .text: return TextRenderer(output: output, style: style, showTiming: showTiming)
         }
     }

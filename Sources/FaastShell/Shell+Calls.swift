@@ -75,12 +75,12 @@ extension Shell {
         case .success(let value):
             variables["_"] = value
             if showing == .all {
-                report(.value(function: function, value: value, latencyMs: outcome.latencyMs, attempts: outcome.attempts), command: "call")
+                report(.value(function: function, value: value, latencyMs: outcome.latencyMs, attempts: outcome.attempts), command: running)
             }
             return CallRun(status: .ok, value: value)
         case .failure(let error):
             remember(error, function: function)
-            if showing != .nothing { report(.failure(error, function: function, attempts: outcome.attempts), command: "call") }
+            if showing != .nothing { report(.failure(error, function: function, attempts: outcome.attempts), command: running) }
             return CallRun(status: error.kind == .cancelled ? .interrupted : .failed, error: error, failures: 1)
         }
     }
@@ -91,14 +91,23 @@ extension Shell {
     ) async -> CallRun {
         let progress = BatchProgress()
         let display = renderer.showsProgress ? ProgressLine.start(progress, output: output) : nil
-        let batch = await invoker.fanOut(function, count: count, options: options, progress: progress, arguments: arguments)
+        // JSON output writes the values as calls finish: a fan-out of millions is never held whole.
+        let stream = showing == .all && !quiet ? renderer.valueStream(command: running) : nil
+        var observer: (@Sendable (Int, CallOutcome) -> Void)?
+        if let stream { observer = { index, outcome in stream.observe(index, outcome.result) } }
+        let batch = await invoker.fanOut(function, count: count, options: options, progress: progress,
+                                         observer: observer, arguments: arguments)
         await display?.finish()
         let interrupted = Task.isCancelled || batch.cancelled > 0
         let cost = await invoker.provider.costSnapshot(usage: batch.usage)
         lastBatch = batch
         let values: [JSONValue] = batch.results.map { (try? $0.get()) ?? .null }
         variables["_"] = .array(values)
-        if showing == .all || batch.failed > 0 || interrupted { report(.batch(batch, cost: cost, interrupted: interrupted), command: "call") }
+        if let stream {
+            stream.finish(.batch(batch, cost: cost, interrupted: interrupted))
+        } else if showing == .all || batch.failed > 0 || interrupted {
+            report(.batch(batch, cost: cost, interrupted: interrupted), command: running)
+        }
         let firstError: FaastError? = batch.failureGroups.first?.example
         if let firstError { remember(firstError, function: function) }
         let status: CommandStatus = interrupted ? .interrupted : (batch.failed > 0 ? .failed : .ok)
@@ -134,7 +143,10 @@ extension Shell {
         }
         if let value = run.value, run.status != .interrupted {
             variables[name.text] = value
-            if run.total == 1, run.status == .ok { report(.bound(name: name.text, value: value), command: "let") }
+            // A fan-out (even of one) has reported its object; a single call's value is reported bound.
+            if case .call(let call) = binding, call.count == nil, run.status == .ok {
+                report(.bound(name: name.text, value: value), command: "let")
+            }
         }
         return run.status
     }

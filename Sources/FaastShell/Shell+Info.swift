@@ -43,21 +43,34 @@ extension Shell {
         let mode = (callDefaults.mode ?? s.mode).rawValue
         let concurrency = callDefaults.concurrency ?? s.concurrency
         let timeout = callDefaults.timeout ?? s.timeout
-        var rows: [(String, String)] = [
-            ("provider", p.name), ("module", p.module.path),
-            ("functions", p.functions.map(\.name).joined(separator: ", ")),
-            ("memory", "\(s.memoryMb) MB"), ("timeout", "\(NumberText.seconds(timeout)) s"),
-            ("concurrency", concurrency == 0 ? "unlimited" : String(concurrency)), ("mode", mode),
-            ("retries", String(callDefaults.maxRetries ?? s.maxRetries)),
+        let retries = callDefaults.maxRetries ?? s.maxRetries
+        let rate = callDefaults.rate ?? s.rate
+        let pipeline = callDefaults.pipeline ?? s.pipeline
+        // Text for people, typed values for JSON: numbers in the units the options take (MB, seconds, calls/s).
+        var rows: [StatusRow] = [
+            StatusRow("provider", p.name, .string(p.name)), StatusRow("module", p.module.path, .string(p.module.path)),
+            StatusRow("functions", p.functions.map(\.name).joined(separator: ", "), .array(p.functions.map { .string($0.name) })),
+            StatusRow("memory", "\(s.memoryMb) MB", .int(s.memoryMb)),
+            StatusRow("timeout", "\(NumberText.seconds(timeout)) s", .double(timeout)),
+            StatusRow("concurrency", concurrency == 0 ? "unlimited" : String(concurrency), .int(concurrency)),
+            StatusRow("mode", mode, .string(mode)), StatusRow("retries", String(retries), .int(retries)),
         ]
-        if let rate = callDefaults.rate ?? s.rate { rows.append(("rate", "\(NumberText.seconds(rate))/s")) }
-        if !(callDefaults.pipeline ?? s.pipeline) { rows.append(("pipeline", "off")) }
-        rows += p.details
+        // Shown to people only when not the default; JSON always has them (`rate` null when there is none).
+        rows.append(StatusRow("rate", rate.map { "\(NumberText.seconds($0))/s" }, rate.map { .double($0) } ?? .null))
+        rows.append(StatusRow("pipeline", pipeline ? nil : "off", .bool(pipeline)))
+        let typed = p.detailValues
+        rows += p.details.map { StatusRow($0.0, $0.1, typed[$0.0] ?? .string($0.1)) }
+        let calls: JSONValue = ["invocations": .int(total.invocations), "completed": .int(total.completed),
+                                "failed": .int(total.errors), "retries": .int(total.retries), "reruns": .int(total.reruns)]
+        var costValue: [JSONMember] = [JSONMember("total", .double(cost.total))]
+        if let e = cost.estimateTotal { costValue.append(JSONMember("lambdaEstimate", .double(e))) }
+        let logs = p.logLocation(function: nil)
         rows += [
-            ("calls", "\(total.invocations) (\(total.completed) ok, \(total.errors) failed, \(total.retries) retries"
-                + (total.reruns > 0 ? ", \(total.reruns) re-runs)" : ")")),
-            ("cost", CostSnapshot.usd(cost.total) + (cost.estimateTotal.map { " (≈ \(CostSnapshot.usd($0)) on Lambda)" } ?? "")),
-            ("logs", p.logLocation(function: nil)),
+            StatusRow("calls", "\(total.invocations) (\(total.completed) ok, \(total.errors) failed, \(total.retries) retries"
+                + (total.reruns > 0 ? ", \(total.reruns) re-runs)" : ")"), calls),
+            StatusRow("cost", CostSnapshot.usd(cost.total) + (cost.estimateTotal.map { " (≈ \(CostSnapshot.usd($0)) on Lambda)" } ?? ""),
+                      .object(costValue)),
+            StatusRow("logs", logs, .string(logs)),
         ]
         report(.status(rows), command: "status")
         return .ok

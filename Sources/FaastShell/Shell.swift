@@ -19,6 +19,10 @@ public actor Shell {
     var sourceStack: [String] = []
     /// While the startup file runs: only mistakes and failures are shown.
     var quiet = false
+    /// The keyword of the command running (`map`, `let`, `expect`, …): what its results are reported as.
+    var running = "call"
+    /// Where the running command was written (JSON failures carry its line).
+    var place: CommandPlace?
 
     /// A shell over `providers`, chosen once by the executable (as swift-log's `bootstrap` picks a back end).
     public init(options: ShellOptions, output: any OutputSink, providers: [any ProviderFactory]) {
@@ -80,6 +84,9 @@ public actor Shell {
     /// Runs one command; never throws: every problem is rendered and becomes a status.
     public func execute(_ statement: Statement, context: SourceContext) async -> CommandStatus {
         let name = statement.command.name
+        let outer = (running, place)
+        (running, place) = (name, CommandPlace(file: context.file, line: statement.location.line))
+        defer { (running, place) = outer }
         if options.echo {
             report(.echo(context.line(statement.location.line).trimmingCharacters(in: .whitespaces)), command: name)
         }

@@ -150,9 +150,21 @@ struct Faast: AsyncParsableCommand {
                 print(message, terminator: message.hasSuffix("\n") ? "" : "\n")
                 Foundation.exit(0)
             }
+            if Self.asksForJSON(CommandLine.arguments) {
+                // A script reading standard output sees a JSON object for this error too, never text.
+                let first = message.split(separator: "\n").first.map(String.init) ?? message
+                StandardOutput().out(JSONOutput.commandLineError(first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first) + "\n")
+            }
             FileHandle.standardError.write(Data((message + "\n").utf8))
             Foundation.exit(code == .validationFailure ? ExitStatus.usage : code.rawValue)
         }
+    }
+}
+
+extension Faast {
+    /// Whether the command line asks for `--format json` (looked for in the words, as parsing failed).
+    static func asksForJSON(_ arguments: [String]) -> Bool {
+        zip(arguments, arguments.dropFirst()).contains { $0 == "--format" && $1 == "json" } || arguments.contains("--format=json")
     }
 }
 

@@ -59,7 +59,9 @@ struct Launcher {
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         guard exists, !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
             let why = !exists ? "no such file" : isDirectory.boolValue ? "it is a directory" : "permission denied"
-            StandardOutput().err("error: cannot read \(path): \(why)\n")
+            let message = "cannot read \(path): \(why)"
+            if flags.format == "json" { StandardOutput().out(JSONOutput.commandLineError(message) + "\n") }
+            StandardOutput().err("error: \(message)\n")
             return ExitStatus.usage
         }
         let (shell, _) = makeShell()

@@ -325,7 +325,7 @@ def test_json_errors_go_to_stdout(faast):
     assert r.returncode == 2
     usage = json_lines(r.stdout)[-1]
     assert usage == {
-        "command": "call", "ok": False,
+        "command": "call", "ok": False, "line": 1,
         "error": {"kind": "usage", "message": "no function 'helo' in functions.js (did you mean 'hello'?)", "line": 1, "column": 6},
     }
 
@@ -346,7 +346,8 @@ def test_json_fan_out_and_expect(faast):
     assert batch["function"] == "square" and batch["mode"] == "https"
     assert set(batch["latencyMs"]) == {"p50", "p90", "p99", "mean", "min", "max"}
     assert objects[2] == {"command": "expect", "ok": True, "expectation": "add(1, 2) == 3"}
-    assert objects[3] == {"command": "expect", "ok": False, "detail": "got 3", "expectation": "add(1, 2) == 4"}
+    assert objects[3] == {"command": "expect", "ok": False, "detail": "got 3", "expectation": "add(1, 2) == 4", "line": 3}
+    assert batch["values"] == [0, 1, 4, 9, 16]
 
 
 def test_set_format_switches_output_mid_script(faast, tmp_path):

@@ -79,6 +79,15 @@ public final class AWSProvider: InvokingProvider {
         return lines
     }
 
+    public var detailValues: [String: JSONValue] {
+        var values: [String: JSONValue] = ["AWS retries": .int(services.client.retryCount.count)]
+        if queue.infrastructure != nil {
+            let requests = queue.requests
+            values["queue results"] = ["delivered": .int(requests.delivered), "dropped": .int(requests.dropped)]
+        }
+        return values
+    }
+
     // MARK: - Invoke
 
     /// Lambda's synchronous payload limit, and SNS's message limit.

@@ -196,6 +196,9 @@ public protocol Provider: AnyObject, Sendable {
     var settings: DeploySettings { get }
     /// Lines for `status` beyond the common ones (region, role, session directory, ...).
     var details: [(String, String)] { get }
+    /// Typed values of `details` lines that are not text (`"workers": 3`), by label, for JSON output;
+    /// a line without one is a JSON string.
+    var detailValues: [String: JSONValue] { get }
     /// The most lanes (calls in flight) the provider runs at once, whatever the concurrency asked.
     var maxLanes: Int { get }
 
@@ -218,6 +221,7 @@ public protocol Provider: AnyObject, Sendable {
 
 extension Provider {
     public var maxLanes: Int { .max }
+    public var detailValues: [String: JSONValue] { [:] }
 }
 
 /// Deploys modules on one kind of provider.

@@ -2,102 +2,147 @@ import FaastCore
 import FaastLanguage
 
 /// `--format json`: one JSON object per command on standard output, and nothing else: `command`, `ok`, then
-/// the result's fields sorted by name. Field names are stable (README, "Output").
+/// the result's fields sorted by name. A fan-out's object is written as its calls finish (see `FanOutStream`):
+/// `command`, its `values`, `ok`, then the other fields. Field names are stable; Tests/Fixtures/schema/output.json
+/// describes every object (README, "Output").
 struct JSONRenderer: Renderer {
     let output: any OutputSink
+    /// Where the running command was written, for objects that report a failure (`line`, `file`).
+    var place: CommandPlace?
 
     var showsProgress: Bool { false }
 
     func render(_ result: CommandResult, command: String?) {
+        guard let (ok, fields) = object(result) else { return }
+        // A syntax error is found before any command runs: the parser says which command it was in.
+        if case .syntaxError(let error, _) = result { return emit(error.command, ok: ok, fields) }
+        emit(command, ok: ok, fields)
+    }
+
+    func valueStream(command: String) -> FanOutStream? {
+        FanOutStream(renderer: self, command: command)
+    }
+
+    /// `ok` and the fields of `result`'s object; nil for what JSON output leaves out (an echo, a banner, a note).
+    /// `streamed`: a fan-out's values were written already (`FanOutStream`).
+    func object(_ result: CommandResult, streamed: Bool = false) -> (ok: Bool, fields: [String: JSONValue])? {
+        var (ok, fields): (Bool, [String: JSONValue])
         switch result {
-        case .syntaxError(let error, _):
-            emit(nil, ok: false, ["error": [
-                "kind": "syntax", "message": .string(error.message),
-                "line": .int(error.location.line), "column": .int(error.location.column),
-            ]])
-        case .usageError(let error, _):
-            var e: [JSONMember] = [JSONMember("kind", "usage"), JSONMember("message", .string(error.message))]
-            if let l = error.location { e += [JSONMember("line", .int(l.line)), JSONMember("column", .int(l.column))] }
-            emit(command, ok: false, ["error": .object(e)])
+        case .syntaxError(let error, let file):
+            var e: [String: JSONValue] = ["kind": "syntax", "message": .string(error.message),
+                                          "line": .int(error.location.line), "column": .int(error.location.column)]
+            (ok, fields) = (false, ["error": Self.object(e), "line": .int(error.location.line)])
+            if let file = Self.scriptFile(file) {
+                e["file"] = .string(file)
+                fields["file"] = .string(file)
+            }
+            fields["error"] = Self.object(e)
+        case .usageError(let error, let context):
+            var e: [String: JSONValue] = ["kind": "usage", "message": .string(error.message)]
+            if let l = error.location {
+                e["line"] = .int(l.line)
+                e["column"] = .int(l.column)
+                if let file = Self.scriptFile(context.file) { e["file"] = .string(file) }
+            }
+            (ok, fields) = (false, ["error": Self.object(e)])
         case .failure(let error, let function, let attempts):
-            var fields: [String: JSONValue] = ["error": Self.error(error)]
+            (ok, fields) = (false, ["error": Self.error(error)])
             if let function { fields["function"] = .string(function) }
             if let attempts { fields["attempts"] = .int(attempts) }
-            emit(command, ok: false, fields)
-        case .echo, .kept:
-            break
+        case .echo, .kept, .yieldsVoided, .analysisStarted:
+            return nil  // for people; each yielded value says its attempt
         case .opened(let provider, let module, let functions, _):
-            emit(command, ok: true, ["provider": .string(provider), "module": .string(module),
-                                     "functions": .array(functions.map { .string($0.signature) })])
+            (ok, fields) = (true, ["provider": .string(provider), "module": .string(module),
+                                   "functions": .array(functions.map { .string($0.signature) })])
         case .value(let function, let value, let latencyMs, let attempts):
-            emit(command, ok: true, ["function": .string(function), "value": value,
-                                     "latencyMs": .double(Self.round(latencyMs)), "attempts": .int(attempts)])
+            (ok, fields) = (true, ["function": .string(function), "value": value,
+                                   "latencyMs": .double(Self.round(latencyMs)), "attempts": .int(attempts)])
         case .yielded(let function, let attempt, let seq, let value):
-            emit(command, ok: true, ["event": "yield", "function": .string(function), "attempt": .int(attempt),
-                                     "seq": .int(seq), "value": value])
-        case .yieldsVoided:
-            break  // each value says its attempt
-        case .analysisStarted:
-            break
+            (ok, fields) = (true, ["event": "yield", "function": .string(function), "attempt": .int(attempt),
+                                   "seq": .int(seq), "value": value])
         case .analysis(let report):
-            emit(command, ok: report.ok, Self.analysis(report))
+            (ok, fields) = (report.ok, Self.analysis(report))
         case .batch(let batch, let cost, let interrupted):
-            var fields = Self.batch(batch)
+            fields = Self.batch(batch)
             fields["cost"] = .double(cost.total)
             if let e = cost.estimateTotal { fields["lambdaEstimate"] = .double(e) }
             if interrupted { fields["interrupted"] = true }
-            emit(command, ok: batch.failed == 0 && !interrupted, fields)
+            if !streamed {
+                // A fan-out not streamed (reported only for its failure): the values kept, in call order.
+                fields["values"] = .array(batch.results.map { (try? $0.get()) ?? .null })
+                if batch.droppedResults > 0 { fields["valuesDropped"] = .int(batch.droppedResults) }
+            }
+            ok = batch.failed == 0 && !interrupted
         case .bound(let name, let value):
-            emit(command, ok: true, ["name": .string(name), "value": value])
+            (ok, fields) = (true, ["name": .string(name), "value": value])
         case .expectation(let passed, let description, let detail):
-            var fields: [String: JSONValue] = ["expectation": .string(description)]
+            (ok, fields) = (passed, ["expectation": .string(description)])
             if let detail { fields["detail"] = .string(detail) }
-            emit(command, ok: passed, fields)
         case .functions(let functions):
-            emit(command, ok: true, ["functions": .array(functions.map { f in
+            (ok, fields) = (true, ["functions": .array(functions.map { f in
                 ["name": .string(f.name), "parameters": .array(f.parameters.map { .string($0) })]
             })])
         case .help(let text), .printed(let text):
-            emit(command, ok: true, ["text": .string(text)])
+            (ok, fields) = (true, ["text": .string(text)])
         case .status(let rows):
-            var fields: [String: JSONValue] = ["open": .bool(rows != nil)]
-            for (k, v) in rows ?? [] { fields[k] = .string(v) }
-            emit(command, ok: true, fields)
+            (ok, fields) = (true, ["open": .bool(rows != nil)])
+            for row in rows ?? [] { fields[row.key] = row.value }
         case .stats(let report):
-            emit(command, ok: true, ["functions": .object(report.entries.map { JSONMember($0.name, Self.stats($0.stats)) })])
+            (ok, fields) = (true, ["functions": .object(report.entries.map { JSONMember($0.name, Self.stats($0.stats)) })])
         case .cost(let snapshot):
-            emit(command, ok: true, ["cost": snapshot.json])
+            (ok, fields) = (true, ["cost": snapshot.json])
         case .results(let batch):
-            emit(command, ok: true, ["function": .string(batch.function), "count": .int(batch.count),
-                                     "kept": .int(batch.results.count), "results": .array(batch.results.map { r in
+            (ok, fields) = (true, ["function": .string(batch.function), "count": .int(batch.count),
+                                   "kept": .int(batch.results.count), "results": .array(batch.results.map { r in
                 switch r {
                 case .success(let v): return ["ok": true, "value": v]
                 case .failure(let e): return ["ok": false, "error": Self.error(e)]
                 }
             })])
         case .logUrl(let url):
-            emit(command, ok: true, ["url": .string(url)])
+            (ok, fields) = (true, ["url": .string(url)])
         case .logs(let lines):
-            emit(command, ok: true, ["lines": .array(lines.map { .string($0) })])
+            (ok, fields) = (true, ["lines": .array(lines.map { .string($0) })])
         case .history(let entries, _):
-            emit(command, ok: true, ["entries": .array(entries.map { .string($0) })])
+            (ok, fields) = (true, ["entries": .array(entries.map { .string($0) })])
         case .settingsChanged:
-            emit(command, ok: true, [:])
+            (ok, fields) = (true, [:])
         case .slept(let seconds):
-            emit(command, ok: true, ["seconds": .double(seconds)])
+            (ok, fields) = (true, ["seconds": .double(seconds)])
         case .packaged(let listing):
-            var fields: [String: JSONValue] = [:]
+            (ok, fields) = (true, [:])
             if case .object(let members) = listing.json { for m in members { fields[m.key] = m.value } }
-            emit(command, ok: true, fields)
         case .cleanedUp(let report), .collected(let report):
-            emit(command, ok: true, ["removed": .array(report.map { .string($0) })])
+            (ok, fields) = (true, ["removed": .array(report.map { .string($0) })])
         }
+        // A failure says where its command was written (a script's file, the line).
+        if !ok, let place, fields["line"] == nil {
+            fields["line"] = .int(place.line)
+            if let file = Self.scriptFile(place.file) { fields["file"] = .string(file) }
+        }
+        return (ok, fields)
     }
 
     private func emit(_ command: String?, ok: Bool, _ fields: [String: JSONValue]) {
-        var members = [JSONMember("command", command.map { .string($0) } ?? .null), JSONMember("ok", .bool(ok))]
+        output.out(Self.text(command, first: [JSONMember("ok", .bool(ok))], fields) + "\n")
+    }
+
+    /// `{"command": …, <first>, <fields sorted by name>}` on one line.
+    static func text(_ command: String?, first: [JSONMember], _ fields: [String: JSONValue]) -> String {
+        var members = [JSONMember("command", command.map { .string($0) } ?? .null)] + first
         for key in fields.keys.sorted() { members.append(JSONMember(key, fields[key]!)) }
-        output.out(JSONValue.object(members).jsonText + "\n")
+        return JSONValue.object(members).jsonText
+    }
+
+    /// An object with its members sorted by name.
+    static func object(_ fields: [String: JSONValue]) -> JSONValue {
+        .object(fields.keys.sorted().map { JSONMember($0, fields[$0]!) })
+    }
+
+    /// A script's path for output; nil for the prompt, `-c` and standard input.
+    static func scriptFile(_ file: String?) -> String? {
+        guard let file, !file.isEmpty, file != "<stdin>" else { return nil }
+        return file
     }
 
     static func error(_ error: FaastError) -> JSONValue {
@@ -146,4 +191,14 @@ struct JSONRenderer: Renderer {
 
     /// Milliseconds to the microsecond, so that JSON output does not carry binary noise.
     static func round(_ v: Double) -> Double { (v * 1000).rounded() / 1000 }
+}
+
+/// JSON output for what happens before any shell exists (the executable's own errors).
+public enum JSONOutput {
+    /// A mistake on the command line (an unknown flag, a value out of range, a script that cannot be read):
+    /// `{"command":null,"ok":false,"error":{"kind":"usage","message":…}}`.
+    public static func commandLineError(_ message: String) -> String {
+        JSONRenderer.text(nil, first: [JSONMember("ok", false)],
+                          ["error": JSONRenderer.object(["kind": "usage", "message": .string(message)])])
+    }
 }

@@ -70,8 +70,9 @@ struct TextRenderer: Renderer {
                 output.out("no module is open (open MODULE to start)\n")
                 return
             }
-            let width = rows.map(\.0.count).max() ?? 0
-            output.out(rows.map { "  " + Format.pad($0.0, width) + "  " + $0.1 }.joined(separator: "\n") + "\n")
+            let shown = rows.compactMap { row in row.text.map { (row.label, $0) } }
+            let width = shown.map(\.0.count).max() ?? 0
+            output.out(shown.map { "  " + Format.pad($0.0, width) + "  " + $0.1 }.joined(separator: "\n") + "\n")
         case .stats(let report):
             output.out(stats(report))
         case .analysisStarted(let text):
