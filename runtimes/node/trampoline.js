@@ -685,21 +685,137 @@ function yieldMessage(idText, seq, valueText) {
   return '{"callId":' + idText + ',"type":"yield","seq":' + seq + ',"value":' + valueText + '}';
 }
 
-// An SQS sink through the runtime's own SDK (Lambda's node runtimes carry @aws-sdk/client-sqs); null
-// where there is none, so that yields arrive with the result only.
-let sqsClient;
-function sqsSink(queueUrl) {
-  if (sqsClient === undefined) {
-    try {
-      const sqs = require('@aws-sdk/client-sqs');
-      sqsClient = { client: new sqs.SQSClient({}), Send: sqs.SendMessageCommand };
-    } catch (_) {
-      sqsClient = null;
+// Queue mode streams each yield as an SQS SendMessage that the trampoline signs and sends itself: SigV4
+// with node's own crypto (HMAC and SHA-256) and node's fetch, with the credentials Lambda puts in the
+// environment. No SDK, so that it works the same in every node runtime and on the emulator, which has none.
+
+// Loaded on first use: local workers never sign anything, and their start-up time counts.
+let cryptoModule = null;
+function nodeCrypto() {
+  return cryptoModule || (cryptoModule = require('crypto'));
+}
+
+function sha256Hex(data) {
+  return nodeCrypto().createHash('sha256').update(data).digest('hex');
+}
+
+function hmac(key, data) {
+  return nodeCrypto().createHmac('sha256', key).update(data).digest();
+}
+
+// RFC 3986 percent-encoding, as SigV4 wants it (encodeURIComponent leaves !'()* alone).
+function uriEncode(text) {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+}
+
+function compareText(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// Signs one request with SigV4 in its header form. `req`: { method, host, path (not encoded), query:
+// [[name, value]], headers: [[name, value]], body }; `ctx`: { region, service, accessKeyId,
+// secretAccessKey, sessionToken?, date, signBody? }. Returns the headers to send: the request's own, Host,
+// X-Amz-Date, X-Amz-Security-Token (signed, as the SDKs do), x-amz-content-sha256 when signBody, and
+// Authorization last.
+function signV4(req, ctx) {
+  const amzDate = ctx.date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+  const day = amzDate.slice(0, 8);
+  const bodyHash = sha256Hex(req.body || '');
+  const headers = req.headers.slice();
+  if (!headers.some(([name]) => name.toLowerCase() === 'host')) headers.unshift(['Host', req.host]);
+  headers.push(['X-Amz-Date', amzDate]);
+  if (ctx.sessionToken) headers.push(['X-Amz-Security-Token', ctx.sessionToken]);
+  if (ctx.signBody) headers.push(['x-amz-content-sha256', bodyHash]);
+  // Repeated names join their values with commas in order; values are trimmed, inner runs of spaces folded.
+  const canonical = new Map();
+  for (const [name, value] of headers) {
+    const key = name.toLowerCase();
+    const text = String(value).trim().replace(/ +/g, ' ');
+    canonical.set(key, canonical.has(key) ? canonical.get(key) + ',' + text : text);
+  }
+  const names = [...canonical.keys()].sort(compareText);
+  const signedHeaders = names.join(';');
+  const query = (req.query || []).map(([k, v]) => [uriEncode(k), uriEncode(v)])
+    .sort((a, b) => compareText(a[0], b[0]) || compareText(a[1], b[1]))
+    .map((pair) => pair[0] + '=' + pair[1]).join('&');
+  const canonicalRequest = [
+    req.method,
+    req.path.split('/').map(uriEncode).join('/'),
+    query,
+    names.map((name) => name + ':' + canonical.get(name) + '\n').join(''),
+    signedHeaders,
+    bodyHash,
+  ].join('\n');
+  const scope = day + '/' + ctx.region + '/' + ctx.service + '/aws4_request';
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
+  let key = hmac('AWS4' + ctx.secretAccessKey, day);
+  for (const part of [ctx.region, ctx.service, 'aws4_request']) key = hmac(key, part);
+  const signature = nodeCrypto().createHmac('sha256', key).update(stringToSign).digest('hex');
+  headers.push(['Authorization', 'AWS4-HMAC-SHA256 Credential=' + ctx.accessKeyId + '/' + scope +
+    ', SignedHeaders=' + signedHeaders + ', Signature=' + signature]);
+  return headers;
+}
+
+// SQS's endpoint as the SDKs choose it: AWS_ENDPOINT_URL_SQS, then AWS_ENDPOINT_URL (the emulator sets it),
+// unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true; else the region's own.
+function sqsEndpoint(env, region) {
+  if (String(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS || '').toLowerCase() !== 'true') {
+    for (const name of ['AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL']) {
+      const value = String(env[name] || '').trim();
+      if (value) return value;
     }
   }
-  if (!sqsClient) return null;
-  return (text) => sqsClient.client.send(new sqsClient.Send({ QueueUrl: queueUrl, MessageBody: text })).then(
-    () => undefined,
+  return 'https://sqs.' + region + '.amazonaws.com' + (region.startsWith('cn-') ? '.cn' : '');
+}
+
+const SQS_SEND_TIMEOUT_MS = 10000;
+
+// Sends one message (SQS's JSON protocol, as faast's host speaks it); rejects with SQS's own error text.
+async function sqsSendMessage(env, queueUrl, body) {
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  const endpoint = new URL(sqsEndpoint(env, region));
+  const payload = JSON.stringify({ QueueUrl: queueUrl, MessageBody: body });
+  const headers = signV4({
+    method: 'POST',
+    host: endpoint.host,
+    path: endpoint.pathname || '/',
+    query: [],
+    headers: [['Content-Type', 'application/x-amz-json-1.0'], ['X-Amz-Target', 'AmazonSQS.SendMessage']],
+    body: payload,
+  }, {
+    region, service: 'sqs', date: new Date(),
+    accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN,
+  });
+  // fetch derives Host from the URL (the same text that was signed).
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: headers.filter(([name]) => name.toLowerCase() !== 'host'),
+    body: payload,
+    signal: AbortSignal.timeout(SQS_SEND_TIMEOUT_MS),
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    let detail = text.slice(0, 300);
+    try {
+      const e = JSON.parse(text);
+      detail = String(e.__type || '').replace(/^.*#/, '') + ': ' + (e.message || e.Message || '');
+    } catch (_) { /* not JSON: the text as it came */ }
+    throw new Error('SQS answered ' + response.status + ' (' + detail + ')');
+  }
+}
+
+// A sink that sends each yield message to the queue; null (and a note on stderr) where there are no
+// credentials, region or fetch, so that the values arrive with the result only.
+function sqsSink(queueUrl) {
+  const env = process.env;
+  const missing = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].filter((name) => !env[name]);
+  if (!env.AWS_REGION && !env.AWS_DEFAULT_REGION) missing.push('AWS_REGION');
+  if (typeof fetch !== 'function' || missing.length > 0) {
+    process.stderr.write('faast: yielded values are not streamed: ' +
+      (missing.length > 0 ? 'no ' + missing.join(', ') + ' in the environment' : 'this node has no fetch') + '\n');
+    return null;
+  }
+  return (text) => sqsSendMessage(env, queueUrl, text).catch(
     (e) => { process.stderr.write('faast: a yielded value was not streamed: ' + (e && e.message) + '\n'); });
 }
 
@@ -1062,4 +1178,5 @@ if (IS_MAIN) {
   exports._parseParams = parseParams;
   exports._encodeValue = encodeValue;
   exports._parseJsonBig = parseJsonBig;
+  exports._signV4 = signV4;
 }
