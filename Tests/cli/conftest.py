@@ -93,6 +93,35 @@ def faast(faast_bin, env):
     return Faast(faast_bin, env, REPO)
 
 
+@pytest.fixture(scope="session")
+def moto():
+    """The suite's moto_server (scripts/test exports its endpoint), else the one scripts/moto starts or reuses."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if not endpoint:
+        endpoint = subprocess.run([str(REPO / "scripts" / "moto"), "start"], capture_output=True, text=True,
+                                  timeout=120).stdout.strip()
+    assert endpoint.startswith("http"), "no moto_server: run scripts/moto start"
+    return endpoint
+
+
+@pytest.fixture
+def aws_env(env, moto):
+    """The test's environment pointed at moto (with the tests' credentials and region, no profile)."""
+    env.update(AWS_ENDPOINT_URL=moto, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+               AWS_REGION="us-east-1")
+    for k in [k for k in env if k.startswith("AWS_ENDPOINT_URL_") or k == "AWS_PROFILE"]:
+        env.pop(k)
+    return env
+
+
+@pytest.fixture
+def lam(moto):
+    """A boto3 Lambda client on moto."""
+    import boto3  # only the AWS tests need it
+    return boto3.client("lambda", endpoint_url=moto, region_name="us-east-1", aws_access_key_id="testing",
+                        aws_secret_access_key="testing")
+
+
 def worker_pids(state_home):
     """Worker processes (trampoline.js / trampoline.py) started by sessions under `state_home`."""
     marker = str(state_home).encode()

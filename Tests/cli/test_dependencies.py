@@ -12,25 +12,11 @@ import sys
 import uuid
 import zipfile
 
-import boto3
 import pytest
-
-from conftest import REPO
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Installs from the package index and Lambda deploys: bounded, not timed.
 DEPLOY_TIMEOUT = 300
-
-
-@pytest.fixture(scope="module")
-def moto():
-    """The suite's moto_server (scripts/test exports its endpoint), else the one scripts/moto starts or reuses."""
-    endpoint = os.environ.get("AWS_ENDPOINT_URL")
-    if not endpoint:
-        endpoint = subprocess.run([str(REPO / "scripts" / "moto"), "start"], capture_output=True, text=True,
-                                  timeout=120).stdout.strip()
-    assert endpoint.startswith("http"), "no moto_server: run scripts/moto start"
-    return endpoint
 
 
 @pytest.fixture(scope="module")
@@ -39,18 +25,10 @@ def cache_home(tmp_path_factory):
 
 
 @pytest.fixture
-def aws_env(env, moto, cache_home):
-    env.update(AWS_ENDPOINT_URL=moto, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-               AWS_REGION="us-east-1", XDG_CACHE_HOME=str(cache_home))
-    for k in [k for k in env if k.startswith("AWS_ENDPOINT_URL_") or k == "AWS_PROFILE"]:
-        env.pop(k)
-    return env
-
-
-@pytest.fixture
-def lam(moto):
-    return boto3.client("lambda", endpoint_url=moto, region_name="us-east-1", aws_access_key_id="testing",
-                        aws_secret_access_key="testing")
+def aws_env(aws_env, cache_home):
+    """conftest's moto environment with a dependency cache of this module's own."""
+    aws_env.update(XDG_CACHE_HOME=str(cache_home))
+    return aws_env
 
 
 def run(faast, *args, cwd):

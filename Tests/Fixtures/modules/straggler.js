@@ -5,11 +5,13 @@ const fs = require('fs');
 const block = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 // Returns i after about 2 ms. Call `slowAt` takes `slowMs` the first time it runs (while no file `marker`
-// exists), so that a duplicate of it is quick.
-function work(i, slowAt, marker, slowMs) {
+// exists), so that a duplicate of it is quick. With `release`, the slow attempt also ends once that file
+// exists (a test on the emulator creates it when it is done, so that the abandoned attempt does not run on).
+function work(i, slowAt, marker, slowMs, release) {
   if (i === slowAt && !fs.existsSync(marker)) {
     fs.writeFileSync(marker, 'slow attempt ran');
-    block(slowMs);
+    const end = Date.now() + slowMs;
+    while (Date.now() < end && !(release && fs.existsSync(release))) block(Math.min(20, end - Date.now()));
   }
   block(2);
   return i;
