@@ -58,6 +58,11 @@ public enum Installer {
             }
         case .node:
             executable = npm(nextTo: interpreter)
+            if let (name, problem) = unusableLocalPackage(file), problem.hasSuffix("does not exist") {
+                // npm links a missing folder and reports success: the package would be missing at run time.
+                throw FaastError(.deployFailed, "installing \(file.name) for \(target.description): \(name) failed to install: "
+                    + "\(problem); nothing was deployed.")
+            }
             try writeNodeManifest(file, into: folder)
             directory = folder
             arguments = ["install", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"]
@@ -98,8 +103,33 @@ public enum Installer {
             }
         }
         let tool = file.runtime == .python ? "pip" : "npm"
-        let what = package.map { "\($0) failed to install" } ?? "\(tool) failed"
+        var what = package.map { "\($0) failed to install" } ?? "\(tool) failed"
+        if package == nil, let (name, problem) = unusableLocalPackage(file) {
+            what = "\(name) failed to install (\(problem))"
+        }
         return "installing \(file.name) for \(target.description): \(what); nothing was deployed. \(tool) says:\n  \(shown)"
+    }
+
+    /// A local (`file:`) dependency npm cannot use, with what is wrong: a path that does not exist, or a file
+    /// that is neither gzip nor tar (npm's TAR_BAD_ARCHIVE names no package).
+    static func unusableLocalPackage(_ file: DependencyFile) -> (name: String, problem: String)? {
+        for (name, value) in file.fileDependencies() {
+            let path = FilePaths.absolute(value, relativeTo: file.folder)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                return (name, "file:\(value) does not exist")
+            }
+            if !isDirectory.boolValue, !isTarball(path) { return (name, "file:\(value) is neither a gzip nor a tar archive") }
+        }
+        return nil
+    }
+
+    /// Whether `path` starts as a gzip stream or a POSIX tar archive ("ustar" at offset 257).
+    static func isTarball(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 262)) ?? Data())
+        return head.starts(with: [0x1f, 0x8b]) || (head.count == 262 && Array(head[257...]) == Array("ustar".utf8))
     }
 
     static func npm(nextTo node: String) -> String {

@@ -5,6 +5,7 @@ On the suite's moto_server (Tests/aws/moto_lambda.py, which mounts layers and ru
 machine has it); each test's dependency file is unique to the run, so the layers counted are its own. The python test installs mmh3 (native code, manylinux
 cp312 wheels) from the package index.
 """
+import io
 import json
 import os
 import subprocess
@@ -138,13 +139,19 @@ def test_python_sibling_package_and_native_dependency_in_a_reused_layer(faast, a
     assert f"layer {new[0]} (dependencies=requirements.txt): published" in listing.stdout
 
 
-def test_node_dependencies_from_a_file_package(faast, aws_env, tmp_path, lam):
-    write(tmp_path, {
-        "package.json": '{"name": "app-%s", "dependencies": {"greet": "file:./vendor/greet"}}' % uuid.uuid4().hex[:8],
+def greet_project(**extra_dependencies):
+    """A node project whose package.json depends on a local package (`file:./vendor/greet`), plus `extra`."""
+    deps = dict({"greet": "file:./vendor/greet"}, **extra_dependencies)
+    return {
+        "package.json": json.dumps({"name": "app-" + uuid.uuid4().hex[:8], "dependencies": deps}),
         "vendor/greet/package.json": '{"name": "greet", "version": "1.0.0", "main": "index.js"}',
         "vendor/greet/index.js": "module.exports = (n) => 'hello ' + n;\n",
         "mod.js": "const greet = require('greet');\nexports.hi = (n) => greet(n);\n",
-    })
+    }
+
+
+def test_node_dependencies_from_a_file_package(faast, aws_env, tmp_path, lam):
+    write(tmp_path, greet_project())
     args = ["--dependencies", "package.json", "mod.js", "-c", 'call hi("wörld")', "-c", "status"]
     remote = run(faast, "--provider", "aws", *args, cwd=tmp_path)
     assert remote.returncode == 0, remote.stderr
@@ -167,6 +174,57 @@ def test_a_failing_install_names_the_package_and_deploys_nothing(faast, aws_env,
     assert faast_layers(lam) == layers
     local = run(faast, "--dependencies", "requirements.txt", "mod.py", "-c", "call f()", cwd=tmp_path)
     assert local.returncode == 1 and "nosuchpackage-faast-test" in local.stderr
+
+
+@pytest.mark.parametrize("vendor,problem", [
+    # A tarball npm cannot read: npm's TAR_BAD_ARCHIVE names no package, faast finds which one it is.
+    ({"vendor/broken-1.0.0.tgz": "not a tarball\n"}, "file:./vendor/broken-1.0.0.tgz is neither a gzip nor a tar archive"),
+    # A folder that does not exist: npm would link it and succeed; faast stops before.
+    ({}, "file:./vendor/broken-1.0.0.tgz does not exist"),
+], ids=["broken-tarball", "missing"])
+def test_a_failing_npm_install_names_the_package_and_deploys_nothing(faast, aws_env, tmp_path, lam, vendor, problem):
+    write(tmp_path, dict(greet_project(broken="file:./vendor/broken-1.0.0.tgz"), **vendor))
+    functions = len(lam.list_functions()["Functions"])
+    layers = faast_layers(lam)
+    r = run(faast, "--provider", "aws", "--dependencies", "package.json", "mod.js", "-c", 'call hi("x")', cwd=tmp_path)
+    assert r.returncode == 1
+    assert "installing package.json for Lambda (x86_64): broken failed to install" in r.stderr, r.stderr
+    assert problem in r.stderr and "nothing was deployed" in r.stderr
+    if vendor:  # npm ran: its own words follow
+        assert "npm says:" in r.stderr and "TAR_BAD_ARCHIVE" in r.stderr
+    assert "greet failed" not in r.stderr
+    assert len(lam.list_functions()["Functions"]) == functions
+    assert faast_layers(lam) == layers
+    local = run(faast, "--dependencies", "package.json", "mod.js", "-c", 'call hi("x")', cwd=tmp_path)
+    assert local.returncode == 1
+    assert "installing package.json for this machine: broken failed to install" in local.stderr and problem in local.stderr
+
+
+def test_install_progress_shows_on_a_terminal_only(faast, env, tmp_path):
+    import pexpect
+    from ptyshell import screen
+
+    write(tmp_path, greet_project())
+    cache = tmp_path / "cache"
+    child = pexpect.spawn(faast.binary, ["--dependencies", "package.json", "mod.js", "-c", 'call hi("you")'],
+                          env=dict(env, TERM="xterm", XDG_CACHE_HOME=str(cache)), cwd=str(tmp_path),
+                          encoding="utf-8", dimensions=(24, 200), timeout=DEPLOY_TIMEOUT)
+    child.logfile_read = io.StringIO()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.logfile_read.getvalue()
+    written = child.logfile_read.getvalue()
+    assert "installing package.json for this machine" in written
+    # The progress line is cleared once the install ends: the screen keeps the session's lines and the result.
+    lines = [l.rstrip() for l in screen(child).display if l.strip()]
+    assert not [l for l in lines if "installing" in l], lines
+    assert lines[0].startswith("opened mod.js on local") and lines[-1].startswith('"hello you"'), lines
+    # Piped, the same install (a fresh cache: it installs again) shows no progress.
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache-piped")
+    piped = run(faast, "--dependencies", "package.json", "mod.js", "-c", 'call hi("you")', cwd=tmp_path)
+    assert (tmp_path / "cache-piped" / "faast" / "deps").is_dir()
+    assert piped.returncode == 0 and piped.stdout == '"hello you"\n'
+    assert "installing" not in piped.stderr
 
 
 def test_package_lists_and_writes_the_zip_deterministically(faast, env, tmp_path):

@@ -81,7 +81,8 @@ public struct GarbageCollector: Sendable {
         // Kept sessions: a held one is in use whatever its age; an expired one loses its record too.
         let kept = SessionStore(environment: services.client.environment).collect(now: now)
         let expired = all.filter { r in
-            guard r.kind != .role, r.sessionId != excluding, let expires = r.expires else { return false }
+            // Only a session's own resources are spared; layers (and the role) belong to no session.
+            guard r.kind != .role, excluding == nil || r.sessionId != excluding, let expires = r.expires else { return false }
             return expires < now && !kept.attached.contains(r.sessionId ?? "")
         }
         return await delete(expired) + kept.removed
