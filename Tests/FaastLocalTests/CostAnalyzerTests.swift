@@ -25,7 +25,7 @@ struct CostAnalyzerTests {
             workload: CostAnalyzer.Workload(function: "add", count: 20, options: CallOptions()) { i in [.int(i), 1] })
         #expect(rows.map(\.memoryMb) == [128, 256])
         for row in rows {
-            #expect(row.calls == 20 && row.succeeded == 20)
+            #expect(row.calls == 20 && row.succeeded == 20, "\(row.memoryMb) MB: \(row.failures.map { "\($0.count)× \($0.kind): \($0.message)" })")
             #expect(row.latency.count == 20)
             #expect(row.costPerCall > 0, "the Lambda estimate at this size")
         }

@@ -88,3 +88,13 @@ def test_ctrl_c_during_analyze_removes_the_variants(faast, state_home, tmp_path)
         assert not (folder / "trampoline.js").exists(), folder
     # Only the first size was deployed: the cancel stopped the analysis there.
     assert len(sessions(state_home)) == 2
+
+
+def test_analyze_says_why_calls_failed(faast):
+    r = faast.run(JS, "-c", 'analyze call fail("no luck") x3 memory=128')
+    assert r.returncode == 1
+    assert "failed at 128 MB: 3 calls (exception): Error: no luck" in r.stderr, r.stderr
+    j = faast.run(JS, "--format", "json", "-c", 'analyze call fail("no luck") x3 memory=128')
+    row = json.loads(j.stdout.splitlines()[-1])["rows"][0]
+    assert (row["calls"], row["failed"]) == (3, 3)
+    assert [(f["kind"], f["message"], f["count"]) for f in row["failures"]] == [("exception", "Error: no luck", 3)]

@@ -7,6 +7,8 @@ public struct AnalysisRow: Sendable {
     public var calls = 0
     public var succeeded = 0
     public var failed = 0
+    /// Why calls failed, grouped by kind and message (most frequent first).
+    public var failures: [FailureGroup] = []
     /// Round trip of each call.
     public var latency = LatencySummary()
     /// Billed milliseconds per call (1 ms steps, every attempt).
@@ -107,6 +109,7 @@ public enum CostAnalyzer {
         row.calls = batch.count
         row.succeeded = batch.ok
         row.failed = batch.failed
+        row.failures = batch.failureGroups
         row.latency = batch.latency
         let calls = Double(max(1, batch.count))
         row.billedMsPerCall = batch.usage.billedMs / calls

@@ -25,6 +25,9 @@ extension TextRenderer {
         text += Format.table(table, rightAligned: Set(1..<9)) + "\n" + style.dim(report.note) + "\n"
         output.out(text)
         for r in report.rows {
+            for g in r.failures {
+                output.err(style.red("failed") + " at \(r.memoryMb) MB: \(g.count) call\(g.count == 1 ? "" : "s") (\(g.kind.rawValue)): \(shown(g.message))\n")
+            }
             if let e = r.cleanupError { output.err(style.red("error") + ": the \(r.memoryMb) MB variant was not removed: \(e.message)\n") }
         }
     }
@@ -43,6 +46,7 @@ extension JSONRenderer {
                 JSONMember("costPerCall", .double(r.costPerCall)), JSONMember("workloadCost", .double(r.workloadCost)),
                 JSONMember("cheapest", .bool(r.cheapest)), JSONMember("fastest", .bool(r.fastest)),
             ]
+            if !r.failures.isEmpty { m.append(JSONMember("failures", failures(r.failures))) }
             if let e = r.error { m.append(JSONMember("error", error(e))) }
             if let e = r.cleanupError { m.append(JSONMember("cleanupError", error(e))) }
             return .object(m)

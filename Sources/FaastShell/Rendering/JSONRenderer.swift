@@ -169,11 +169,16 @@ struct JSONRenderer: Renderer {
                 "p99": .double(round(batch.latency.p99)), "mean": .double(round(batch.latency.mean)),
                 "min": .double(round(batch.latency.min)), "max": .double(round(batch.latency.max)),
             ],
-            "failures": .array(batch.failureGroups.map { g in
-                ["kind": .string(g.kind.rawValue), "message": .string(g.message), "count": .int(g.count),
-                 "firstIndex": .int(g.firstIndex)]
-            }),
+            "failures": failures(batch.failureGroups),
         ]
+    }
+
+    /// A fan-out's failures, grouped (`kind`, `message`, `count`, `firstIndex`).
+    static func failures(_ groups: [FailureGroup]) -> JSONValue {
+        .array(groups.map { g in
+            ["kind": .string(g.kind.rawValue), "message": .string(g.message), "count": .int(g.count),
+             "firstIndex": .int(g.firstIndex)]
+        })
     }
 
     static func stats(_ s: FunctionStats) -> JSONValue {
