@@ -39,6 +39,8 @@ final class LocalLane: @unchecked Sendable {
         var queued: Bool
         /// Taken ahead but sent only later, when the worker was free: it began when sent.
         var late: Bool
+        /// The first call of a worker started for it (it waited for the start): a cold start.
+        var cold = false
     }
 
     private let pool: WorkerPool
@@ -54,6 +56,8 @@ final class LocalLane: @unchecked Sendable {
     /// A call taken ahead whose request did not fit behind the others: sent first when the worker is free.
     private var heldBack: LaneCall?
     private var lastExecutionMs = Double.infinity
+    /// Whether `worker` was started for the call sent next (which then waited for it: a cold start).
+    private var startedForNextCall = false
     /// The worker, for a cancel from another thread; and whether the lane was cancelled.
     private let shared = Mutex<(worker: Worker?, cancelled: Bool)>((nil, false))
 
@@ -77,7 +81,10 @@ final class LocalLane: @unchecked Sendable {
                 } else {
                     if worker == nil, calls.mayPipeline, !waitForRoom() { break }
                     // Under a rate limit, a warm worker is made ready first, so that a slot is not spent starting one.
-                    if calls.isRateLimited, worker == nil, calls.mayHaveMore { _ = try? readyWorker() }
+                    if calls.isRateLimited, worker == nil, calls.mayHaveMore {
+                        _ = try? readyWorker()
+                        startedForNextCall = false  // started before its call was taken: the call does not wait
+                    }
                     guard let call = calls.nextBlocking() else { break }
                     sendFirst(call, late: false)
                 }
@@ -152,7 +159,8 @@ final class LocalLane: @unchecked Sendable {
         try current.send(line: line, callId: request.callId, function: request.function, timeout: request.timeout,
                          onYield: Self.yieldSink(request))
         let bytes = line.utf8.count
-        sent.append(Sent(call: call, bytes: bytes, sentAt: now, queued: !sent.isEmpty, late: late))
+        sent.append(Sent(call: call, bytes: bytes, sentAt: now, queued: !sent.isEmpty, late: late, cold: startedForNextCall))
+        startedForNextCall = false
         sentBytes += bytes
     }
 
@@ -160,8 +168,9 @@ final class LocalLane: @unchecked Sendable {
     private func readyWorker() throws(FaastError) -> Worker {
         if sent.isEmpty, worker?.isAlive == false { giveBackWorker() }
         if let held = worker { return held }
-        let fresh = try pool.acquireBlocking()
+        let (fresh, started) = try pool.acquireBlocking()
         worker = fresh
+        startedForNextCall = started
         let cancelled = shared.withLock { s -> Bool in
             s.worker = fresh
             return s.cancelled
@@ -183,12 +192,13 @@ final class LocalLane: @unchecked Sendable {
             forgetSent()
             giveBackWorker()
             lastExecutionMs = error.timing?.executionMs ?? .infinity
-            calls.finish(front.call, .failure(error), startedAt: front.late ? front.sentAt : 0)
+            calls.finish(front.call, .failure(Self.described(error, front, log: held.log)), startedAt: front.late ? front.sentAt : 0)
             for waiting in behind { calls.putBack(waiting.call) }
             return
         }
         sentBytes -= sent.removeFirst().bytes
-        let result = LocalProvider.answer(received.response, from: held)
+        let result = LocalProvider.answer(received.response, from: held).map { Self.described($0, front, log: held.log) }
+            .mapError { Self.described($0, front, log: held.log) }
         var start = front.late ? front.sentAt : 0
         if front.queued {
             // A call that waited in the pipe began when the worker took it, which the worker's own start time
@@ -235,6 +245,23 @@ final class LocalLane: @unchecked Sendable {
         worker = nil
         shared.withLock { $0.worker = nil }
         pool.release(held)
+    }
+
+    /// A response with what the lane knows of its call: whether it was a cold start, and what it printed
+    /// when the request asked (read from the worker's log, where the trampoline wrote it before answering).
+    private static func described(_ response: InvocationResponse, _ sent: Sent, log: WorkerLog) -> InvocationResponse {
+        var r = response
+        r.timing.coldStart = sent.cold
+        if sent.call.request.capturesOutput { r.output = log.output(callId: sent.call.request.callId) }
+        return r
+    }
+
+    private static func described(_ error: FaastError, _ sent: Sent, log: WorkerLog) -> FaastError {
+        var e = error
+        // Only an error that carries timing says where it ran (an error without it is billed differently).
+        if sent.cold { e.timing?.coldStart = true }
+        if sent.call.request.capturesOutput { e.output = log.output(callId: sent.call.request.callId) }
+        return e
     }
 
     private func forgetSent() {

@@ -46,6 +46,38 @@ struct WorkerLog: Sendable {
         return FaastError(.workerExited, message, logLocation: url)
     }
 
+    /// The most lines `output(callId:)` returns (the last ones); the log has them all.
+    static let maxOutputLines = 1000
+
+    /// What call `callId` printed (stdout and stderr, in order, without the stamps and the START/END lines
+    /// the trampoline writes around them), from the log's last 256 KB: the call has answered, so its lines
+    /// are written. Nil when the log cannot be read.
+    func output(callId: String) -> [String]? {
+        guard let text = tail(bytes: 256 * 1024) else { return nil }
+        let marker = callId + " "
+        var lines: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            // "<ISO time> <callId> <text>": the time has no space.
+            guard let space = line.firstIndex(of: " ") else { continue }
+            let rest = line[line.index(after: space)...]
+            if rest.hasPrefix(marker) { lines.append(rest.dropFirst(marker.utf8.count)) }
+        }
+        if lines.first?.hasPrefix("START ") == true { lines.removeFirst() }
+        if let last = lines.last, last.hasPrefix("END ") || last.hasPrefix("ABORTED ") { lines.removeLast() }
+        return lines.suffix(Self.maxOutputLines).map(String.init)
+    }
+
+    /// The last `bytes` bytes of the log, from the start of a line.
+    private func tail(bytes: UInt64) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > bytes ? size - bytes : 0)
+        var text = String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
+        if size > bytes, let nl = text.firstIndex(of: "\n") { text = String(text[text.index(after: nl)...]) }
+        return text
+    }
+
     /// The last `lines` lines of the log (reads at most its last 8 KB).
     func tail(lines: Int) -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else { return "" }

@@ -39,10 +39,10 @@ final class WorkerPool: Sendable {
         memory.stop()
     }
 
-    /// An idle warm worker or a new one, on the calling thread (which blocks while a new one starts).
-    func acquireBlocking() throws(FaastError) -> Worker {
-        if let idle = try takeIdle() { return idle }
-        return try startWorkerBlocking()
+    /// An idle warm worker or a new one (`started`), on the calling thread (which blocks while a new one starts).
+    func acquireBlocking() throws(FaastError) -> (worker: Worker, started: Bool) {
+        if let idle = try takeIdle() { return (idle, false) }
+        return (try startWorkerBlocking(), true)
     }
 
     private func takeIdle() throws(FaastError) -> Worker? {

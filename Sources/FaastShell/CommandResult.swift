@@ -15,7 +15,9 @@ enum CommandResult: Sendable {
     case opened(provider: String, module: String, functions: [FunctionInfo], ms: Double)
     /// A deployment left up at exit (`--keep`), and where its logs are.
     case kept(logs: String)
-    case value(function: String, value: JSONValue, latencyMs: Double, attempts: Int)
+    /// A single call's value; `coldStart` when it started a worker or instance, `output` what the function printed
+    /// (nil when not captured: `set output=off`, or the provider cannot tell).
+    case value(function: String, value: JSONValue, latencyMs: Double, attempts: Int, coldStart: Bool = false, output: [String]? = nil)
     /// A value a generator yielded, shown as it arrives (`attempt` counts from 1); the call's result follows.
     case yielded(function: String, attempt: Int, seq: Int, value: JSONValue)
     /// A retried generator starts again: the `count` values shown before came from `attempt`, which failed.
@@ -23,7 +25,8 @@ enum CommandResult: Sendable {
     /// `analyze` is about to deploy its variants (a note for people at a terminal).
     case analysisStarted(String)
     case analysis(AnalysisReport)
-    case batch(BatchResult, cost: CostSnapshot, interrupted: Bool)
+    /// A fan-out's summary; `listsValues`: its values come first, one a line (a short `map`).
+    case batch(BatchResult, cost: CostSnapshot, interrupted: Bool, listsValues: Bool = false)
     case bound(name: String, value: JSONValue)
     case expectation(passed: Bool, description: String, detail: String?)
     case functions([FunctionInfo])

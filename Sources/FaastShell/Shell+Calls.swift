@@ -51,7 +51,8 @@ extension Shell {
         }
     }
 
-    func runMap(_ map: MapExpr, context: SourceContext, showing: Showing = .all) async throws -> CallRun {
+    /// `listsValues`: a short map shows its values (the `map` command; `let` binds them instead).
+    func runMap(_ map: MapExpr, context: SourceContext, showing: Showing = .all, listsValues: Bool = false) async throws -> CallRun {
         let invoker = try requireSession(at: map.function.location)
         let options = try callOptions(map.options)
         let elements = try evaluate(map.elements, index: nil)
@@ -65,17 +66,23 @@ extension Shell {
         for args in Set(argLists.map(\.count)) {
             try validate(invoker, map.function, argumentCount: args)
         }
-        return await fanOut(invoker, map.function.text, count: argLists.count, options: options, showing: showing) { argLists[$0] }
+        return await fanOut(invoker, map.function.text, count: argLists.count, options: options, showing: showing,
+                            listsValues: listsValues && argLists.count <= Self.mapValuesShown) { argLists[$0] }
     }
+
+    /// A `map` of at most this many elements shows its values, not only its summary.
+    static let mapValuesShown = 20
 
     private func single(_ invoker: Invoker, _ function: String, args: [JSONValue], options: CallOptions, showing: Showing) async -> CallRun {
         let outcome = await invoker.call(function, args: args, options: options,
-                                         onYield: yieldDisplay(for: function, showing: showing))
+                                         onYield: yieldDisplay(for: function, showing: showing),
+                                         capturingOutput: showing == .all && self.options.session.output)
         switch outcome.result {
         case .success(let value):
             variables["_"] = value
             if showing == .all {
-                report(.value(function: function, value: value, latencyMs: outcome.latencyMs, attempts: outcome.attempts), command: running)
+                report(.value(function: function, value: value, latencyMs: outcome.latencyMs, attempts: outcome.attempts,
+                              coldStart: outcome.coldStart, output: outcome.output), command: running)
             }
             return CallRun(status: .ok, value: value)
         case .failure(let error):
@@ -86,7 +93,7 @@ extension Shell {
     }
 
     private func fanOut(
-        _ invoker: Invoker, _ function: String, count: Int, options: CallOptions, showing: Showing,
+        _ invoker: Invoker, _ function: String, count: Int, options: CallOptions, showing: Showing, listsValues: Bool = false,
         arguments: @escaping @Sendable (Int) -> [JSONValue]
     ) async -> CallRun {
         let progress = BatchProgress()
@@ -106,7 +113,7 @@ extension Shell {
         if let stream {
             stream.finish(.batch(batch, cost: cost, interrupted: interrupted))
         } else if showing == .all || batch.failed > 0 || interrupted {
-            report(.batch(batch, cost: cost, interrupted: interrupted), command: running)
+            report(.batch(batch, cost: cost, interrupted: interrupted, listsValues: listsValues && showing == .all), command: running)
         }
         let firstError: FaastError? = batch.failureGroups.first?.example
         if let firstError { remember(firstError, function: function) }

@@ -131,7 +131,7 @@ public actor Shell {
         case .call(let call):
             return try await runCall(call, context: context).status
         case .map(let map):
-            return try await runMap(map, context: context).status
+            return try await runMap(map, context: context, listsValues: true).status
         case .letBinding(let name, let binding):
             return try await runLet(name, binding, context: context)
         case .expect(let expectation):

@@ -29,8 +29,19 @@ final class MemoryProvider: InvokingProvider {
         if request.function == "lost", request.attempt == 0 {
             throw FaastError(.workerExited, "the worker exited during lost (exit code 3)")
         }
-        let value = try body(request.args)
-        return InvocationResponse(value: value, timing: RemoteTiming(start: 0, end: 0.001))
+        // `printer(n)` prints n lines; `warmup(i)` is a cold start for i < 2 (as the first calls of new workers are).
+        var output: [String]?
+        if request.capturesOutput { output = request.function == "printer" ? (0..<(request.args[0].intValue ?? 0)).map { "line \($0)" } : [] }
+        let cold = request.function == "warmup" && (request.args[0].intValue ?? 0) < 2
+        let value: JSONValue
+        do {
+            value = try body(request.args)
+        } catch {
+            var failure = error
+            failure.output = output
+            throw failure
+        }
+        return InvocationResponse(value: value, timing: RemoteTiming(start: 0, end: 0.001, coldStart: cold), output: output)
     }
 
     func logLocation(function: String?) -> String { "memory://" + (function ?? "session") }
@@ -49,7 +60,8 @@ final class MemoryProvider: InvokingProvider {
 
 /// Deploys every module as the same few functions: `hello(name)`, `add(a, b)`, `square(x)`, `echo(value)`,
 /// `fail(message)` (throws an `Error` with a stack), `big()` (an integer beyond 2^64), `lost()` (its first
-/// attempt fails as if its worker died: a call that may have run).
+/// attempt fails as if its worker died: a call that may have run), `printer(n)` (prints n lines), `warmup(i)` (a
+/// cold start for i < 2).
 struct MemoryProviderFactory: ProviderFactory {
     let name = "memory"
 
@@ -70,6 +82,8 @@ struct MemoryProviderFactory: ProviderFactory {
             }),
             (FunctionInfo(name: "big", parameters: []), { _ in .number("123456789012345678901234567890") }),
             (FunctionInfo(name: "lost", parameters: []), { _ in "back" }),
+            (FunctionInfo(name: "printer", parameters: ["n"]), { args in args[0] }),
+            (FunctionInfo(name: "warmup", parameters: ["i"]), { args in args[0] }),
         ]
         return MemoryProvider(module: module, settings: settings, functions: table)
     }

@@ -391,9 +391,10 @@ def test_results_before_any_fan_out(faast):
 def test_map(faast):
     r = faast.run(JS, "-c", "map add [[1, 2], [3, 4], [5, 6]]", "-c", "results", "-c", "map square [1, 2, 3]", "-c", "results")
     assert (r.returncode, r.stderr) == (0, "")
+    # A map of up to 20 elements lists its values before its summary; results lists them again.
     assert r.stdout == (
-        "3 ok · 0 failed · 0 retried (add x3, mode https)\n0: 3\n1: 7\n2: 11\n"
-        "3 ok · 0 failed · 0 retried (square x3, mode https)\n0: 1\n1: 4\n2: 9\n"
+        "0: 3\n1: 7\n2: 11\n3 ok · 0 failed · 0 retried (add x3, mode https)\n0: 3\n1: 7\n2: 11\n"
+        "0: 1\n1: 4\n2: 9\n3 ok · 0 failed · 0 retried (square x3, mode https)\n0: 1\n1: 4\n2: 9\n"
     )
 
 

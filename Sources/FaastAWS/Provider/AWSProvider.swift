@@ -125,10 +125,12 @@ public final class AWSProvider: InvokingProvider {
         let report = LambdaReport(base64Tail: response.header("x-amz-log-result"))
         let payload = (try? JSONParser.parse(bytes: response.body)) ?? .null
         if response.header("x-amz-function-error") != nil {
-            throw Self.functionError(payload, function: request.function, timeout: request.timeout, report: report, log: logUrl)
+            var error = Self.functionError(payload, function: request.function, timeout: request.timeout, report: report, log: logUrl)
+            if request.capturesOutput { error.output = report.output(callId: request.callId) }
+            throw error
         }
         return try envelope(payload, request: request, billedMs: report.billedMs, memoryMb: report.maxMemoryMb, log: logUrl,
-                            transferBytes: response.body.count)
+                            transferBytes: response.body.count, report: report)
     }
 
     private func invokeQueue(_ request: InvocationRequest, message: String) async throws -> InvocationResponse {
@@ -166,15 +168,20 @@ public final class AWSProvider: InvokingProvider {
     }
 
     /// The trampoline's response envelope as a result or the function's own error.
+    /// `report`: the https log tail (cold start, what the call printed); queue calls have none.
     private func envelope(_ payload: JSONValue, request: InvocationRequest, billedMs: Double?, memoryMb: Double?, log: String,
-                          transferBytes: Int = 0) throws -> InvocationResponse {
+                          transferBytes: Int = 0, report: LambdaReport? = nil) throws -> InvocationResponse {
+        let output = request.capturesOutput ? report?.output(callId: request.callId) : nil
         switch try WireProtocol.decode(payload) {
         case .returned(_, let value, var timing):
             if let memoryMb { timing.memoryMb = memoryMb }
-            return InvocationResponse(value: value, timing: timing, billedMs: billedMs, transferBytes: transferBytes)
-        case .failed(_, let remote, let kind, let timing):
+            timing.coldStart = report?.coldStart ?? false
+            return InvocationResponse(value: value, timing: timing, billedMs: billedMs, transferBytes: transferBytes, output: output)
+        case .failed(_, let remote, let kind, var timing):
+            timing.coldStart = report?.coldStart ?? false
             var error = FaastError.fromRuntime(remote, kind: kind, timing: timing, logLocation: log)
             error.billedMs = billedMs
+            error.output = output
             throw error
         case .loadError(let remote):
             throw FaastError(.deployFailed, "the module failed to load on Lambda: \(remote.name): \(remote.message)", logLocation: log)
@@ -277,22 +284,56 @@ public final class AWSProvider: InvokingProvider {
     }
 }
 
-/// Lambda's REPORT line from the base64 log tail of an `Invoke` with `LogType: Tail`.
+/// Lambda's REPORT line from the base64 log tail of an `Invoke` with `LogType: Tail`, and the lines the
+/// function printed before it.
 struct LambdaReport {
     var billedMs: Double?
     var maxMemoryMb: Double?
+    /// The REPORT line has an `Init Duration`: this invocation started a new instance (a cold start).
+    var coldStart = false
+    /// The tail's text (its last 4 KB).
+    var text = ""
 
     init() {}
 
     init(base64Tail: String?) {
         guard let base64Tail, let data = Data(base64Encoded: base64Tail) else { return }
-        let text = String(decoding: data, as: UTF8.self)
+        text = String(decoding: data, as: UTF8.self)
         guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix("REPORT") }) else { return }
         for field in line.split(separator: "\t") {
             let f = field.trimmingCharacters(in: .whitespaces)
             if f.hasPrefix("Billed Duration:") { billedMs = Double(f.dropFirst(16).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") }
             if f.hasPrefix("Max Memory Used:") { maxMemoryMb = Double(f.dropFirst(16).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") }
+            if f.hasPrefix("Init Duration:") { coldStart = true }
         }
+    }
+
+    /// What call `callId` printed, as far as the tail holds it: the lines between Lambda's START and END lines,
+    /// without the trampoline's stamp (`<callId> `) and its own START/END lines, and without the runtime's
+    /// `<time>\t<request id>\t<LEVEL>\t` prefix of node's console lines.
+    func output(callId: String) -> [String] {
+        var lines: [Substring] = []
+        let stamp = callId + " "
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("START RequestId:") { lines = []; continue }
+            if line.hasPrefix("END RequestId:") { break }
+            if line.hasPrefix("REPORT RequestId:") || line.hasPrefix("INIT_START ") { continue }
+            if line.hasPrefix(stamp) {
+                let rest = line.dropFirst(stamp.utf8.count)
+                if rest.hasPrefix("START ") || rest.hasPrefix("END ") { continue }
+                lines.append(rest)
+                continue
+            }
+            let fields = line.split(separator: "\t", maxSplits: 3, omittingEmptySubsequences: false)
+            if fields.count == 4, fields[0].hasSuffix("Z"), fields[0].contains("T"),
+               ["INFO", "WARN", "ERROR", "DEBUG", "TRACE", "FATAL"].contains(fields[2]) {
+                lines.append(fields[3])
+            } else {
+                lines.append(line)
+            }
+        }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.map(String.init)
     }
 }
 

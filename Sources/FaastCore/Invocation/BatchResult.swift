@@ -13,7 +13,10 @@ struct LaneTally: Sendable {
     var cancelled = 0
     var groups: [String: FailureGroup] = [:]
     var ungrouped = 0
+    /// Round trips of warm calls; cold starts' are in `coldMs` (few: at most one per worker or instance, and
+    /// a list costs less than another histogram per lane).
     var latency = LatencyRecorder()
+    var coldMs: [Double] = []
     var retries = 0
     var reruns = 0
     var last: CallOutcome?
@@ -46,7 +49,9 @@ struct LaneTally: Sendable {
                 ungrouped += 1
             }
         }
-        if outcome.attempts > 0 { latency.record(ms: outcome.latencyMs) }
+        if outcome.attempts > 0 {
+            if outcome.coldStart { coldMs.append(outcome.latencyMs) } else { latency.record(ms: outcome.latencyMs) }
+        }
         retries += outcome.retries
         reruns += outcome.reruns
         usage.requests += outcome.billedRequests
@@ -94,8 +99,13 @@ public struct BatchResult: Sendable {
     /// Re-runs of attempts that may have run (`rerun=N`), over all calls.
     public var reruns: Int
     public var elapsedSeconds: Double
+    /// Round trips of every call that started.
     public var latency: LatencySummary
     public var latencyRecorder: LatencyRecorder
+    /// Calls that were cold starts (see `RemoteTiming.coldStart`), and their round trips apart from the warm calls'.
+    public var coldStarts: Int { coldLatency.count }
+    public var coldLatency: LatencySummary
+    public var warmLatency: LatencySummary
     /// Failures by kind and message, most frequent first (at most 1,000 messages per lane are told apart;
     /// `ungroupedFailures` counts the rest).
     public var failureGroups: [FailureGroup]
@@ -119,11 +129,13 @@ public struct BatchResult: Sendable {
         let notStarted = FaastError(.cancelled, "\(function) was cancelled before it started")
         var results = [Result<JSONValue, FaastError>](repeating: .failure(notStarted), count: min(kept, count))
         var recorder = LatencyRecorder()
+        var cold = LatencyRecorder()
         var (ok, failed, cancelled, retries, reruns, ungrouped) = (0, 0, 0, 0, 0, 0)
         var groups: [String: FailureGroup] = [:]
         for lane in lanes {
             for (i, r) in zip(lane.indices, lane.results) where i < results.count { results[i] = r }
             recorder.merge(lane.latency)
+            for ms in lane.coldMs { cold.record(ms: ms) }
             ok += lane.ok
             failed += lane.failed
             cancelled += lane.cancelled
@@ -158,6 +170,9 @@ public struct BatchResult: Sendable {
         self.retries = retries
         self.reruns = reruns
         self.ungroupedFailures = ungrouped
+        self.warmLatency = recorder.summary
+        self.coldLatency = cold.summary
+        recorder.merge(cold)
         self.latencyRecorder = recorder
         self.latency = recorder.summary
         self.failureGroups = groups.values.sorted { ($0.count, -$0.firstIndex) > ($1.count, -$1.firstIndex) }

@@ -11,6 +11,8 @@ struct CallPlan: Sendable {
     var onYield: YieldHandler?
     /// Speculative retries' K (see `CallOptions.speculative`).
     var speculative: Double? = nil
+    /// Whether each attempt asks for what the function printed (see `InvocationRequest.capturesOutput`).
+    var capturesOutput = false
 }
 
 /// The bookkeeping of one call across its attempts: billing, timing, and whether to try again.
@@ -41,6 +43,7 @@ struct CallAttempts: Sendable {
     var speculativeWins = 0
     var speculativeBilledMs = 0.0
     var timing = RemoteTiming()
+    var output: [String]?
     var result: Result<JSONValue, FaastError>?
 
     init(plan: CallPlan, callId: String, queuedSince: Double) {
@@ -60,7 +63,8 @@ struct CallAttempts: Sendable {
 
     func request(_ args: [JSONValue]) -> InvocationRequest {
         InvocationRequest(callId: attempt == 0 ? callId : "\(callId).\(attempt)", function: plan.function, args: args,
-                          timeout: plan.timeout, mode: plan.mode, attempt: attempt, onYield: plan.onYield)
+                          timeout: plan.timeout, mode: plan.mode, attempt: attempt, onYield: plan.onYield,
+                          capturesOutput: plan.capturesOutput)
     }
 
     mutating func succeeded(_ response: InvocationResponse) {
@@ -68,12 +72,14 @@ struct CallAttempts: Sendable {
         billedRequests += 1
         billedMs += response.billedMs ?? Self.billed(response.timing)
         transferBytes += response.transferBytes
+        output = response.output
         result = .success(response.value)
     }
 
     /// Records a failed attempt; true when the call goes again (as the next attempt, after a backoff).
     mutating func failed(_ error: FaastError) -> Bool {
         var failure = error
+        output = failure.output
         if let t = failure.timing {
             timing = t
             billedRequests += 1
@@ -128,6 +134,7 @@ struct CallAttempts: Sendable {
         outcome.speculativeWins = speculativeWins
         outcome.speculativeBilledMs = speculativeBilledMs
         outcome.reruns = reruns
+        outcome.output = output
         return outcome
     }
 

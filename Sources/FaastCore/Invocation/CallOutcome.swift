@@ -58,6 +58,12 @@ public struct CallOutcome: Sendable {
     public var speculativeBilledMs = 0.0
     /// Attempts that re-ran the call after one that may have run (`rerun=N`).
     public var reruns = 0
+    /// What the function printed during its last attempt, when asked (`Invoker.call(capturingOutput:)`) and
+    /// the provider can tell; nil otherwise.
+    public var output: [String]?
+
+    /// Whether the last attempt was a cold start (see `RemoteTiming.coldStart`).
+    public var coldStart: Bool { timing.coldStart }
 
     /// Automatic retries of attempts that did not start.
     public var retries: Int { max(0, attempts - 1 - reruns) }

@@ -62,6 +62,8 @@ public struct FaastError: Error, Sendable, Hashable, CustomStringConvertible {
     /// never made, the request never left). Only such attempts, and throttled ones, are retried
     /// automatically; see `attemptDidNotStart`.
     public var notStarted: Bool
+    /// What the function printed before it failed, when the request asked (`InvocationRequest.capturesOutput`).
+    public var output: [String]?
 
     public init(_ kind: Kind, _ message: String, remote: RemoteError? = nil, logLocation: String? = nil,
                 timing: RemoteTiming? = nil, billedMs: Double? = nil, notStarted: Bool = false) {

@@ -35,10 +35,11 @@ public final class Invoker: Sendable {
         }
     }
 
-    /// One call. `onYield` sees a generator's values as they are yielded, where the provider streams them.
+    /// One call. `onYield` sees a generator's values as they are yielded, where the provider streams them;
+    /// `capturingOutput` asks for the lines the function prints (`CallOutcome.output`).
     public func call(_ function: String, args: [JSONValue], options: CallOptions = CallOptions(),
-                     onYield: YieldHandler? = nil) async -> CallOutcome {
-        let batch = await fanOut(function, count: 1, options: options, onYield: onYield) { _ in args }
+                     onYield: YieldHandler? = nil, capturingOutput: Bool = false) async -> CallOutcome {
+        let batch = await fanOut(function, count: 1, options: options, onYield: onYield, capturingOutput: capturingOutput) { _ in args }
         return batch.lastOutcome!
     }
 
@@ -48,7 +49,7 @@ public final class Invoker: Sendable {
     /// without being made, and the provider ends the calls in flight.
     public func fanOut(
         _ function: String, count: Int, options: CallOptions = CallOptions(), progress: BatchProgress? = nil,
-        observer: (@Sendable (Int, CallOutcome) -> Void)? = nil, onYield: YieldHandler? = nil,
+        observer: (@Sendable (Int, CallOutcome) -> Void)? = nil, onYield: YieldHandler? = nil, capturingOutput: Bool = false,
         arguments: @escaping @Sendable (Int) -> [JSONValue]
     ) async -> BatchResult {
         let settings = provider.settings
@@ -58,7 +59,8 @@ public final class Invoker: Sendable {
         let plan = CallPlan(
             function: function, timeout: options.timeout ?? settings.timeout,
             maxRetries: options.maxRetries ?? settings.maxRetries, maxReruns: options.maxReruns ?? settings.maxReruns,
-            mode: mode, onYield: onYield, speculative: options.speculative ?? settings.speculative)
+            mode: mode, onYield: onYield, speculative: options.speculative ?? settings.speculative,
+            capturesOutput: capturingOutput)
         let fan = FanOut(
             plan: plan, count: count, arguments: arguments,
             limiter: (options.rate ?? settings.rate).map { RateLimiter(rate: $0, burst: options.burst ?? settings.burst) },

@@ -115,9 +115,13 @@ public struct InvocationRequest: Sendable {
     /// Where a generator's values go as they are yielded, in order (nil: they arrive with the result only).
     /// A provider streams them where its transport can (see `YieldHandler`).
     public var onYield: YieldHandler?
+    /// Whether the response should carry the lines the function printed during this call (`output`): asked
+    /// for single calls shown to a person, since finding them costs a log read.
+    public var capturesOutput = false
 
     public init(callId: String, function: String, args: [JSONValue], timeout: Double, mode: InvocationMode, attempt: Int = 0,
-                onYield: YieldHandler? = nil) {
+                onYield: YieldHandler? = nil, capturesOutput: Bool = false) {
+        self.capturesOutput = capturesOutput
         self.callId = callId
         self.function = function
         self.args = args
@@ -171,7 +175,11 @@ public struct InvocationResponse: Sendable {
     public var billedMs: Double?
     /// Bytes that came back over the network (data transfer out, priced on AWS).
     public var transferBytes: Int
-    public init(value: JSONValue, timing: RemoteTiming, billedMs: Double? = nil, transferBytes: Int = 0) {
+    /// What the function printed during the call (stdout and stderr lines, in order), when the request asked
+    /// (`InvocationRequest.capturesOutput`) and the provider can tell.
+    public var output: [String]?
+    public init(value: JSONValue, timing: RemoteTiming, billedMs: Double? = nil, transferBytes: Int = 0, output: [String]? = nil) {
+        self.output = output
         self.value = value
         self.timing = timing
         self.billedMs = billedMs

@@ -14,6 +14,11 @@ public struct FunctionStats: Sendable {
     public var reruns = 0
     /// Round trip seen by the caller, from dispatch to result (retries included).
     public var latency = LatencyRecorder()
+    /// Of `latency`: the calls that were cold starts (see `RemoteTiming.coldStart`), and the warm ones.
+    public var coldLatency = LatencyRecorder()
+    public var warmLatency = LatencyRecorder()
+    /// Calls that were cold starts.
+    public var coldStarts: Int { coldLatency.count }
     /// The function's own execution time, measured where it ran.
     public var execution = LatencyRecorder()
     /// Time waiting locally for a concurrency or rate slot.
@@ -47,7 +52,10 @@ public struct FunctionStats: Sendable {
         case .success: completed += 1
         case .failure: errors += 1
         }
-        if outcome.attempts > 0 { latency.record(ms: outcome.latencyMs) }
+        if outcome.attempts > 0 {
+            latency.record(ms: outcome.latencyMs)
+            if outcome.coldStart { coldLatency.record(ms: outcome.latencyMs) } else { warmLatency.record(ms: outcome.latencyMs) }
+        }
         queued.record(ms: outcome.queuedMs)
         if let exec = outcome.timing.executionMs {
             execution.record(ms: exec)
@@ -67,6 +75,8 @@ public struct FunctionStats: Sendable {
         retries += o.retries
         reruns += o.reruns
         latency.merge(o.latency)
+        coldLatency.merge(o.coldLatency)
+        warmLatency.merge(o.warmLatency)
         execution.merge(o.execution)
         queued.merge(o.queued)
         returnTime.merge(o.returnTime)

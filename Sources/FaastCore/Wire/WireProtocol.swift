@@ -90,10 +90,14 @@ public struct RemoteTiming: Sendable, Hashable {
     public var start: Double?
     public var end: Double?
     public var memoryMb: Double?
-    public init(start: Double? = nil, end: Double? = nil, memoryMb: Double? = nil) {
+    /// Whether the attempt was the first call of a new worker (locally) or instance (Lambda's REPORT line has an
+    /// `Init Duration`): its latency may include starting the runtime and loading the module.
+    public var coldStart = false
+    public init(start: Double? = nil, end: Double? = nil, memoryMb: Double? = nil, coldStart: Bool = false) {
         self.start = start
         self.end = end
         self.memoryMb = memoryMb
+        self.coldStart = coldStart
     }
     /// Execution time in milliseconds, when both ends are known.
     public var executionMs: Double? {

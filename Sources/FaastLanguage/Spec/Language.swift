@@ -122,7 +122,10 @@ public enum Language {
         [memory, timeout, concurrency, mode, env, inherit, retries, rerun, rate, burst, pipeline, speculative, retention, region, role,
          architecture, include, exclude, dependencies, session]
     /// What `set` takes: call defaults and output settings.
-    public static let setOptions: [OptionSpec] = callOptions + [format, timing, echo, prompt, pager, maxlines]
+    static let output = OptionSpec(
+        "output", .flag, default: "on", help: "a single call shows what the function printed (stdout, stderr) below its value",
+        session: { $0.output = $1.bool })
+    public static let setOptions: [OptionSpec] = callOptions + [format, timing, echo, prompt, pager, maxlines, output]
 
     /// The fan-out count after `x`.
     public static let fanOutCount = ValueKind.count(0...100_000_000, unit: "calls")

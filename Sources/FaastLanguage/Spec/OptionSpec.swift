@@ -13,6 +13,8 @@ public struct SessionSettings: Sendable, Hashable {
     public var pager = true
     /// At the prompt, a value of more lines is shortened; 0: never.
     public var maxLines = 100
+    /// A single call's text output shows what the function printed during it, below its value.
+    public var output = true
     public init() {}
 }
 

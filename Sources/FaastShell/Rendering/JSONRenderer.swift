@@ -54,15 +54,16 @@ struct JSONRenderer: Renderer {
         case .opened(let provider, let module, let functions, _):
             (ok, fields) = (true, ["provider": .string(provider), "module": .string(module),
                                    "functions": .array(functions.map { .string($0.signature) })])
-        case .value(let function, let value, let latencyMs, let attempts):
-            (ok, fields) = (true, ["function": .string(function), "value": value,
+        case .value(let function, let value, let latencyMs, let attempts, let coldStart, let output):
+            (ok, fields) = (true, ["function": .string(function), "value": value, "coldStart": .bool(coldStart),
                                    "latencyMs": .double(Self.round(latencyMs)), "attempts": .int(attempts)])
+            if let output { fields["output"] = .array(output.map { .string($0) }) }
         case .yielded(let function, let attempt, let seq, let value):
             (ok, fields) = (true, ["event": "yield", "function": .string(function), "attempt": .int(attempt),
                                    "seq": .int(seq), "value": value])
         case .analysis(let report):
             (ok, fields) = (report.ok, Self.analysis(report))
-        case .batch(let batch, let cost, let interrupted):
+        case .batch(let batch, let cost, let interrupted, _):
             fields = Self.batch(batch)
             fields["cost"] = .double(cost.total)
             if let e = cost.estimateTotal { fields["lambdaEstimate"] = .double(e) }
@@ -153,6 +154,7 @@ struct JSONRenderer: Renderer {
             if !r.properties.isEmpty { e.append(JSONMember("properties", .object(r.properties))) }
         }
         if let log = error.logLocation { e.append(JSONMember("logUrl", .string(log))) }
+        if let output = error.output { e.append(JSONMember("output", .array(output.map { .string($0) }))) }
         return .object(e)
     }
 
@@ -164,11 +166,9 @@ struct JSONRenderer: Renderer {
             "speculative": .int(batch.speculative), "speculativeWins": .int(batch.speculativeWins),
             "mode": .string(batch.mode.rawValue), "elapsedMs": .double(round(batch.elapsedSeconds * 1000)),
             "callsPerSecond": .double(round(batch.callsPerSecond)),
-            "latencyMs": [
-                "p50": .double(round(batch.latency.p50)), "p90": .double(round(batch.latency.p90)),
-                "p99": .double(round(batch.latency.p99)), "mean": .double(round(batch.latency.mean)),
-                "min": .double(round(batch.latency.min)), "max": .double(round(batch.latency.max)),
-            ],
+            "coldStarts": .int(batch.coldStarts),
+            "latencyMs": latency(batch.latency), "warmLatencyMs": latency(batch.warmLatency),
+            "coldLatencyMs": latency(batch.coldLatency),
             "failures": failures(batch.failureGroups),
         ]
     }
@@ -181,6 +181,12 @@ struct JSONRenderer: Renderer {
         })
     }
 
+    /// A fan-out's round trips (ms): percentiles, mean and range.
+    static func latency(_ l: LatencySummary) -> JSONValue {
+        ["p50": .double(round(l.p50)), "p90": .double(round(l.p90)), "p99": .double(round(l.p99)),
+         "mean": .double(round(l.mean)), "min": .double(round(l.min)), "max": .double(round(l.max))]
+    }
+
     static func stats(_ s: FunctionStats) -> JSONValue {
         func summary(_ l: LatencySummary) -> JSONValue {
             ["count": .int(l.count), "mean": .double(round(l.mean)), "stdev": .double(round(l.stdev)),
@@ -189,6 +195,8 @@ struct JSONRenderer: Renderer {
         }
         return ["invocations": .int(s.invocations), "completed": .int(s.completed), "errors": .int(s.errors),
                 "retries": .int(s.retries), "reruns": .int(s.reruns), "latencyMs": summary(s.latency.summary),
+                "coldStarts": .int(s.coldStarts), "coldLatencyMs": summary(s.coldLatency.summary),
+                "warmLatencyMs": summary(s.warmLatency.summary),
                 "executionMs": summary(s.execution.summary), "queuedMs": summary(s.queued.summary),
                 "returnMs": summary(s.returnTime.summary), "billedMs": .double(s.billedMs),
                 "speculative": .int(s.speculative), "speculativeWins": .int(s.speculativeWins)]

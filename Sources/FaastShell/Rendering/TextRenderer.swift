@@ -28,6 +28,7 @@ struct TextRenderer: Renderer {
                 output.err("error: \(error.message)\n")
             }
         case .failure(let error, _, _):
+            if let printed = error.output { output.err(functionOutput(printed)) }
             output.err(failure(error))
         case .echo(let line):
             output.out(style.dim("faast> " + line) + "\n")
@@ -39,12 +40,13 @@ struct TextRenderer: Renderer {
             output.err(line + "\n")
         case .kept(let logs):
             output.err("kept the deployment (--keep): \(logs)\n")
-        case .value(_, let value, let latencyMs, _):
+        case .value(_, let value, let latencyMs, _, let coldStart, let printed):
             var text = shown(PromptOutput.shortened(value.prettyText, for: output))
-            if showTiming { text += "  " + style.dim(Format.duration(ms: latencyMs)) }
+            if showTiming { text += "  " + style.dim(Format.duration(ms: latencyMs) + (coldStart ? " (cold start)" : "")) }
             output.out(text + "\n")
-        case .batch(let batch, let cost, let interrupted):
-            output.out(summary(batch, cost: cost, interrupted: interrupted))
+            if let printed { output.err(functionOutput(printed)) }
+        case .batch(let batch, let cost, let interrupted, let listsValues):
+            output.out((listsValues ? resultLines(batch) : "") + summary(batch, cost: cost, interrupted: interrupted))
         case .yielded(_, _, _, let value):
             PromptOutput.writeLive(output)  // a live list is not held for the pager
             output.out(style.dim("  ‣ ") + shown(value.jsonText) + "\n")
@@ -82,15 +84,7 @@ struct TextRenderer: Renderer {
         case .cost(let snapshot):
             output.out(snapshot.text + "\n")
         case .results(let batch):
-            var text = ""
-            for (i, r) in batch.results.enumerated() {
-                switch r {
-                case .success(let v): text += "\(i): \(shown(v.jsonText))\n"
-                case .failure(let e):
-                    let first = String(e.message.split(separator: "\n").first ?? "")
-                    text += "\(i): " + style.red("error") + " (\(e.kind.rawValue)): \(shown(first))\n"
-                }
-            }
+            var text = resultLines(batch)
             if batch.droppedResults > 0 {
                 text += style.dim("(values kept for calls 0–\(batch.results.count - 1) of \(Format.grouped(batch.count)); "
                     + "the other \(Format.grouped(batch.droppedResults)) are counted in the summary only)") + "\n"
@@ -107,6 +101,36 @@ struct TextRenderer: Renderer {
         case .collected(let report):
             output.out(report.isEmpty ? "nothing to collect\n" : report.map { "  " + $0 }.joined(separator: "\n") + "\n")
         }
+    }
+
+    /// Each kept call's value (`i: value`) or error, in call order.
+    func resultLines(_ batch: BatchResult) -> String {
+        var text = ""
+        for (i, r) in batch.results.enumerated() {
+            switch r {
+            case .success(let v): text += "\(i): \(shown(v.jsonText))\n"
+            case .failure(let e):
+                let first = String(e.message.split(separator: "\n").first ?? "")
+                text += "\(i): " + style.red("error") + " (\(e.kind.rawValue)): \(shown(first))\n"
+            }
+        }
+        return text
+    }
+
+    /// At most this many lines of what a call printed are shown (the log has them all).
+    static let outputLinesShown = 20
+
+    /// What a single call printed, for standard error (a script's standard output stays its values): each line
+    /// after a bar, dimmed on a terminal.
+    func functionOutput(_ lines: [String]) -> String {
+        guard !lines.isEmpty else { return "" }
+        let dim = output.errIsTerminal && style.enabled ? style.dim : { $0 }
+        var text = ""
+        for line in lines.prefix(Self.outputLinesShown) { text += dim("  │ " + shown(line, err: true)) + "\n" }
+        if lines.count > Self.outputLinesShown {
+            text += dim("  │ … \(lines.count - Self.outputLinesShown) more lines (logs shows them)") + "\n"
+        }
+        return text
     }
 
     /// A failed call: its kind, message, the remote stack (the user's frames) and where its log is.
@@ -141,8 +165,8 @@ struct TextRenderer: Renderer {
         }
         if batch.cancelled > 0 { parts.append(style.yellow("\(Format.grouped(batch.cancelled)) cancelled")) }
         if showTiming, batch.latency.count > 0 {
-            parts += ["p50 \(Format.duration(ms: batch.latency.p50))", "p99 \(Format.duration(ms: batch.latency.p99))",
-                      "\(Format.rate(batch.callsPerSecond)) calls/s", money]
+            parts += Self.coldAndWarm(warm: batch.warmLatency, cold: batch.coldLatency)
+            parts += ["\(Format.rate(batch.callsPerSecond)) calls/s", money]
         }
         var text = (interrupted ? style.yellow("interrupted: ") : "") + parts.joined(separator: " · ")
             + style.dim(" (\(batch.function) x\(batch.count), mode \(batch.mode.rawValue))") + "\n"
@@ -152,6 +176,23 @@ struct TextRenderer: Renderer {
         }
         if batch.failureGroups.count > 5 { text += "  … \(batch.failureGroups.count - 5) more kinds of failure\n" }
         return text
+    }
+
+    /// Round-trip percentiles with the cold starts apart from the warm calls (which is what a function costs
+    /// once running): `p50 1.2 ms`, `p99 3.0 ms (warm, 98 calls)`, `2 cold starts: p50 80 ms`.
+    static func coldAndWarm(warm: LatencySummary, cold: LatencySummary) -> [String] {
+        func plural(_ n: Int, _ word: String) -> String { "\(Format.grouped(n)) \(word)\(n == 1 ? "" : "s")" }
+        var parts: [String] = []
+        if warm.count > 0 {
+            parts = ["p50 \(Format.duration(ms: warm.p50))", "p99 \(Format.duration(ms: warm.p99))"]
+            if cold.count > 0 { parts[1] += " (warm, \(plural(warm.count, "call")))" }
+        }
+        if cold.count > 0 {
+            var text = plural(cold.count, "cold start") + ": p50 \(Format.duration(ms: cold.p50))"
+            if cold.count > 1 { text += ", max \(Format.duration(ms: cold.max))" }
+            parts.append(text)
+        }
+        return parts
     }
 
     /// The latency table; with one function, its execution times and a histogram.
@@ -168,6 +209,10 @@ struct TextRenderer: Renderer {
                 + [l.p50, l.p90, l.p99, l.mean, l.stdev, l.min, l.max].map { Format.duration(ms: $0) })
         }
         var text = "latency (round trip):\n" + Format.table(rows, rightAligned: Set(1..<rows[0].count)) + "\n"
+        // Cold starts (a call that started a worker or instance) apart, per function: they make the first p99s.
+        for (name, s) in report.entries where s.coldStarts > 0 && name != "(all)" {
+            text += "\(name): " + Self.coldAndWarm(warm: s.warmLatency.summary, cold: s.coldLatency.summary).joined(separator: ", ") + "\n"
+        }
         for (name, s) in report.entries where s.speculative > 0 {
             text += "\(name): \(s.speculative) speculative duplicate\(s.speculative == 1 ? "" : "s"), "
                 + "\(s.speculativeWins) answered first\n"

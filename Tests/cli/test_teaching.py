@@ -1,0 +1,94 @@
+"""What a newcomer is shown: a single call's printed lines under its value (locally and on Lambda), and cold
+starts counted apart from warm calls (a call that started a worker locally, an Init Duration on Lambda)."""
+import json
+
+import pytest
+
+from conftest import FIXTURES
+from test_dependencies import DEPLOY_TIMEOUT, aws_env, cache_home, moto  # noqa: F401 (fixtures)
+
+MODULES = [FIXTURES / "teach.js", FIXTURES / "teach.py"]
+BAR = "  │ "
+
+
+@pytest.mark.parametrize("module", MODULES, ids=["node", "python"])
+def test_a_call_shows_what_it_printed_on_stderr_below_its_value(faast, module):
+    r = faast.run(module, "-c", 'call shout("hé")', "-c", 'call shout("b") x3', "-c", 'call shout("c")')
+    assert r.returncode == 0, r.stderr
+    # Standard output stays the values (exact for a script); the printed lines go to stderr, the fan-out's
+    # lines are not shown and do not leak into the next call's.
+    assert r.stdout.splitlines()[0] == '"HÉ"'
+    assert r.stdout.splitlines()[2] == '"C"'
+    assert r.stderr == (BAR + "shouting hé\n" + BAR + "(to stderr)\n" + BAR + "shouting c\n" + BAR + "(to stderr)\n")
+
+
+@pytest.mark.parametrize("module", MODULES, ids=["node", "python"])
+def test_a_failed_call_shows_what_it_printed_before_its_error(faast, module):
+    r = faast.run(module, "-c", 'call grumble("x")')
+    assert r.returncode == 1
+    lines = r.stderr.splitlines()
+    assert lines[0] == BAR + "about to fail on x"
+    assert lines[1].startswith("error (exception): ") and "grumbled x" in lines[1]
+
+
+def test_set_output_off_and_json(faast):
+    off = faast.run(MODULES[0], "-c", "set output=off", "-c", 'call shout("a")')
+    assert (off.returncode, off.stdout, off.stderr) == (0, '"A"\n', "")
+    js = faast.run(MODULES[1], "--format", "json", "-c", 'call shout("a")', "-c", 'call grumble("b")')
+    objects = [json.loads(line) for line in js.stdout.splitlines() if '"command":"call"' in line]
+    assert objects[0]["output"] == ["shouting a", "(to stderr)"]
+    assert objects[1]["error"]["output"] == ["about to fail on b"]
+    assert js.stderr == ""
+
+
+def warm_workers(faast, module, *commands):
+    """The fan-outs' JSON objects and the workers the session had after each (status)."""
+    args = []
+    for c in commands:
+        args += ["-c", c, "-c", "status"]
+    r = faast.run(module, "--format", "json", *args)
+    assert r.returncode == 0, r.stderr
+    objects = [json.loads(line) for line in r.stdout.splitlines()]
+    calls = [o for o in objects if o["command"] == "call"]
+    statuses = [o for o in objects if o["command"] == "status"]
+    return [(o, int(s["workers"].split()[0])) for o, s in zip(calls, statuses)]
+
+
+def test_local_cold_starts_are_the_calls_that_started_a_worker(faast):
+    # Calls of 30 ms make room for more workers; how many start depends on the machine, so the test checks
+    # that each started worker's first call, and only it, counts as a cold start.
+    runs = warm_workers(faast, MODULES[0], "call nap(30) x8 concurrency=4", "call nap(30) x8 concurrency=4",
+                        "call nap(1)")
+    before = 1  # the worker that loaded the module at open: its calls are warm
+    for batch, workers in runs[:2]:
+        assert batch["coldStarts"] == workers - before, (batch, workers)
+        assert batch["coldLatencyMs"]["max"] >= 0
+        before = workers
+    single, _ = runs[2]
+    assert single["coldStart"] is False
+
+
+def test_the_text_summary_and_stats_separate_cold_starts(faast):
+    r = faast.run(MODULES[0], "-c", "set timing=on", "-c", "call nap(30) x8 concurrency=4", "-c", "stats")
+    assert r.returncode == 0, r.stderr
+    summary, table = r.stdout.split("\n", 1)
+    # The open worker exists; whether more started depends on the machine: say it when they did.
+    if " cold start" in summary:
+        assert "(warm, " in summary or "cold starts:" in summary
+        assert "\nnap: " in table and " cold start" in table
+    else:
+        assert "p50 " in summary and "warm" not in summary
+
+
+@pytest.mark.parametrize("module", MODULES, ids=["node", "python"])
+def test_on_lambda_a_call_shows_its_log_tail_lines_and_cold_start(faast, aws_env, module):  # noqa: F811
+    r = faast.run("--provider", "aws", module, "--format", "json", "-c", 'call shout("a")', "-c", 'call grumble("b")',
+                  "-c", "call nap(1) x2", "--continue-on-error", timeout=DEPLOY_TIMEOUT)
+    objects = [json.loads(line) for line in r.stdout.splitlines()]
+    calls = [o for o in objects if o["command"] == "call"]
+    assert calls[0]["value"] == "A"
+    assert calls[0]["output"] == ["shouting a", "(to stderr)"]
+    assert calls[1]["error"]["output"] == ["about to fail on b"]
+    # moto runs every invocation in a new process: each REPORT has an Init Duration.
+    assert calls[0]["coldStart"] is True
+    assert calls[2]["coldStarts"] == 2
