@@ -10,7 +10,7 @@ enum CommandResult: Sendable {
     case usageError(ShellError, SourceContext)
     /// A call or deploy that failed: its kind, message, remote error and log.
     case failure(FaastError, function: String? = nil, attempts: Int? = nil)
-    /// The command as written, before it runs (`--echo`).
+    /// The command as written, before it runs (`--echo`); the renderer names the script's file:line.
     case echo(String)
     case opened(provider: String, module: String, functions: [FunctionInfo], ms: Double)
     /// A deployment left up at exit (`--keep`), and where its logs are.
@@ -106,6 +106,9 @@ extension Renderer {
 struct CommandPlace: Sendable {
     var file: String?
     var line: Int
+
+    /// `hello.faast:7` in a script (a sourced file's own name); nil at the prompt and for `-c`.
+    var scriptLabel: String? { file.map { "\($0):\(line)" } }
 }
 
 extension Shell {
@@ -113,7 +116,7 @@ extension Shell {
     var renderer: any Renderer {
         switch format {
         case .json: return JSONRenderer(output: output, place: place)
-        case .text: return TextRenderer(output: output, style: style, showTiming: showTiming)
+        case .text: return TextRenderer(output: output, style: style, showTiming: showTiming, place: place?.scriptLabel)
         }
     }
 

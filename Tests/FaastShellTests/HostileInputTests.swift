@@ -19,7 +19,7 @@ struct HostileInputTests {
         let h = Harness()
         #expect(await h.run("open functions.js") == .ok)
         #expect(await h.run("let x = call fail(\"boom\")") == .failed)
-        #expect(h.output.stderr.hasPrefix("error (exception): Error: boom\n"))
+        #expect(h.output.stderr.hasPrefix("test.faast:1: error (exception): Error: boom\n"))
         #expect(h.output.stdout.isEmpty)
         let before = h.output.stderr
         #expect(await h.run("expect call fail(\"boom\") fails exception") == .ok)

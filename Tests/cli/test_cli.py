@@ -104,7 +104,7 @@ def test_failed_call_stops_the_script_with_1(faast, tmp_path):
     r = faast.run(s)
     assert r.returncode == 1
     assert r.stdout == "3\n"
-    assert r.stderr.startswith("error (exception): Error: boom\n")
+    assert r.stderr.startswith(f"{s}:3: error (exception): Error: boom\n")
     assert "at Object.fail (" in r.stderr
     assert re.search(r"^  log: file://.*/logs/worker-\d+\.log$", r.stderr, re.M), r.stderr
 
@@ -112,7 +112,7 @@ def test_failed_call_stops_the_script_with_1(faast, tmp_path):
 def test_failed_expect_stops_the_script_with_1(faast, tmp_path):
     s = script(tmp_path, "open functions.js\nexpect call add(1, 2) == 4\nprint after\n")
     r = faast.run(s)
-    assert (r.returncode, r.stdout, r.stderr) == (1, "", "✗ expect add(1, 2) == 4: got 3\n")
+    assert (r.returncode, r.stdout, r.stderr) == (1, "", f"{s}:2: ✗ expect add(1, 2) == 4: got 3\n")
 
 
 def test_continue_on_error_runs_on_but_exits_1(faast, tmp_path):
@@ -503,7 +503,7 @@ def test_help_set_lists_every_setting(faast):
     keys = [l.split("=")[0].strip() for l in r.stdout.splitlines() if l.startswith("  ") and "=" in l.split()[0]]
     assert keys == ["mode", "timeout", "retries", "rerun", "concurrency", "rate", "burst", "pipeline", "speculative",
                     "format", "timing", "echo",
-                    "prompt", "pager", "maxlines"]
+                    "prompt", "pager", "maxlines", "output"]
 
 
 def test_commands_without_a_module(faast):

@@ -92,3 +92,48 @@ def test_on_lambda_a_call_shows_its_log_tail_lines_and_cold_start(faast, aws_env
     # moto runs every invocation in a new process: each REPORT has an Init Duration.
     assert calls[0]["coldStart"] is True
     assert calls[2]["coldStarts"] == 2
+
+
+def script(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_script_failures_name_their_file_and_line(faast, tmp_path):
+    js = FIXTURES / "sample.js"
+    s = script(tmp_path, "check.faast", "# a check\ncall add(1, 2)\nexpect call add(1, 2) == 4\n")
+    r = faast.run(s, js)
+    assert (r.returncode, r.stdout) == (1, "3\n")
+    assert r.stderr == f"{s}:3: ✗ expect add(1, 2) == 4: got 3\n"
+
+    s = script(tmp_path, "boom.faast", "call add(1, 2)\n\ncall fail(\"boom\")\n")
+    r = faast.run(s, js)
+    assert r.returncode == 1
+    assert r.stderr.startswith(f"{s}:3: error (exception): Error: boom\n")
+
+    s = script(tmp_path, "fan.faast", "call fail($i) x3\n")
+    r = faast.run(s, js)
+    assert r.returncode == 1
+    assert r.stdout.startswith("0 ok · 3 failed")
+    assert f"{s}:1: error: 3 of 3 calls of fail failed\n" in r.stderr
+
+    # A sourced file's failure names that file and its own line.
+    inner = script(tmp_path, "inner.faast", "call add(1, 1)\nexpect call add(1, 1) == 3\n")
+    outer = script(tmp_path, "outer.faast", f"call add(0, 0)\nsource {inner.name}\n")
+    r = faast.run(outer, js)
+    assert r.returncode == 1
+    assert r.stderr == f"{inner.name}:2: ✗ expect add(1, 1) == 3: got 2\n"
+
+    # At -c (and at the prompt) there is no file: the messages stay as they were.
+    r = faast.run(js, "-c", "expect call add(1, 2) == 4")
+    assert r.stderr == "✗ expect add(1, 2) == 4: got 3\n"
+
+
+def test_echo_names_the_file_and_line_of_each_command(faast, tmp_path):
+    s = script(tmp_path, "echo.faast", "# echoed\ncall add(1, 2)\n\nprint done\n")
+    r = faast.run("--echo", s, FIXTURES / "sample.js")
+    assert (r.returncode, r.stderr) == (0, "")
+    assert r.stdout == f"{s}:2> call add(1, 2)\n3\n{s}:4> print done\ndone\n"
+    r = faast.run("--echo", FIXTURES / "sample.js", "-c", "call add(1, 2)")
+    assert r.stdout == "faast> call add(1, 2)\n3\n"

@@ -8,6 +8,11 @@ struct TextRenderer: Renderer {
     let output: any OutputSink
     let style: Style
     let showTiming: Bool
+    /// `file:line` of the script command being run, for its failures and its echo (nil at the prompt, `-c`).
+    var place: String? = nil
+
+    /// `hello.faast:7: ` before a failure in a script.
+    private var placePrefix: String { place.map { $0 + ": " } ?? "" }
 
     var showsProgress: Bool { output.errIsTerminal }
 
@@ -28,10 +33,10 @@ struct TextRenderer: Renderer {
                 output.err("error: \(error.message)\n")
             }
         case .failure(let error, _, _):
-            if let printed = error.output { output.err(functionOutput(printed)) }
-            output.err(failure(error))
+            if let printed = error.output, !printed.isEmpty { output.err(functionOutput(printed)) }
+            output.err(placePrefix + failure(error))
         case .echo(let line):
-            output.out(style.dim("faast> " + line) + "\n")
+            output.out(style.dim((place ?? "faast") + "> " + line) + "\n")
         case .opened(let provider, let module, let functions, let ms):
             // A banner for people at a terminal; piped output stays exactly the results.
             guard output.errIsTerminal else { return }
@@ -44,9 +49,15 @@ struct TextRenderer: Renderer {
             var text = shown(PromptOutput.shortened(value.prettyText, for: output))
             if showTiming { text += "  " + style.dim(Format.duration(ms: latencyMs) + (coldStart ? " (cold start)" : "")) }
             output.out(text + "\n")
-            if let printed { output.err(functionOutput(printed)) }
+            // Only when there is something: any stderr write flushes the value held for the pager at the prompt.
+            if let printed, !printed.isEmpty { output.err(functionOutput(printed)) }
         case .batch(let batch, let cost, let interrupted, let listsValues):
             output.out((listsValues ? resultLines(batch) : "") + summary(batch, cost: cost, interrupted: interrupted))
+            if let place, batch.failed > 0 {
+                // The summary is on stdout; a script's reader also learns on stderr where the calls failed.
+                output.err("\(place): " + style.red("error") + ": \(Format.grouped(batch.failed)) of \(Format.grouped(batch.count)) "
+                    + "calls of \(batch.function) failed\n")
+            }
         case .yielded(_, _, _, let value):
             PromptOutput.writeLive(output)  // a live list is not held for the pager
             output.out(style.dim("  ‣ ") + shown(value.jsonText) + "\n")
@@ -59,7 +70,7 @@ struct TextRenderer: Renderer {
             if passed {
                 output.out(style.green("✓") + " \(description)" + (detail.map { style.dim(" (\($0))") } ?? "") + "\n")
             } else {
-                output.err(style.red("✗") + " expect \(shown(description, err: true)): \(shown(detail ?? "failed", err: true))\n")
+                output.err(placePrefix + style.red("✗") + " expect \(shown(description, err: true)): \(shown(detail ?? "failed", err: true))\n")
             }
         case .functions(let functions):
             output.out(functions.map { "  " + $0.signature }.joined(separator: "\n") + "\n")
@@ -123,7 +134,6 @@ struct TextRenderer: Renderer {
     /// What a single call printed, for standard error (a script's standard output stays its values): each line
     /// after a bar, dimmed on a terminal.
     func functionOutput(_ lines: [String]) -> String {
-        guard !lines.isEmpty else { return "" }
         let dim = output.errIsTerminal && style.enabled ? style.dim : { $0 }
         var text = ""
         for line in lines.prefix(Self.outputLinesShown) { text += dim("  │ " + shown(line, err: true)) + "\n" }
