@@ -51,7 +51,7 @@ def warm_workers(faast, module, *commands):
     objects = [json.loads(line) for line in r.stdout.splitlines()]
     calls = [o for o in objects if o["command"] == "call"]
     statuses = [o for o in objects if o["command"] == "status"]
-    return [(o, int(s["workers"].split()[0])) for o, s in zip(calls, statuses)]
+    return [(o, s["workers"]) for o, s in zip(calls, statuses)]
 
 
 def test_local_cold_starts_are_the_calls_that_started_a_worker(faast):
