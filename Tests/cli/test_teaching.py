@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, REPO
 
 # A Lambda deploy on moto: bounded, not timed.
 DEPLOY_TIMEOUT = 300
@@ -139,3 +139,27 @@ def test_echo_names_the_file_and_line_of_each_command(faast, tmp_path):
     assert r.stdout == f"{s}:2> call add(1, 2)\n3\n{s}:4> print done\ndone\n"
     r = faast.run("--echo", FIXTURES / "sample.js", "-c", "call add(1, 2)")
     assert r.stdout == "faast> call add(1, 2)\n3\n"
+
+
+def readme_block_after(readme, marker):
+    """The text of the first ``` block after `marker` in the README."""
+    start = readme.index("```\n", readme.index(marker)) + 4
+    return readme[start:readme.index("```\n", start)]
+
+
+def test_the_readme_shows_hello_faast_as_it_is_and_as_it_prints(faast):
+    readme = (REPO / "README.md").read_text()
+    marker = "`examples/hello.faast`, the teaching demo"
+    assert readme_block_after(readme, marker) == (REPO / "examples" / "hello.faast").read_text()
+    shown = readme_block_after(readme, "What it prints at a terminal").splitlines()
+    r = faast.run(REPO / "examples" / "hello.faast")
+    assert r.returncode == 0, r.stderr
+    # Piped output has no timings; at a terminal each value and summary line gains them, nothing else changes.
+    printed = r.stdout[:r.stdout.index("latency (round trip):")].splitlines()
+    lines = iter(shown)
+    for line in printed:
+        if " ok · " in line:
+            head, tail = line.split(" (", 1)
+            assert any(s.startswith(head + " · ") and s.endswith(" (" + tail) for s in lines), line
+        else:
+            assert any(s == line or s.startswith(line + "  ") for s in lines), line
