@@ -117,7 +117,8 @@ public enum Command: Sendable, Hashable {
     case help(Name?)
     case status
     case stats(Name?)
-    case cost
+    /// `cost [text|csv|json]`: the form, when written.
+    case cost(Name?)
     case results
     case logUrl(Name?)
     case logs(Name?, options: [OptionArg])

@@ -143,7 +143,7 @@ struct ParserState {
             command = .help(topic)
         case "status": command = .status
         case "stats": command = .stats(optionalFunctionName())
-        case "cost": command = .cost
+        case "cost": command = .cost(try optionalWord(of: spec))
         case "results": command = .results
         case "logUrl": command = .logUrl(optionalFunctionName())
         case "history": command = .history(options: try parseOptions(for: spec))
@@ -193,6 +193,19 @@ struct ParserState {
             throw error("unbalanced \(token.quotedForMessage): no bracket is open", at: token.location)
         }
         throw error("unexpected \(token.quotedForMessage) after the command", at: token.location)
+    }
+
+    /// The word a `.word` operand allows (`cost csv`), nil when none is written; another word is an error
+    /// that lists them.
+    mutating func optionalWord(of spec: CommandSpec) throws(ParseError) -> Name? {
+        guard case .word(let words) = spec.operand, case .identifier = current.kind else { return nil }
+        let word = Name(current.text, at: current.location)
+        guard words.contains(word.text) else {
+            throw error("\(spec.name) takes \(words.joined(separator: ", ")) or nothing, not '\(word.text)'"
+                + Suggestion.didYouMean(word.text, in: words), at: word.location)
+        }
+        advance()
+        return word
     }
 
     mutating func optionalFunctionName() -> Name? {

@@ -34,7 +34,7 @@ enum CommandResult: Sendable {
     /// `status`: nil when no module is open.
     case status([StatusRow]?)
     case stats(StatsReport)
-    case cost(CostSnapshot)
+    case cost(CostSnapshot, form: CostForm)
     case results(BatchResult)
     case logUrl(String)
     case logs([String])
@@ -100,6 +100,11 @@ protocol Renderer: Sendable {
 
 extension Renderer {
     func valueStream(command: String) -> FanOutStream? { nil }
+}
+
+/// How `cost` shows its snapshot: a table, CSV rows, or a JSON object (README, "Cost").
+enum CostForm: String, Sendable {
+    case text, csv, json
 }
 
 /// Where a command was written: its script (nil for the prompt and `-c`) and line.

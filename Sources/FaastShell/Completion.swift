@@ -87,6 +87,8 @@ public enum Completion {
             return (rest.isEmpty ? functions : []) + optionKeys(command, word)
         case .settings:
             return optionKeys(command, word)
+        case .word(let words):
+            return rest.isEmpty ? words.filter { $0.hasPrefix(word) } : []
         case .none, .binding, .expectation, .text, .seconds:
             return []
         }

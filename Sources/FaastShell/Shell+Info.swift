@@ -96,12 +96,12 @@ extension Shell {
         return .ok
     }
 
-    func costCommand() async throws -> CommandStatus {
+    func costCommand(_ form: Name?) async throws -> CommandStatus {
         let invoker = try requireSession()
         let usage = invoker.stats.usage
         var snapshot = await invoker.provider.costSnapshot(usage: usage)
         snapshot.noteSpeculation(usage)
-        report(.cost(snapshot), command: "cost")
+        report(.cost(snapshot, form: form.flatMap { CostForm(rawValue: $0.text) } ?? .text), command: "cost")
         return .ok
     }
 

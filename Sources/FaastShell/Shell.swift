@@ -142,7 +142,7 @@ public actor Shell {
         case .help(let topic): return try helpCommand(topic)
         case .status: return await statusCommand()
         case .stats(let fn): return try statsCommand(fn)
-        case .cost: return try await costCommand()
+        case .cost(let form): return try await costCommand(form)
         case .results: return try resultsCommand()
         case .logUrl(let fn): return try logUrlCommand(fn)
         case .logs(let fn, let opts): return try await logsCommand(fn, options: opts)
@@ -157,6 +157,7 @@ public actor Shell {
         case .keep:
             options.keep = true
             output.err(invoker == nil ? "the next module opened will be kept at exit\n" : "the deployment will be kept at exit (faast attach re-opens it)\n")
+            report(.settingsChanged, command: "keep")  // `--format json`: an object, like every command's
             return .ok
         case .exit: return .exit
         }

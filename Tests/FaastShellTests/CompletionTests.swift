@@ -58,5 +58,8 @@ struct CompletionTests {
         #expect(Completion.candidates(line: "print $to", context: context) == ["$total"])
         #expect(Completion.candidates(line: "expect call add(1, 2) f", context: context) == ["fails"])
         #expect(Completion.candidates(line: "call add(1, ", context: context).isEmpty)
+        #expect(Completion.candidates(line: "cost ", context: context) == ["text", "csv", "json"])
+        #expect(Completion.candidates(line: "cost c", context: context) == ["csv"])
+        #expect(Completion.candidates(line: "cost csv ", context: context).isEmpty)
     }
 }

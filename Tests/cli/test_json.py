@@ -152,3 +152,28 @@ def test_values_reach_stdout_while_the_fan_out_runs(faast, tmp_path):
     assert p.returncode == 0
     o = objects(seen + rest)
     assert o[1]["values"] == ["first", "done"] and o[1]["command"] == "map"
+
+
+def test_cost_as_csv_and_json(faast):
+    import csv
+    import io
+    r = faast.run(JS, "-c", "call square($i) x4", "-c", "cost csv", "-c", "cost json")
+    assert (r.returncode, r.stderr) == (0, "")
+    text = r.stdout.split("\n", 1)[1]  # after the fan-out's summary line
+    csv_text, json_text = text.split("\n{", 1)
+    rows = list(csv.DictReader(io.StringIO(csv_text + "\n")))
+    assert list(rows[0]) == ["metric", "unit", "price", "measured", "cost", "informational", "note"]
+    by_name = {row["metric"]: row for row in rows}
+    assert by_name["localRequests"]["measured"] == "4.0" and by_name["localRequests"]["informational"] == "true"
+    assert float(by_name["lambda-estimate:functionCallRequests"]["cost"]) > 0
+    snapshot = json.loads("{" + json_text)
+    assert snapshot["provider"] == "local" and snapshot["lambdaEstimate"]["total"] > 0
+    assert {m["name"] for m in snapshot["metrics"]} == {"localCompute", "localRequests"}
+
+    r = faast.run(JS, "--format", "json", "-c", "cost csv", "-c", "cost xml")
+    assert r.returncode == 2
+    o = objects(r.stdout)
+    assert o[1]["command"] == "cost" and o[1]["csv"].startswith("metric,unit,price,")
+    assert o[1]["cost"]["provider"] == "local"
+    # A mistake in the second -c line: the first ran; the syntax error names cost.
+    assert o[2]["command"] == "cost" and o[2]["error"]["message"] == "cost takes text, csv, json or nothing, not 'xml'"

@@ -25,6 +25,8 @@ public enum Operand: Sendable, Hashable {
     case text
     /// A number of seconds.
     case seconds
+    /// One of these words, or none (the first is the default).
+    case word([String])
 }
 
 /// One command of the language: its keyword, usage line, one-line help, the options it takes, and

@@ -129,6 +129,8 @@ public enum Language {
 
     /// The fan-out count after `x`.
     public static let fanOutCount = ValueKind.count(0...100_000_000, unit: "calls")
+    /// How `cost` shows the snapshot.
+    public static let costForms = ["text", "csv", "json"]
     /// The seconds `sleep` takes.
     public static let sleepSeconds = ValueKind.number(NumberRange(0, 86_400), unit: "seconds")
 
@@ -161,7 +163,8 @@ public enum Language {
         CommandSpec("help", usage: "help [COMMAND|FN]", "this help, a command's, or a function's parameters", operand: .topic),
         CommandSpec("status", "provider, module, options, calls and cost so far"),
         CommandSpec("stats", usage: "stats [FN]", "counts and latency percentiles; with FN, a histogram", operand: .function),
-        CommandSpec("cost", "the cost snapshot (local: with a Lambda estimate)"),
+        CommandSpec("cost", usage: "cost [text|csv|json]", "the cost snapshot (local: with a Lambda estimate), as a table, CSV or JSON",
+                    operand: .word(costForms), examples: ["cost csv"]),
         CommandSpec("results", "the values of the last fan-out (of its first 100,000 calls at most)"),
         CommandSpec("logUrl", usage: "logUrl [FN]", "where the logs are", operand: .function),
         CommandSpec("history", usage: "history [last=N]", "the prompt's recent commands (shared by every faast shell)",

@@ -90,8 +90,9 @@ struct JSONRenderer: Renderer {
             for row in rows ?? [] { fields[row.key] = row.value }
         case .stats(let report):
             (ok, fields) = (true, ["functions": .object(report.entries.map { JSONMember($0.name, Self.stats($0.stats)) })])
-        case .cost(let snapshot):
+        case .cost(let snapshot, let form):
             (ok, fields) = (true, ["cost": snapshot.json])
+            if form == .csv { fields["csv"] = .string(snapshot.csv) }
         case .results(let batch):
             (ok, fields) = (true, ["function": .string(batch.function), "count": .int(batch.count),
                                    "kept": .int(batch.results.count), "results": .array(batch.results.map { r in

@@ -92,8 +92,12 @@ struct TextRenderer: Renderer {
             if output.errIsTerminal { output.err(style.dim(text) + "\n") }
         case .analysis(let report):
             analysis(report)
-        case .cost(let snapshot):
-            output.out(snapshot.text + "\n")
+        case .cost(let snapshot, let form):
+            switch form {
+            case .text: output.out(snapshot.text + "\n")
+            case .csv: output.out(snapshot.csv)
+            case .json: output.out(snapshot.json.prettyText + "\n")
+            }
         case .results(let batch):
             var text = resultLines(batch)
             if batch.droppedResults > 0 {
