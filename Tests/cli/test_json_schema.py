@@ -68,7 +68,7 @@ def test_every_command_and_mistake_matches_the_schema(faast, tmp_path):
         JS, "--format", "json", "--continue-on-error",
         "-c", 'call fail("boom")', "-c", 'call fail("f") x3', "-c", 'map fail ["a"]', "-c", "expect call add(1, 1) == 3",
         "-c", "expect call add(1, 1) fails", "-c", "call sleep(2000) timeout=0.2", "-c", "let z = call fail(1)",
-        "-c", "call square(2) x3"), codes=(1,))
+        "-c", "call square(2) x3", "-c", 'analyze call fail("a") x2 memory=128'), codes=(1,))
     # Generators (their values first, one object each) and python.
     seen += checked(faast.run(module, "--format", "json", "-c", "call countdown(3)"))
     seen += checked(faast.run(PY, "--format", "json", "-c", 'call hello("py")', "-c", "status", "-c", "functions"))
