@@ -106,7 +106,7 @@ def test_the_schema_refuses_what_it_does_not_describe():
     good = {"command": "status", "ok": True, "open": False}
     assert VALIDATOR.is_valid(good)
     assert not VALIDATOR.is_valid({**good, "extra": 1})
-    call = {"command": "call", "ok": True, "function": "f", "value": 1, "latencyMs": 0.5, "attempts": 1}
+    call = {"command": "call", "ok": True, "function": "f", "value": 1, "latencyMs": 0.5, "attempts": 1, "coldStart": False}
     assert VALIDATOR.is_valid(call)
     assert not VALIDATOR.is_valid({**call, "attempts": "1"})
     assert not VALIDATOR.is_valid({k: v for k, v in call.items() if k != "value"})
