@@ -65,10 +65,10 @@ enum AWSErrors {
                                 logLocation: String? = nil) -> FaastError {
         switch error {
         case let e as HTTPTransportError where e.reach == .maybeSent:
-            return mayHaveRun(function, place: place, because: "the connection failed after the request was sent (\(e.detail))",
+            return mayHaveRun(function, place: place, because: "the connection failed after the request was sent: \(e.detail)",
                               logLocation: logLocation)
         case let e as AWSServiceError where e.isServerError && !e.isThrottling:
-            return mayHaveRun(function, place: place, because: "AWS answered \(e.status) (\(e.service) \(e.code))",
+            return mayHaveRun(function, place: place, because: "AWS answered \(e.status), \(e.service) \(e.code)",
                               logLocation: logLocation)
         default:
             var mapped = faastError(error)
@@ -77,8 +77,10 @@ enum AWSErrors {
         }
     }
 
+    /// "f on Lambda: <reason>": the invocation core adds that the call may have run and was not run again
+    /// (or how many times it was), once, as for every provider.
     static func mayHaveRun(_ function: String, place: String = "Lambda", because reason: String,
                            logLocation: String? = nil) -> FaastError {
-        FaastError(.mayHaveRun, "\(function) may have run on \(place); not retried: \(reason)", logLocation: logLocation)
+        FaastError(.mayHaveRun, "\(function) on \(place): \(reason)", logLocation: logLocation)
     }
 }
