@@ -58,6 +58,8 @@ final class LocalLane: @unchecked Sendable {
     private var lastExecutionMs = Double.infinity
     /// Whether `worker` was started for the call sent next (which then waited for it: a cold start).
     private var startedForNextCall = false
+    /// Whether the lane holds a start reserved for it (`WorkerPool.reserveRoom`) and has not used it yet.
+    private var reserved = false
     /// The worker, for a cancel from another thread; and whether the lane was cancelled.
     private let shared = Mutex<(worker: Worker?, cancelled: Bool)>((nil, false))
 
@@ -85,7 +87,11 @@ final class LocalLane: @unchecked Sendable {
                         _ = try? readyWorker()
                         startedForNextCall = false  // started before its call was taken: the call does not wait
                     }
-                    guard let call = calls.nextBlocking() else { break }
+                    guard let call = calls.nextBlocking() else {
+                        if reserved { pool.cancelReservation() }
+                        reserved = false
+                        break
+                    }
                     sendFirst(call, late: false)
                 }
                 if sent.isEmpty { continue }
@@ -93,16 +99,24 @@ final class LocalLane: @unchecked Sendable {
             sendAhead()
             readAnswer()
         }
+        if reserved { pool.cancelReservation() }
+        reserved = false
         giveBackWorker()
     }
 
     /// Before a lane without a worker takes a call of a fan-out whose calls may be pipelined: waits while the
-    /// pool has no room for another worker (see `WorkerPool.hasRoom`): while calls return at once, more workers
+    /// pool has no room for another worker (see `WorkerPool.reserveRoom`): while calls return at once, more workers
     /// than CPUs only compete for them. False when there is nothing left to wait for (no more calls, cancelled).
     private func waitForRoom() -> Bool {
+        if reserved { return true }
         while calls.mayHaveMore {
-            if pool.hasRoom(cpus: LocalProvider.cpus.count) { return true }
-            pool.waitForRoom(seconds: 0.01)
+            switch pool.reserveRoom(cpus: LocalProvider.cpus.count) {
+            case .none: pool.waitForRoom(seconds: 0.01)
+            case .reserved:
+                reserved = true
+                return true
+            case .idle, .slowCalls: return true
+            }
         }
         return false
     }
@@ -168,7 +182,9 @@ final class LocalLane: @unchecked Sendable {
     private func readyWorker() throws(FaastError) -> Worker {
         if sent.isEmpty, worker?.isAlive == false { giveBackWorker() }
         if let held = worker { return held }
-        let (fresh, started) = try pool.acquireBlocking()
+        let wasReserved = reserved
+        reserved = false
+        let (fresh, started) = try pool.acquireBlocking(reserved: wasReserved)
         worker = fresh
         startedForNextCall = started
         let cancelled = shared.withLock { s -> Bool in
@@ -216,6 +232,7 @@ final class LocalLane: @unchecked Sendable {
         case .success(let r): lastExecutionMs = r.timing.executionMs ?? .infinity
         case .failure(let e): lastExecutionMs = e.timing?.executionMs ?? .infinity
         }
+        held.noteExecution(ms: lastExecutionMs)
         placeOnCPU()
         calls.finish(front.call, result, startedAt: start, arrivedAt: received.arrivedAt)
     }

@@ -47,7 +47,8 @@ final class MemoryWatch: Sendable {
         wake.signal()
     }
 
-    /// Resident memory of `pid` and of the processes it started (children of its main thread, recursively).
+    /// Resident memory of `pid` and of the processes it started (the children of each of its threads, such as
+    /// the processes of a python `multiprocessing` pool, recursively).
     static func residentBytes(of pid: pid_t) -> Int {
         var total = 0
         var pending: [pid_t] = [pid]
@@ -58,9 +59,7 @@ final class MemoryWatch: Sendable {
                 let fields = statm.split(separator: " ")
                 if fields.count > 1, let pages = Int(fields[1]) { total += pages * pageSize }
             }
-            if let children = try? String(contentsOfFile: "/proc/\(p)/task/\(p)/children", encoding: .utf8) {
-                pending += children.split(separator: " ").compactMap { pid_t($0) }
-            }
+            pending += ProcessJanitor.children(of: p)
         }
         return total
     }

@@ -83,8 +83,26 @@ final class Worker: Sendable {
     }
 
     var isAlive: Bool { state.withLock { !$0.dead && $0.fault == nil } }
-    /// When the running call began (epoch ms), nil when idle.
-    var runningSince: Double? { state.withLock { $0.inFlight.first.map(\.startedEpochMs) } }
+    /// How long its last answered call ran by the worker's own clock (µs; 0 before any, or unknown): unlike the
+    /// time faast sees, it does not grow when faast's threads wait for a CPU.
+    private let lastExecutionMicros = Atomic<UInt64>(0)
+
+    /// Records how long a call ran by the worker's clock (its answer's timing).
+    func noteExecution(ms: Double?) {
+        let micros = ms.map { $0.isFinite && $0 >= 0 ? UInt64(min($0 * 1000, 1e15)) : 0 } ?? 0
+        lastExecutionMicros.store(micros, ordering: .relaxed)
+    }
+
+    /// Whether the call this worker runs looks slow enough that another worker could run calls meanwhile
+    /// (`WorkerPool.reserveRoom`): it has run over 1 ms since faast saw it begin, and the worker's previous call
+    /// also ran over 1 ms by the worker's own clock; or it has run over 20 ms whatever came before (a first
+    /// call; a machine so loaded that faast's view lags). Starting up and describing are not calls.
+    func runsSlowCall(nowEpochMs: Double) -> Bool {
+        guard let since = state.withLock({ s in s.inFlight.first.flatMap { $0.function.isEmpty ? nil : $0.startedEpochMs } })
+        else { return false }
+        let running = nowEpochMs - since
+        return running > 20 || (running > 1 && lastExecutionMicros.load(ordering: .relaxed) > 1_000)
+    }
     var isBusy: Bool { state.withLock { !$0.inFlight.isEmpty } }
     var logURL: String { log.url }
 
@@ -248,15 +266,12 @@ final class Worker: Sendable {
     func reap(blocking: Bool = true) -> Int32? {
         reaping.withLock { _ -> Int32? in
             if let code = state.withLock({ $0.dead ? $0.exitCode : nil }) { return code }
-            // Whatever the worker started in its group goes with it: killed while the worker's pid is still a
-            // zombie's, so it cannot have been reused for another process group yet.
-            if faast_await_exit(pid, blocking ? 1 : 0) == 1 { kill(-pid, SIGKILL) }
-            var status: Int32 = 0
-            var r: pid_t
-            repeat { r = waitpid(pid, &status, blocking ? 0 : WNOHANG) } while r < 0 && errno == EINTR
-            guard r == pid || (r < 0 && errno == ECHILD) else { return nil }
-            if r == pid { ProcessJanitor.workerEnded(pid) }
-            let code = r == pid ? faast_wait_status_code(status) : 0
+            // Whatever the worker started goes with it (its group, and what left the group: `ProcessJanitor`),
+            // found while the worker's pid is still a zombie's, so that it cannot have been reused yet.
+            let exited = faast_await_exit(pid, blocking ? 1 : 0)
+            if exited == 0 { return nil }
+            // Not waitable (an error): it was reaped already; nothing of it is left to wait for.
+            let code = exited == 1 ? ProcessJanitor.reapExited(worker: pid) : 0
             state.withLock { s in
                 s.dead = true
                 s.exitCode = code

@@ -11,7 +11,7 @@ import Glibc
 ///
 /// From faast's environment: `PATH`, `HOME`, `LANG`, `LC_*`, `TZ`, `TMPDIR`, and the names `inherit=` gives
 /// (names or glob patterns; `*` for all). AWS credentials pass only when named exactly, never by a pattern.
-/// faast adds `FAAST_PROVIDER`, `FAAST_SESSION_ID`, `FAAST_MODULE`, `FAAST_MEMORY_MB`, `AWS_LAMBDA_FUNCTION_NAME`,
+/// faast adds `FAAST_PROVIDER`, `FAAST_SESSION_ID`, `FAAST_WORKER_ID` (at spawn), `FAAST_MODULE`, `FAAST_MEMORY_MB`, `AWS_LAMBDA_FUNCTION_NAME`,
 /// `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` (and python's `PYTHONUNBUFFERED`, `PYTHONDONTWRITEBYTECODE`); `env=` comes last.
 enum WorkerEnvironment {
     /// Passed on from faast's environment by default.

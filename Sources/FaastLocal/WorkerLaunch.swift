@@ -82,9 +82,13 @@ struct WorkerLaunch: Sendable {
             throw FaastError(.deployFailed, "cannot open the worker log \(logPath): \(String(cString: strerror(errno)))")
         }
         let argv = [executable] + arguments
+        // Its descendants inherit its marks, by which faast finds those that leave its process group.
+        let marks = ProcessJanitor.Marks(sessionId: environment["FAAST_SESSION_ID"] ?? "", workerId: id)
+        var environment = environment
+        environment["FAAST_WORKER_ID"] = String(id)
         let envp = environment.map { "\($0.key)=\($0.value)" }
         let (executable, directory, requestRead, responseWrite) = (executable, directory, request[0], response[1])
-        let pid = ProcessJanitor.startWorker(sessionId: environment["FAAST_SESSION_ID"] ?? "") { Spawner.shared.run {
+        let pid = ProcessJanitor.startWorker(marks) { Spawner.shared.run {
             withCStrings(argv) { cArgv in
                 withCStrings(envp) { cEnvp in
                     faast_spawn_worker(executable, cArgv, cEnvp, directory, requestRead, responseWrite, logFd)

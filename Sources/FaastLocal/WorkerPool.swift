@@ -19,6 +19,9 @@ final class WorkerPool: Sendable {
         var closed = false
         /// Set when starting workers was cancelled (an interrupted `open`): a worker that registers later stops.
         var startFault: FaastError?
+        /// Lanes that `reserveRoom` let start a worker and that have not got one yet: counted with the workers,
+        /// so that lanes asking at once do not all see room.
+        var reserved = 0
     }
 
     /// How long a worker may take to load its module and say it is ready, and to describe it.
@@ -40,16 +43,23 @@ final class WorkerPool: Sendable {
     }
 
     /// An idle warm worker or a new one (`started`), on the calling thread (which blocks while a new one starts).
-    func acquireBlocking() throws(FaastError) -> (worker: Worker, started: Bool) {
-        if let idle = try takeIdle() { return (idle, false) }
-        return (try startWorkerBlocking(), true)
+    /// `reserved`: the caller holds a reservation of `reserveRoom`, which this uses up.
+    func acquireBlocking(reserved: Bool = false) throws(FaastError) -> (worker: Worker, started: Bool) {
+        if let idle = try takeIdle(reserved: reserved) { return (idle, false) }
+        return (try startWorkerBlocking(reserved: reserved), true)
     }
 
-    private func takeIdle() throws(FaastError) -> Worker? {
+    private func takeIdle(reserved: Bool) throws(FaastError) -> Worker? {
         try state.withLock { s throws(FaastError) -> Worker? in
-            if s.closed { throw FaastError(.cancelled, "the session has been cleaned up") }
+            if s.closed {
+                if reserved { s.reserved -= 1 }
+                throw FaastError(.cancelled, "the session has been cleaned up")
+            }
             while let w = s.idle.popLast() {
-                if w.isAlive { return w }
+                if w.isAlive {
+                    if reserved { s.reserved -= 1 }
+                    return w
+                }
                 s.all[w.id] = nil
             }
             return nil
@@ -61,14 +71,21 @@ final class WorkerPool: Sendable {
         try await runOnThread { try self.startWorkerBlocking() }
     }
 
-    func startWorkerBlocking() throws(FaastError) -> Worker {
+    func startWorkerBlocking(reserved: Bool = false) throws(FaastError) -> Worker {
         let id = state.withLock { s -> Int in
             defer { s.nextId += 1 }
             return s.nextId
         }
-        let worker = try launch.spawn(id: id, deadlines: deadlines)
+        let worker: Worker
+        do throws(FaastError) {
+            worker = try launch.spawn(id: id, deadlines: deadlines)
+        } catch {
+            if reserved { state.withLock { $0.reserved -= 1 } }
+            throw error
+        }
         let cancelled = state.withLock { s -> FaastError? in
             s.all[id] = worker
+            if reserved { s.reserved -= 1 }
             return s.startFault
         }
         do throws(FaastError) {
@@ -136,14 +153,40 @@ final class WorkerPool: Sendable {
     private let room = NSCondition()
 
     /// Whether a lane of a fan-out whose calls return at once may get a worker now: an idle one is there, fewer
-    /// workers than `cpus` run, or a worker runs a call that has taken over 1 ms (calls are not that fast).
-    /// Starting a worker costs 50-100 ms of CPU (python or node starting up), which fast calls on busy CPUs
-    /// never win back: on 2 CPUs, 2 warm workers with requests sent ahead keep both CPUs busy.
-    func hasRoom(cpus: Int) -> Bool {
-        let (idle, workers) = state.withLock { s in (!s.idle.isEmpty, Array(s.all.values)) }
-        if idle || workers.count < cpus { return true }
+    /// workers than `cpus` run, or a worker runs a call that looks slow (`Worker.runsSlowCall`: calls are not
+    /// that fast). Starting a worker costs 50-100 ms of CPU (python or node starting up), which fast calls on
+    /// busy CPUs never win back: on 2 CPUs, 2 warm workers with requests sent ahead keep both CPUs busy. A
+    /// worker still starting up makes no room: counting it as a slow call started every lane's worker at once
+    /// (10 python workers for 10 no-op calls, a second of CPU).
+    func reserveRoom(cpus: Int) -> Room {
+        let (room, workers) = state.withLock { s -> (Room, [Worker]) in
+            if !s.idle.isEmpty { return (.idle, []) }
+            if s.all.count + s.reserved < cpus {
+                s.reserved += 1
+                return (.reserved, [])
+            }
+            return (.none, Array(s.all.values))
+        }
+        if room != .none { return room }
         let now = MonotonicClock.epochMs()
-        return workers.contains { $0.runningSince.map { now - $0 > 1 } ?? false }
+        return workers.contains { $0.runsSlowCall(nowEpochMs: now) } ? .slowCalls : .none
+    }
+
+    /// What `reserveRoom` found.
+    enum Room {
+        case none
+        /// An idle worker (the lane may still have to start one if another lane takes it first).
+        case idle
+        /// Fewer workers than CPUs: one start is reserved for the lane (`acquireBlocking(reserved: true)` or
+        /// `cancelReservation` uses it up).
+        case reserved
+        /// A worker runs a slow call.
+        case slowCalls
+    }
+
+    /// Gives back a reservation of `reserveRoom` that will not be used (the lane found no call to take).
+    func cancelReservation() {
+        state.withLock { $0.reserved -= 1 }
     }
 
     /// Waits until a worker comes back to the pool, or `seconds` pass. A call that has run for over 1 ms
@@ -167,10 +210,11 @@ final class WorkerPool: Sendable {
         deadlines.stop()
         memory.stop()
         for w in workers { w.beginShutdown() }
+        let sessionId = launch.environment["FAAST_SESSION_ID"] ?? ""
         _ = try? await runOnThread {
             Self.awaitExit(workers, grace: grace)
             // What the session's functions started and left, even outside their workers' groups (setsid).
-            ProcessJanitor.sweep()
+            ProcessJanitor.sweep(sessionId: sessionId)
         }
         return workers.count
     }

@@ -98,21 +98,64 @@ def test_processes_a_function_starts_end_with_its_session(faast):
 
 
 def test_cleanup_and_a_dying_worker_take_what_the_function_started(faast, tmp_path):
-    # A worker that dies takes its process group at once; what left the group (setsid) goes at cleanup.
-    for after, group_only in (("cleanup", False), ("call die(3) retries=0", True)):
+    # What a function started goes with its worker, even what left the worker's group (setsid): at once when
+    # the worker dies, at cleanup otherwise.
+    for after in ("cleanup", "call die(3)"):
         out = tmp_path / "out.txt"
         with open(out, "w") as f:
             proc = subprocess.Popen([faast.binary, str(SPAWNER), "--continue-on-error", "-c", "call spawn()", "-c", after,
                                      "-c", "sleep 60"], stdout=f, stderr=subprocess.DEVNULL, env=faast.env, text=True)
         try:
             assert wait_for(lambda: out.read_text().strip(), timeout=RUN_TIMEOUT)
-            in_group, own_session = spawned_pids(out.read_text())
+            pids = spawned_pids(out.read_text())
             # faast is still running (sleep 60): the processes went with their worker, not with faast.
-            assert wait_for(gone([in_group] if group_only else [in_group, own_session]), timeout=10), after
+            assert wait_for(gone(pids), timeout=RUN_TIMEOUT), after
             assert proc.poll() is None
         finally:
             proc.kill()
             proc.wait()
             for p in spawned_pids(out.read_text()):
+                if running(p):
+                    os.kill(p, signal.SIGKILL)
+
+
+def escaped(path):
+    """The records `escape` wrote: [{"worker": pid, "children": [setsid child, daemon]}]."""
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_a_worker_killed_mid_call_takes_what_left_its_group_and_nothing_of_another_worker(faast, tmp_path):
+    # Two workers each start a setsid child and a daemon (double fork, adopted by faast while the worker runs).
+    # One worker is killed by its call's timeout, then the other by a signal from outside (a crash): each time
+    # exactly the dead worker's processes go, at once, while faast runs; the other worker's stay until its end.
+    record, hanging = tmp_path / "escaped.jsonl", tmp_path / "hanging.txt"
+    proc = subprocess.Popen([faast.binary, str(SPAWNER), "--continue-on-error",
+                             "-c", 'call escape("%s", 1) x2 concurrency=2 pipeline=off' % record,
+                             "-c", "call hang() timeout=2", "-c", 'call hang("%s")' % hanging, "-c", "sleep 120"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=faast.env)
+    try:
+        assert wait_for(lambda: len(escaped(record)) == 2, timeout=RUN_TIMEOUT)
+        first, second = escaped(record)
+        assert first["worker"] != second["worker"], "the two calls ran on one worker"
+        everything = first["children"] + second["children"]
+        assert all(running(p) for p in everything)
+
+        # The timeout kills one of the two workers (whichever was idle last).
+        assert wait_for(lambda: not running(first["worker"]) or not running(second["worker"]), timeout=RUN_TIMEOUT)
+        dead, alive = (first, second) if not running(first["worker"]) else (second, first)
+        assert wait_for(gone(dead["children"]), timeout=RUN_TIMEOUT)
+        assert running(alive["worker"]) and all(running(p) for p in alive["children"])
+        assert proc.poll() is None
+
+        # The next call runs on the other worker, which crashes (SIGKILL from outside) and takes its own.
+        assert wait_for(lambda: hanging.exists() and hanging.read_text() == str(alive["worker"]), timeout=RUN_TIMEOUT)
+        os.kill(alive["worker"], signal.SIGKILL)
+        assert wait_for(gone(alive["children"]), timeout=RUN_TIMEOUT)
+        assert proc.poll() is None
+    finally:
+        proc.kill()
+        proc.wait()
+        for r in escaped(record):
+            for p in r["children"]:
                 if running(p):
                     os.kill(p, signal.SIGKILL)

@@ -1,5 +1,7 @@
+import json
 import os
 import subprocess
+import time
 
 
 def spawn():
@@ -7,6 +9,25 @@ def spawn():
     a = subprocess.Popen(["sleep", "1000"])
     b = subprocess.Popen(["sleep", "1000"], start_new_session=True)
     return [a.pid, b.pid]
+
+
+def escape(path, hold):
+    """Starts a process in a session of its own (setsid) and a daemon (double fork: faast adopts it at once,
+    while this worker runs); appends {"worker", "children"} to `path`, then holds the worker for `hold` seconds."""
+    own = subprocess.Popen(["sleep", "1000"], start_new_session=True)
+    sh = subprocess.run(["sh", "-c", "setsid sleep 1000 >/dev/null 2>&1 & echo $!"], capture_output=True, text=True)
+    with open(path, "a") as f:
+        f.write(json.dumps({"worker": os.getpid(), "children": [own.pid, int(sh.stdout)]}) + "\n")
+    time.sleep(hold)
+    return os.getpid()
+
+
+def hang(path=None):
+    """Runs until stopped; first writes this worker's pid to `path`, if given."""
+    if path:
+        with open(path, "w") as f:
+            f.write(str(os.getpid()))
+    time.sleep(1000)
 
 
 def die(code):
