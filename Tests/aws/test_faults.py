@@ -14,6 +14,7 @@ import json
 import os
 import pathlib
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -218,14 +219,59 @@ def test_cleanup_can_run_again_after_a_partial_failure(proxy, tmp_path):
     assert function not in [f["FunctionName"] for f in boto("lambda").list_functions()["Functions"]]
 
 
-def test_create_function_accepted_but_answered_with_an_error_is_rolled_back(proxy, tmp_path):
+def faast_resources():
+    """Every faast function, log group, queue and topic moto holds."""
+    return {
+        "functions": {f["FunctionName"] for f in boto("lambda").list_functions()["Functions"]},
+        "log groups": {g["logGroupName"] for g in boto("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/faast-")["logGroups"]},
+        "queues": set(boto("sqs").list_queues(QueueNamePrefix="faast-").get("QueueUrls", [])),
+        "topics": {t["TopicArn"] for t in boto("sns").list_topics()["Topics"] if ":faast-" in t["TopicArn"]},
+    }
+
+
+@pytest.mark.parametrize("mode", ["https", "queue"])
+def test_create_function_accepted_but_answered_with_an_error_is_rolled_back(proxy, tmp_path, mode):
+    # In queue mode the queue and topic are made beside the package and the log group, before CreateFunction
+    # fails: the rollback removes them too.
     proxy.rules([{"op": "CreateFunction", "fault": "status", "status": 500, "when": "after"}])
-    before = {f["FunctionName"] for f in boto("lambda").list_functions()["Functions"]}
-    r = faast(proxy.url, "--provider", "aws", str(FIXTURES / "sample.js"), "-c", 'call hello("x")', tmp_path=tmp_path)
+    before = faast_resources()
+    r = faast(proxy.url, "--provider", "aws", "--mode", mode, str(FIXTURES / "sample.js"), "-c", 'call hello("x")',
+              tmp_path=tmp_path)
     assert r.returncode != 0
     assert proxy.stats()["CreateFunction"]["faulted"] >= 1
-    after = {f["FunctionName"] for f in boto("lambda").list_functions()["Functions"]}
-    assert after - before == set(), f"left behind: {after - before}\n{r.stderr}"
+    if mode == "queue":
+        assert proxy.stats()["CreateQueue"]["seen"] == 1 and proxy.stats()["CreateTopic"]["seen"] == 1, proxy.stats()
+    after = faast_resources()
+    left = {kind: after[kind] - before[kind] for kind in after if after[kind] - before[kind]}
+    assert not left, f"left behind: {left}\n{r.stderr}"
+
+
+def test_interrupted_deploy_removes_a_topic_whose_answer_never_came(proxy, tmp_path):
+    # CreateTopic is taken by moto but its answer is held; Ctrl-C then cancels the deploy. The rollback never
+    # learned the topic's ARN: it finds it by name, with the queue made beside it.
+    proxy.rules([{"op": "CreateTopic", "fault": "stall", "seconds": 20, "when": "after"}])
+    before = faast_resources()
+    env = dict(os.environ, AWS_ENDPOINT_URL=proxy.url, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+               AWS_REGION="us-east-1", NO_COLOR="1", HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path / "state"),
+               XDG_CACHE_HOME=str(tmp_path / "cache"), SWIFT_BACKTRACE="enable=no")
+    p = subprocess.Popen([FAAST_BIN, "--provider", "aws", "--mode", "queue", str(FIXTURES / "sample.js"), "-c", 'call hello("x")'],
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    try:
+        for _ in range(300):  # until moto has made the topic (bounded: 30 s)
+            if proxy.stats().get("CreateTopic", {}).get("seen") and [t for t in faast_resources()["topics"] - before["topics"]]:
+                break
+            time.sleep(0.1)
+        assert faast_resources()["topics"] - before["topics"], "CreateTopic never reached moto"
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=RUN_TIMEOUT)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode != 0, (out, err)
+    after = faast_resources()
+    left = {kind: after[kind] - before[kind] for kind in after if after[kind] - before[kind]}
+    assert not left, f"left behind: {left}\n{err}"
+    assert "the deploy was cancelled" in err, err
 
 
 def delete_role(name="faast-lambda-role"):

@@ -77,7 +77,7 @@ public final class AWSClient: Sendable {
         for (name, value) in SigV4.sign(request) { headers.append((name, value)) }
         let queryString = query.isEmpty ? "" : "?" + SigV4.canonicalQueryString(query)
         let full = ep.url + path + queryString
-        requestCounts.add(service: service.signingName, method: method, path: path)
+        requestCounts.add(service: service.signingName, method: method, path: path, headers: extra, body: body)
         return try await http.send(HTTPRequest(
             method: method, url: full, headers: headers.filter { $0.name != "Host" }, body: body, timeout: timeout,
             idempotent: idempotent))

@@ -7,8 +7,29 @@ extension AWSProvider {
     public func cleanup() async throws -> CleanupReport {
         if cleaned.withLock({ $0 }) { return ["already cleaned up"] }
         queue.stop()
+        let (report, left) = await Self.deleteSession(names: names, queue: queue.infrastructure, services: services)
+        guard left.isEmpty else {
+            var message = "cleanup left \(left.map(\.what).joined(separator: ", ")) behind:\n"
+            for item in left { message += "  \(item.what): \(item.error)\n" }
+            message += "remove \(left.count == 1 ? "it" : "them") with `cleanup` again, `faast cleanup aws --region \(region) --execute`, or:\n"
+            message += left.map { "  \($0.command)" }.joined(separator: "\n")
+            throw FaastError(.provider, message)
+        }
+        cleaned.withLock { $0 = true }
+        keeping.forget()
+        return report + ["kept log group \(names.logGroup) (retention \(Self.retentionInDays(settings.logRetentionDays)) day(s))"]
+    }
+
+    /// What deleting a resource left behind: what, the command that removes it, and why it could not be deleted.
+    typealias LeftBehind = (what: String, command: String, error: String)
+
+    /// Deletes a session's queue resources (`queue`, when it has them) and its function, and with `logGroup` its
+    /// log group too (a deploy's rollback: a session that never ran has no logs worth keeping). Something already
+    /// gone counts as deleted. Used by `cleanup` and by a failed deploy.
+    static func deleteSession(names: ResourceNames, queue infra: QueueTransport.Infrastructure?, function: Bool = true,
+                              logGroup: Bool = false, services: AWSServices) async -> (report: [String], left: [LeftBehind]) {
         var report: [String] = []
-        var left: [(what: String, command: String, error: String)] = []
+        var left: [LeftBehind] = []
         func attempt(_ what: String, command: String, _ body: () async throws -> Void) async {
             do {
                 try await body()
@@ -19,11 +40,13 @@ extension AWSProvider {
                 left.append((what, command, AWSErrors.faastError(error).message))
             }
         }
-        let region = self.region
-        if let infra = queue.infrastructure {
-            await attempt("event invoke config of \(names.function)",
-                          command: "aws lambda delete-function-event-invoke-config --function-name \(names.function) --region \(region)") {
-                try await services.deleteEventInvokeConfig(names.function)
+        let region = services.client.region
+        if let infra {
+            if function {
+                await attempt("event invoke config of \(names.function)",
+                              command: "aws lambda delete-function-event-invoke-config --function-name \(names.function) --region \(region)") {
+                    try await services.deleteEventInvokeConfig(names.function)
+                }
             }
             if let sub = infra.subscriptionArn, sub.hasPrefix("arn:") {
                 await attempt("subscription \(sub)", command: "aws sns unsubscribe --subscription-arn \(sub) --region \(region)") {
@@ -35,24 +58,23 @@ extension AWSProvider {
                     try await services.deleteTopic(infra.topicArn)
                 }
             }
-            await attempt("queue \(names.responseQueue)", command: "aws sqs delete-queue --queue-url \(infra.queueUrl) --region \(region)") {
-                try await services.deleteQueue(infra.queueUrl)
+            if !infra.queueUrl.isEmpty {
+                await attempt("queue \(names.responseQueue)", command: "aws sqs delete-queue --queue-url \(infra.queueUrl) --region \(region)") {
+                    try await services.deleteQueue(infra.queueUrl)
+                }
             }
         }
-        await attempt("function \(names.function)", command: "aws lambda delete-function --function-name \(names.function) --region \(region)") {
-            try await services.deleteFunction(names.function)
+        if function {
+            await attempt("function \(names.function)", command: "aws lambda delete-function --function-name \(names.function) --region \(region)") {
+                try await services.deleteFunction(names.function)
+            }
         }
-        guard left.isEmpty else {
-            var message = "cleanup left \(left.map(\.what).joined(separator: ", ")) behind:\n"
-            for item in left { message += "  \(item.what): \(item.error)\n" }
-            message += "remove \(left.count == 1 ? "it" : "them") with `cleanup` again, `faast cleanup aws --region \(region) --execute`, or:\n"
-            message += left.map { "  \($0.command)" }.joined(separator: "\n")
-            throw FaastError(.provider, message)
+        if logGroup {
+            await attempt("log group \(names.logGroup)", command: "aws logs delete-log-group --log-group-name \(names.logGroup) --region \(region)") {
+                try await services.deleteLogGroup(names.logGroup)
+            }
         }
-        cleaned.withLock { $0 = true }
-        keeping.forget()
-        report.append("kept log group \(names.logGroup) (retention \(Self.retentionInDays(settings.logRetentionDays)) day(s))")
-        return report
+        return (report, left)
     }
 
     public func collectGarbage() async throws -> CleanupReport {

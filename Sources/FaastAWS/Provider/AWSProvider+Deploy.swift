@@ -2,73 +2,161 @@ import FaastCore
 import FaastPackaging
 import Foundation
 
-/// Deploying: the role, the log group, the function (waited for until Active), and the module's description;
-/// a deploy that fails rolls back what it created.
+/// Deploying: the package, the role, the log group (and, when the session defaults to queue mode, the queue and
+/// topic) at once; then the function, waited for until Active; then the module's description (and queue mode's
+/// destinations and subscription). A deploy that fails rolls back what any of its steps created.
 extension AWSProvider {
-    static func deploy(_ module: ModuleSpec, settings: DeploySettings, client: AWSClient) async throws -> AWSProvider {
+    /// What the independent first steps of a deploy produce.
+    private enum Prepared: Sendable {
+        case package(DeployPackage)
+        case role(arn: String, isNew: Bool)
+        case logGroup
+        case queue(QueueTransport.Infrastructure)
+    }
+
+    static func deploy(_ module: ModuleSpec, settings: DeploySettings, client: AWSClient,
+                       names: ResourceNames = .newSession(), notices: Notices = Notices()) async throws -> AWSProvider {
         let services = AWSServices(client: client)
-        let names = ResourceNames.newSession()
         let tags = names.tags(retentionDays: settings.logRetentionDays)
-        let architecture = settings.cloud.architecture.rawValue
-        let prepared = try await DeployPackage.prepare(module, settings: settings, services: services, notices: Notices())
-        let package = prepared.code
-        var created: Set<String> = []
+        let roleName = settings.cloud.role ?? ResourceNames.defaultRole
+        let ledger = DeployLedger()
+        let progress = DeployProgress(notices: notices, module: FilePaths.lastComponent(module.path))
+        defer { progress.finish() }
         do {
-            let roleName = settings.cloud.role ?? ResourceNames.defaultRole
-            let role = try await ensureRole(roleName, custom: settings.cloud.role != nil, services: services)
-            try await services.createLogGroup(names.logGroup, tags: tags, retentionDays: retentionInDays(settings.logRetentionDays))
-            created.insert("logGroup")
+            // Nothing here needs another's result: run them at once. A failed step does not cancel the others:
+            // a creating request cut off on the way may still take effect after the rollback looked, so each one
+            // runs to its answer and the rollback sees everything they made. (Ctrl-C cancels them all; the
+            // rollback then looks the queue and topic up by name.)
+            var package: DeployPackage?
+            var role: (arn: String, isNew: Bool)?
+            var queue: QueueTransport.Infrastructure?
+            var failure: (any Error)?
+            await withTaskGroup(of: Result<Prepared, any Error>.self) { group in
+                group.addTask {
+                    await outcome { .package(try await progress.step("packaging") {
+                        try await DeployPackage.prepare(module, settings: settings, services: services, notices: notices)
+                    }) }
+                }
+                group.addTask {
+                    await outcome {
+                        let r = try await progress.step("role check") {
+                            try await ensureRole(roleName, custom: settings.cloud.role != nil, services: services)
+                        }
+                        return .role(arn: r.arn, isNew: r.isNew)
+                    }
+                }
+                group.addTask {
+                    await outcome {
+                        try await progress.step("log group") {
+                            ledger.note { $0.logGroup = true }
+                            try await services.createLogGroup(names.logGroup, tags: tags, retentionDays: retentionInDays(settings.logRetentionDays))
+                        }
+                        return .logGroup
+                    }
+                }
+                if settings.mode == .queue {
+                    group.addTask {
+                        await outcome { .queue(try await progress.step("queue and topic") {
+                            try await QueueTransport.createQueueAndTopic(services: services, names: names, tags: tags, sending: { what in
+                                ledger.note { if what == "queue" { $0.queueRequested = true } else { $0.topicRequested = true } }
+                            }, made: { infra in
+                                ledger.note { $0.queue = infra }
+                            })
+                        }) }
+                    }
+                }
+                for await step in group {
+                    switch step {
+                    case .success(.package(let p)): package = p
+                    case .success(.role(let arn, let isNew)): role = (arn, isNew)
+                    case .success(.logGroup): break
+                    case .success(.queue(let infra)): queue = infra
+                    case .failure(let error):
+                        // The first failure is the one to report, unless it is only a consequence (cancelled).
+                        if failure == nil || (failure as? FaastError)?.kind == .cancelled { failure = error }
+                    }
+                }
+            }
+            if let failure { throw failure }
+            guard let package, let role else { throw FaastError(.deployFailed, "the deploy's first steps did not finish") }
+
             var env = settings.env
             env["FAAST_PROVIDER"] = "aws"
             env["FAAST_SESSION_ID"] = names.sessionId
             let body: JSONValue = [
                 "FunctionName": .string(names.function),
                 "Runtime": module.runtime == .node ? "nodejs20.x" : "python3.12",
-                "Role": .string(role.arn), "Handler": .string(package.handler),
-                "Layers": .array(prepared.layer.map { [.string($0.arn)] } ?? []),
-                "Code": ["ZipFile": .string(Data(package.zip).base64EncodedString())],
+                "Role": .string(role.arn), "Handler": .string(package.code.handler),
+                "Layers": .array(package.layer.map { [.string($0.arn)] } ?? []),
+                "Code": ["ZipFile": .string(Data(package.code.zip).base64EncodedString())],
                 "MemorySize": .int(settings.memoryMb), "Timeout": .int(Int(settings.timeout.rounded(.up))),
                 "Environment": ["Variables": AWSServices.json(env)],
-                "Architectures": [.string(architecture)], "Tags": AWSServices.json(tags),
+                "Architectures": [.string(settings.cloud.architecture.rawValue)], "Tags": AWSServices.json(tags),
                 "Description": .string("faast session \(names.sessionId): \(FilePaths.lastComponent(module.path))"),
             ]
             // From here the function may exist even when CreateFunction fails (accepted, then an error or a lost
             // answer): the rollback looks for it by name.
-            created.insert("function")
-            let function = try await createFunction(body, waitForRole: role.isNew, services: services)
+            ledger.note { $0.function = true }
+            let function = try await progress.step(role.isNew ? "creating the function (waiting for the new role)" : "creating the function") {
+                try await createFunction(body, waitForRole: role.isNew, services: services)
+            }
             let arn = function["FunctionArn"]?.stringValue ?? ""
-            try await waitUntilActive(names.function, services: services)
-            let functions = try await describe(names.function, services: services, module: module)
-            return AWSProvider(module: module, functions: functions, settings: settings, names: names, functionArn: arn,
-                               services: services, roleName: roleName, layer: prepared.layer)
+            try await progress.step("waiting until the function is Active") {
+                try await waitUntilActive(names.function, services: services)
+            }
+            // Both need the function Active, neither needs the other.
+            async let described = progress.step("loading the module on Lambda") {
+                try await describe(names.function, services: services, module: module)
+            }
+            async let connected = connectQueue(queue, names: names, functionArn: arn, services: services, ledger: ledger, progress: progress)
+            // The queue first: its requests create things, so they run to their answers even when describing
+            // fails (a cancelled describe only loses an answer).
+            let infra = try await connected
+            let functions = try await described
+            let provider = AWSProvider(module: module, functions: functions, settings: settings, names: names, functionArn: arn,
+                                       services: services, roleName: roleName, layer: package.layer)
+            if let infra { provider.queue.adopt(infra) }
+            return provider
         } catch {
+            progress.finish()
             // Roll back what this deploy created; the shared role stays for the next session.
-            var left: [String] = []
-            if created.contains("function"), !(await deleteIfPresent(services: services, { try await services.deleteFunction(names.function) })) {
-                left.append("function \(names.function)")
-            }
-            if created.contains("logGroup"), !(await deleteIfPresent(services: services, { try await services.deleteLogGroup(names.logGroup) })) {
-                left.append("log group \(names.logGroup)")
-            }
+            let made = ledger.snapshot
+            // In a task of its own: a deploy cancelled by Ctrl-C must still roll back, and its own requests would
+            // be cancelled with it.
+            let left = await Task {
+                let queue = await QueueTransport.findByName(made.queue, queue: made.queueRequested, topic: made.topicRequested,
+                                                            services: services, names: names)
+                return await deleteSession(names: names, queue: queue, function: made.function, logGroup: made.logGroup,
+                                           services: services).left
+            }.value
             var failure = AWSErrors.faastError(error)
             if failure.kind == .cancelled { failure.message = "the deploy was cancelled" }
             failure.kind = .deployFailed
             if !left.isEmpty {
-                failure.message += "; the rollback could not delete \(left.joined(separator: ", ")) (`faast cleanup aws --execute` removes it)"
+                failure.message += "; the rollback could not delete \(left.map(\.what).joined(separator: ", ")) (`faast cleanup aws --execute` removes it)"
             }
             throw failure
         }
     }
 
-    /// Deletes something that may or may not exist; true when it is gone (deleted now, or never there).
-    static func deleteIfPresent(services: AWSServices, _ delete: () async throws -> Void) async -> Bool {
+    /// A step's result or error, so that one step's failure leaves the others running to their answers.
+    private static func outcome(_ body: () async throws -> Prepared) async -> Result<Prepared, any Error> {
         do {
-            try await delete()
-            return true
-        } catch let e as AWSServiceError where e.isNotFound {
-            return true
+            return .success(try await body())
         } catch {
-            return false
+            return .failure(error)
+        }
+    }
+
+    /// Queue mode's second half for a session that defaults to it (nil otherwise).
+    private static func connectQueue(_ infra: QueueTransport.Infrastructure?, names: ResourceNames, functionArn: String,
+                                     services: AWSServices, ledger: DeployLedger, progress: DeployProgress) async throws
+        -> QueueTransport.Infrastructure? {
+        guard let infra else { return nil }
+        return try await progress.step("connecting the queue") {
+            try await QueueTransport.connect(infra, services: services, names: names, functionArn: functionArn) { full in
+                ledger.note { $0.queue = full }
+            }
         }
     }
 
@@ -118,12 +206,15 @@ extension AWSProvider {
     /// answers `ResourceConflictException`: the function exists, which is what was asked.
     static func createFunction(_ body: JSONValue, waitForRole: Bool, services: AWSServices) async throws -> JSONValue {
         let started = MonotonicClock.seconds()
+        var delay = 0.25
         while true {
             do {
                 return try await services.createFunction(body)
             } catch let e as AWSServiceError where e.code == "InvalidParameterValueException" && waitForRole
                 && MonotonicClock.seconds() - started < 30 {
-                try await Task.sleep(nanoseconds: 2_000_000_000)
+                // Propagation usually takes a few seconds: ask again soon, then every 2 s.
+                try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+                delay = min(2, delay * 2)
             } catch let e as AWSServiceError where e.code == "ResourceConflictException" {
                 let name = body["FunctionName"]?.stringValue ?? ""
                 guard let existing = try? await services.getFunction(name), let configuration = existing["Configuration"] else { throw e }
@@ -132,18 +223,18 @@ extension AWSProvider {
         }
     }
 
+    /// Polls the function's state until it is Active (50 ms doubling to 1 s between polls).
     static func waitUntilActive(_ name: String, services: AWSServices) async throws {
-        for _ in 0..<120 {
+        let active = try await poll(limit: 120) { () -> Bool? in
             let f = try await services.getFunction(name)
-            let state = f["Configuration"]?["State"]?.stringValue ?? "Active"
-            switch state {
-            case "Active": return
+            switch f["Configuration"]?["State"]?.stringValue ?? "Active" {
+            case "Active": return true
             case "Failed":
                 throw FaastError(.deployFailed, "the function failed to start: \(f["Configuration"]?["StateReason"]?.stringValue ?? "no reason given")")
-            default: try await Task.sleep(nanoseconds: 1_000_000_000)
+            default: return nil
             }
         }
-        throw FaastError(.deployFailed, "the function did not become Active within 2 minutes")
+        if active == nil { throw FaastError(.deployFailed, "the function did not become Active within 2 minutes") }
     }
 
     /// Asks the deployed trampoline for the module's functions (this also proves the package loads).

@@ -97,21 +97,9 @@ final class QueueTransport: Sendable {
     }
 
     private func create() async throws -> Infrastructure {
-        var infra = Infrastructure(topicArn: "", queueUrl: "", queueArn: "")
-        do {
-            let queue = try await services.createQueue(names.responseQueue, tags: tags)
-            infra.queueUrl = queue.url
-            infra.queueArn = queue.arn
-            state.withLock { $0.infrastructure = infra }
-            infra.topicArn = try await services.createTopic(names.requestTopic, tags: tags)
-            state.withLock { $0.infrastructure = infra }
-            try await services.putEventInvokeConfig(names.function, destination: queue.arn, maxAgeSeconds: 6 * 3600)
-            try await services.addPermission(names.function, statementId: "faast-sns", principal: "sns.amazonaws.com", sourceArn: infra.topicArn)
-            infra.subscriptionArn = try await services.subscribe(topic: infra.topicArn, protocol: "lambda", endpoint: functionArn)
-            state.withLock { $0.infrastructure = infra }
-        } catch {
-            throw FaastError(.provider, "setting up queue mode failed: \(AWSErrors.faastError(error).message)")
-        }
+        let made: @Sendable (Infrastructure) -> Void = { infra in self.state.withLock { $0.infrastructure = infra } }
+        let infra = try await Self.connect(try await Self.createQueueAndTopic(services: services, names: names, tags: tags, made: made),
+                                           services: services, names: names, functionArn: functionArn, made: made)
         startPollers(infra)
         return infra
     }

@@ -126,24 +126,26 @@ extension AWSProvider: KeepingProvider {
         }
         let services = AWSServices(client: client)
         let names = ResourceNames(sessionId: record.id)
+        // The package is built (locally: tracing, zipping) while AWS is asked about the function.
+        async let packaged = DeployPackage.codePackage(module, settings: settings, notices: Notices())
         let config: JSONValue
         do {
             config = try await services.getFunctionConfiguration(names.function)
-        } catch let e as AWSServiceError where !e.isNotFound {
-            lock.release()
-            throw FaastError(.deployFailed, AWSErrors.faastError(e).message)
         } catch let e as AWSServiceError where e.isNotFound {
             lock.delete()
             if settings.cloud.session != nil {
                 throw FaastError(.deployFailed, "kept session \(record.id) no longer exists (its function is gone); its record is removed")
             }
             return nil
+        } catch {
+            lock.release()
+            throw FaastError(.deployFailed, AWSErrors.faastError(error).message)
         }
         var functions = record.functions
         var reuse = "reused kept session \(record.id) (same code and settings)"
         let hash: String
         do {
-            let package = try await DeployPackage.codePackage(module, settings: settings, notices: Notices())
+            let package = try await packaged
             hash = codeHash(package.zip)
             if config["CodeSha256"]?.stringValue != hash {
                 try await services.updateFunctionCode(names.function, zip: package.zip)
@@ -178,22 +180,18 @@ extension AWSProvider: KeepingProvider {
         return provider
     }
 
-    /// Polls `LastUpdateStatus` after `UpdateFunctionCode`, with short backoff (50 ms doubling to 1 s).
+    /// Polls `LastUpdateStatus` after `UpdateFunctionCode` (50 ms doubling to 1 s between polls).
     static func waitForUpdate(_ name: String, services: AWSServices) async throws {
-        var delay = 0.05
-        let deadline = MonotonicClock.seconds() + 120
-        while MonotonicClock.seconds() < deadline {
+        let done = try await poll(limit: 120) { () -> Bool? in
             let c = try await services.getFunctionConfiguration(name)
             switch c["LastUpdateStatus"]?.stringValue ?? "Successful" {
-            case "Successful": return
+            case "Successful": return true
             case "Failed":
                 throw FaastError(.deployFailed, "updating the function's code failed: \(c["LastUpdateStatusReason"]?.stringValue ?? "no reason given")")
-            default:
-                try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
-                delay = min(1, delay * 2)
+            default: return nil
             }
         }
-        throw FaastError(.deployFailed, "the function's code update did not finish within 2 minutes")
+        if done == nil { throw FaastError(.deployFailed, "the function's code update did not finish within 2 minutes") }
     }
 }
 

@@ -158,15 +158,25 @@ final class SessionLock: @unchecked Sendable {
     }
 }
 
-/// Requests a client sent, by service, method and path (`lambda POST /2015-03-31/functions` is CreateFunction):
-/// what the benchmarks and tests count. Bounded by the distinct paths a session uses, not by its calls.
+/// Requests a client sent: by service and action for the JSON and query protocols (`sqs CreateQueue`,
+/// `sns Subscribe`), by service, method and path for REST ones (`lambda POST /2015-03-31/functions` is
+/// CreateFunction): what the benchmarks and tests count. Bounded by the distinct actions and paths a session
+/// uses, not by its calls.
 public final class RequestCounts: Sendable {
     private let counts = Mutex<[String: Int]>([:])
 
     public init() {}
 
-    func add(service: String, method: String, path: String) {
-        counts.withLock { $0["\(service) \(method) \(path)", default: 0] += 1 }
+    func add(service: String, method: String, path: String, headers: [(name: String, value: String)], body: [UInt8]) {
+        let key: String
+        if let target = headers.first(where: { $0.name.lowercased() == "x-amz-target" })?.value {
+            key = "\(service) \(target.split(separator: ".").last ?? "")"
+        } else if let action = body.split(separator: UInt8(ascii: "&")).first(where: { $0.starts(with: Array("Action=".utf8)) }) {
+            key = "\(service) \(String(decoding: action.dropFirst(7), as: UTF8.self))"
+        } else {
+            key = "\(service) \(method) \(path)"
+        }
+        counts.withLock { $0[key, default: 0] += 1 }
     }
 
     /// Every request so far.
