@@ -17,6 +17,13 @@ struct TeachingTests {
         #expect(out.contains("\nwarmup: p50 "), "stats names the function's cold starts: \(out)")
         #expect(out.contains("(warm, 8 calls), 2 cold starts: p50 "))
 
+        // A single call's timing says when it was a cold start.
+        let one = Harness { $0.timing = true }
+        #expect(await one.run("open functions.js\ncall warmup(0)\ncall warmup(7)") == .ok)
+        let lines = one.output.stdout.split(separator: "\n")
+        #expect(lines.count == 2 && lines[0].hasPrefix("0  ") && lines[0].hasSuffix(" (cold start)"))
+        #expect(lines.count == 2 && lines[1].hasPrefix("7  ") && !lines[1].contains("cold"))
+
         // Without cold starts the summary stays as it was: no "warm" label.
         let g = Harness { $0.timing = true }
         #expect(await g.run("open functions.js\ncall square($i) x5") == .ok)

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from conftest import FIXTURES, REPO
+from ptyshell import command, leave, prompt_of, screen, spawn  # noqa: F401 (spawn is a fixture)
 
 # A Lambda deploy on moto: bounded, not timed.
 DEPLOY_TIMEOUT = 300
@@ -163,3 +164,20 @@ def test_the_readme_shows_hello_faast_as_it_is_and_as_it_prints(faast):
             assert any(s.startswith(head + " · ") and s.endswith(" (" + tail) for s in lines), line
         else:
             assert any(s == line or s.startswith(line + "  ") for s in lines), line
+
+
+def test_at_the_prompt_printed_lines_are_dimmed_below_the_value(spawn):
+    module = MODULES[0]
+    child = spawn(module, extra_env={"NO_COLOR": None}, columns=100)
+    command(child, 'call shout("hé")', "(to stderr)", prompt=prompt_of(module))
+    raw = child.logfile_read.getvalue()
+    # Dimmed (SGR 2) on the terminal, each line after the bar, below the value.
+    assert "\x1b[2m" + BAR + "shouting hé\x1b[0m" in raw
+    rows = [line.rstrip() for line in screen(child, columns=100).display]
+    value = next(i for i, line in enumerate(rows) if line.startswith('"HÉ"'))
+    assert rows[value + 1:value + 3] == [BAR + "shouting hé", BAR + "(to stderr)"]
+    command(child, "set output=off", prompt=prompt_of(module))
+    before = len(child.logfile_read.getvalue())
+    command(child, 'call shout("x")', '"X"', prompt=prompt_of(module))
+    assert "shouting x" not in child.logfile_read.getvalue()[before:]
+    assert leave(child) == 0
