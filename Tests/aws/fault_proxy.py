@@ -19,6 +19,15 @@ A rule (a JSON list of them via --rules or POST /__faults/rules):
      "seconds": 2.0}                   # for "stall": how long to hold the request or the answer
 `reset` aborts the client connection with a TCP RST and no answer; `close` closes it cleanly without one.
 
+For SNS `PublishBatch` there is also a per-entry fault, SNS's partial failure: the entries it picks are taken
+out of the request before it goes to moto (they are never published) and listed under `Failed` in moto's answer:
+    {"op": "PublishBatch", "fault": "refuse",
+     "every_entry": 3,                 # the 3rd, 6th, ... entry of all PublishBatch requests (default 1: each)
+     "code": "InternalError",          # the entry's error code (Throttling, InvalidParameter, ...)
+     "sender_fault": false,            # SenderFault of the entry
+     "times": 4}                       # at most this many entries refused (default: no limit)
+Stats of PublishBatch also count "entries" (seen) and "refused" (entries refused).
+
 GET /__faults/stats answers {op: {"seen": n, "faulted": m}}; POST /__faults/rules replaces the rules and
 clears the counters. Only the standard library is used.
 """
@@ -50,7 +59,7 @@ class Faults:
 
     def set_rules(self, rules):
         for rule in rules:
-            if rule.get("fault") not in ("reset", "status", "stall", "close"):
+            if rule.get("fault") not in ("reset", "status", "stall", "close", "refuse"):
                 raise ValueError(f"unknown fault in {rule!r}")
             if rule.get("when", "before") not in ("before", "after"):
                 raise ValueError(f"'when' must be before or after in {rule!r}")
@@ -58,6 +67,8 @@ class Faults:
             self.rules = [dict(r, _used=0) for r in rules]
             self.seen: dict = {}
             self.faulted: dict = {}
+            self.entries = 0
+            self.refused = 0
 
     def pick(self, op):
         """Counts a request of `op` and returns the rule that faults it, if any."""
@@ -66,6 +77,8 @@ class Faults:
             for rule in self.rules:
                 if rule.get("op") != op:
                     continue
+                if rule["fault"] == "refuse":  # per entry, decided by refuse_entries
+                    return rule
                 if n % max(1, int(rule.get("every", 1))) != 0:
                     continue
                 if "times" in rule and rule["_used"] >= int(rule["times"]):
@@ -77,7 +90,25 @@ class Faults:
 
     def stats(self):
         with self.lock:
-            return {op: {"seen": n, "faulted": self.faulted.get(op, 0)} for op, n in self.seen.items()}
+            out = {op: {"seen": n, "faulted": self.faulted.get(op, 0)} for op, n in self.seen.items()}
+            if "PublishBatch" in out:
+                out["PublishBatch"].update(entries=self.entries, refused=self.refused)
+            return out
+
+    def refuse_entries(self, rule, count):
+        """Which of a PublishBatch's `count` entries (0-based) `rule` (if any) refuses; counts them all."""
+        with self.lock:
+            picked = []
+            for i in range(count):
+                self.entries += 1
+                if rule is None or self.entries % max(1, int(rule.get("every_entry", 1))) != 0:
+                    continue
+                if "times" in rule and rule["_used"] >= int(rule["times"]):
+                    continue
+                rule["_used"] += 1
+                self.refused += 1
+                picked.append(i)
+            return picked
 
 
 def operation(method: str, path: str, headers, body: bytes) -> str:
@@ -184,6 +215,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         op = operation(self.command, self.path, self.headers, body)
         rule = self.server.faults.pick(op)
+        if op == "PublishBatch":
+            self._publish_batch(body, rule if rule and rule["fault"] == "refuse" else None)
+            if rule and rule["fault"] == "refuse":
+                return
         when = (rule or {}).get("when", "before")
         if rule and when == "before":
             if self._inject(rule, op):
@@ -193,6 +228,43 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if self._inject(rule, op):
                 return
         self._answer(status, headers, data)
+
+    def _publish_batch(self, body: bytes, rule):
+        """Counts a PublishBatch's entries; with a `refuse` rule, forwards it without the entries the rule picks
+        and answers moto's reply with those listed as Failed."""
+        form = urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+        prefix = "PublishBatchRequestEntries.member."
+        entries: dict = {}
+        for name, value in form:
+            if name.startswith(prefix):
+                number, field = name[len(prefix):].split(".", 1)
+                entries.setdefault(int(number), []).append((field, value))
+        numbers = sorted(entries)
+        faults: Faults = self.server.faults
+        if rule is None:
+            faults.refuse_entries(None, len(numbers))
+            return
+        refused = {numbers[i] for i in faults.refuse_entries(rule, len(numbers))}
+        kept = [n for n in numbers if n not in refused]
+        rest = [(k, v) for k, v in form if not k.startswith(prefix)]
+        for new, n in enumerate(kept, 1):
+            rest += [(f"{prefix}{new}.{field}", value) for field, value in entries[n]]
+        failed = "".join(
+            f"<member><Id>{dict(entries[n])['Id']}</Id><Code>{rule.get('code', 'InternalError')}</Code>"
+            f"<Message>injected refusal</Message><SenderFault>{str(bool(rule.get('sender_fault', False))).lower()}</SenderFault></member>"
+            for n in sorted(refused))
+        if kept:
+            status, headers, data = self._forward(urllib.parse.urlencode(rest).encode())
+        else:
+            status, headers, data = 200, {"Content-Type": "text/xml"}, (
+                b"<PublishBatchResponse><PublishBatchResult><Successful/><Failed/></PublishBatchResult></PublishBatchResponse>")
+        text = data.decode("utf-8")
+        if status == 200:
+            if "<Failed/>" in text:
+                text = text.replace("<Failed/>", f"<Failed>{failed}</Failed>")
+            else:
+                text = text.replace("</Failed>", f"{failed}</Failed>")
+        self._answer(status, headers, text.encode("utf-8"))
 
     def _inject(self, rule, op) -> bool:
         """Applies `rule`; True when it answered (or dropped) the request itself."""

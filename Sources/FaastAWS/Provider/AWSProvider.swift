@@ -74,6 +74,8 @@ public final class AWSProvider: InvokingProvider {
         if queue.infrastructure != nil {
             let requests = queue.requests
             lines.append(("queue results", "\(requests.delivered) delivered, \(requests.dropped) dropped (duplicate or late deliveries)"))
+            lines.append(("queue requests", "\(requests.publishBatches) PublishBatch for \(requests.published) calls, "
+                          + "\(requests.receives) receives, \(requests.deleteBatches) batched deletes"))
         }
         if let layer { lines.append(("layer", layer.arn + (layer.published ? " (published by this session)" : " (reused)"))) }
         return lines
@@ -263,11 +265,21 @@ public final class AWSProvider: InvokingProvider {
             metrics[i] = Self.sqsMetric(queue.requests, usage: usage, price: prices.sqsRequest)
         }
         if let i = metrics.firstIndex(where: { $0.name == "snsPublish" }) {
-            metrics[i].note = "one Publish per queue call that ran"
+            metrics[i] = Self.snsMetric(queue.requests, usage: usage, price: prices.snsPublish)
         }
         return CostSnapshot(
             provider: "aws (\(region))", metrics: metrics, priceSource: prices.source,
             notes: ["Billed duration from Lambda's REPORT lines (queue calls: measured duration), 1 ms steps; free tier not counted."])
+    }
+
+    /// The SNS requests actually made for queue mode: PublishBatch requests, billed by SNS per 64 KB of payload.
+    /// Counted for the whole session; for fewer calls than the session published, the calls' share is an estimate.
+    static func snsMetric(_ requests: QueueTransport.Requests, usage: Usage, price: Double) -> CostMetric {
+        let share = min(1, Double(usage.queueCalls) / Double(max(1, requests.published)))
+        var note = "\(requests.publishBatches) PublishBatch requests for \(requests.published) calls (billed per 64 KB)"
+        if share < 1 { note = "estimate: \(Int((share * 100).rounded())) % of the session's " + note }
+        return CostMetric(name: "snsPublish", unit: "request", price: price, measured: (Double(requests.publishBilled) * share).rounded(),
+                          note: note)
     }
 
     /// The SQS requests actually made for queue mode: the pollers' receives (20 s long polls, empty ones too),

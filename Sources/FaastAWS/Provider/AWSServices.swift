@@ -213,17 +213,21 @@ struct AWSServices: Sendable {
         return Dictionary(zip(XMLValues.all("Key", in: xml), XMLValues.all("Value", in: xml)), uniquingKeysWith: { a, _ in a })
     }
 
-    /// Publishes a message once: it runs user code, so it is never sent again here, not even by libcurl.
-    /// Throws `AWSServiceError` for an error answer and `HTTPTransportError` for a failed transfer; the caller
-    /// decides from those whether it may have been taken.
-    func publish(topic: String, message: String) async throws {
-        let form: [(name: String, value: String)] = [
-            ("Action", "Publish"), ("Version", "2010-03-31"), ("TopicArn", topic), ("Message", message),
-        ]
+    /// Publishes up to 10 messages in one `PublishBatch`, once: they run user code, so the request is never sent
+    /// again here, not even by libcurl. Entry `i` has the batch id `e<i>`. Throws `AWSServiceError` for an error
+    /// answer and `HTTPTransportError` for a failed transfer (the caller decides from those whether the entries
+    /// may have been taken); otherwise answers what SNS says of each entry.
+    func publishBatch(topic: String, messages: [String]) async throws -> PublishBatchAnswer {
+        var form: [(name: String, value: String)] = [("Action", "PublishBatch"), ("Version", "2010-03-31"), ("TopicArn", topic)]
+        for (i, message) in messages.enumerated() {
+            form += [("PublishBatchRequestEntries.member.\(i + 1).Id", "e\(i)"),
+                     ("PublishBatchRequestEntries.member.\(i + 1).Message", message)]
+        }
         let response = try await client.send(
             .sns, method: "POST", path: "/", headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
             body: Array(SigV4.canonicalQueryString(form).utf8), idempotent: false)
         if response.status >= 300 { throw AWSClient.queryError(service: "SNS", response) }
+        return PublishBatchAnswer(xml: response.bodyText)
     }
 
     // MARK: SQS (JSON 1.0)

@@ -2,12 +2,14 @@ import FaastCore
 import Foundation
 import Synchronization
 
-/// Queue mode: requests are published to the session's SNS topic, which triggers the function
-/// asynchronously; Lambda's destinations put each outcome (success or failure) on the session's SQS
-/// queue, which several long-polling loops read, delete and hand to the waiting call by call id.
+/// Queue mode: requests are published to the session's SNS topic (gathered into PublishBatch requests by a
+/// `PublishBatcher`), which triggers the function asynchronously; Lambda's destinations put each outcome
+/// (success or failure) on the session's SQS queue, which long-polling loops read (10 messages a poll), delete
+/// in batches and hand to the waiting call by call id. The loops scale with the calls waiting: none when no
+/// call waits, one per `callsPerPoller` waiting calls, at most `maxPollers`.
 ///
-/// Each call is published once: a Publish that may have been taken (it failed after sending, or SNS answered
-/// a 5xx) is never sent again; the call keeps waiting for its record and, if none comes, fails as
+/// Each call is published once: an entry that may have been taken (the PublishBatch failed after sending, or
+/// SNS answered a 5xx) is never sent again; the call keeps waiting for its record and, if none comes, fails as
 /// `mayHaveRun`. A record is handed to its call once: one for a call that is no longer waiting (a duplicate
 /// delivery, or a call that already failed) is dropped and counted.
 final class QueueTransport: Sendable {
@@ -15,8 +17,11 @@ final class QueueTransport: Sendable {
     let names: ResourceNames
     let functionArn: String
     let tags: [String: String]
-    /// Long-poll loops reading the response queue.
-    let pollerCount = 4
+    /// Waiting calls per long-poll loop: a poll takes up to 10 records, so a few loops keep up with many calls,
+    /// and fewer loops take fuller polls (fewer requests per call).
+    static let callsPerPoller = 50
+    /// The most long-poll loops, however many calls wait.
+    static let maxPollers = 16
 
     struct Infrastructure: Sendable {
         var topicArn: String
@@ -34,7 +39,10 @@ final class QueueTransport: Sendable {
 
     /// Requests this transport made, for cost: what was actually sent, not a per-call guess.
     struct Requests: Sendable, Equatable {
-        var publishes = 0
+        /// PublishBatch requests, the entries they carried, and SNS's billing units for them (64 KB each).
+        var publishBatches = 0
+        var published = 0
+        var publishBilled = 0
         var receives = 0
         var deleteBatches = 0
         /// Records handed to a waiting call.
@@ -51,9 +59,14 @@ final class QueueTransport: Sendable {
         var waiters: [String: Waiter] = [:]
         /// Where the values that waiting generator calls yield go (streamed by the trampoline to this queue).
         var yields: [String: YieldSequencer] = [:]
-        var pollers: [Task<Void, Never>] = []
+        /// The long-poll loops running, by id.
+        var pollers: [Int: Task<Void, Never>] = [:]
+        var nextPoller = 0
+        var publisher: PublishBatcher?
         var stopped = false
         var requests = Requests()
+
+        var wantedPollers: Int { QueueTransport.wantedPollers(waiting: waiters.count) }
     }
     private let state = Mutex(State())
 
@@ -65,7 +78,13 @@ final class QueueTransport: Sendable {
     }
 
     var infrastructure: Infrastructure? { state.withLock { $0.infrastructure } }
-    var requests: Requests { state.withLock { $0.requests } }
+    var requests: Requests {
+        let (requests, publisher) = state.withLock { ($0.requests, $0.publisher) }
+        guard let publisher else { return requests }
+        var all = requests
+        (all.publishBatches, all.published, all.publishBilled) = publisher.sent
+        return all
+    }
 
     /// Uses a kept session's queue infrastructure instead of creating it; the pollers start on the first queue call.
     func adopt(_ infra: Infrastructure) {
@@ -80,10 +99,10 @@ final class QueueTransport: Sendable {
         let task = state.withLock { s -> Task<Infrastructure, any Error> in
             if let t = s.setup { return t }
             let adopted = s.adopted
+            // Pollers start with the calls that wait (scalePollers), for adopted infrastructure too.
             let t = Task {
-                guard let adopted else { return try await self.create() }
-                self.startPollers(adopted)
-                return adopted
+                if let adopted { return adopted }
+                return try await self.create()
             }
             s.setup = t
             return t
@@ -100,39 +119,60 @@ final class QueueTransport: Sendable {
         let made: @Sendable (Infrastructure) -> Void = { infra in self.state.withLock { $0.infrastructure = infra } }
         let infra = try await Self.connect(try await Self.createQueueAndTopic(services: services, names: names, tags: tags, made: made),
                                            services: services, names: names, functionArn: functionArn, made: made)
-        startPollers(infra)
         return infra
     }
 
-    private func startPollers(_ infra: Infrastructure) {
-        let tasks = (0..<pollerCount).map { _ in
-            Task.detached { [self] in
-                while !Task.isCancelled {
-                    do {
-                        state.withLock { $0.requests.receives += 1 }
-                        let messages = try await services.receive(queueUrl: infra.queueUrl, wait: 20)
-                        if state.withLock({ $0.stopped }) {
-                            // A long poll that outlived stop() (the session was kept): what it took belongs
-                            // to whoever attaches next, so it goes back at once instead of after the visibility timeout.
-                            try? await services.releaseMessages(queueUrl: infra.queueUrl,
-                                                                receipts: messages.compactMap { $0["ReceiptHandle"]?.stringValue })
-                            return
-                        }
-                        if !messages.isEmpty { state.withLock { $0.requests.deleteBatches += 1 } }
-                        var receipts: [String] = []
-                        for m in messages {
-                            if let r = m["ReceiptHandle"]?.stringValue { receipts.append(r) }
-                            if let body = m["Body"]?.stringValue, let record = try? JSONParser.parse(body) { deliver(record) }
-                        }
-                        try await services.deleteMessages(queueUrl: infra.queueUrl, receipts: receipts)
-                    } catch {
-                        if Task.isCancelled { return }
-                        try? await Task.sleep(nanoseconds: 500_000_000)
-                    }
-                }
+    /// How many long-poll loops `waiting` calls want: none when none waits, one per `callsPerPoller`, at most
+    /// `maxPollers`.
+    static func wantedPollers(waiting: Int) -> Int {
+        waiting <= 0 ? 0 : min(maxPollers, (waiting + callsPerPoller - 1) / callsPerPoller)
+    }
+
+    /// Starts long-poll loops up to what the calls waiting want (loops beyond it end after their poll).
+    private func scalePollers(_ infra: Infrastructure) {
+        state.withLock { s in
+            while !s.stopped, s.pollers.count < s.wantedPollers {
+                let id = s.nextPoller
+                s.nextPoller += 1
+                s.pollers[id] = Task.detached { [self] in await poll(infra, id: id) }
             }
         }
-        state.withLock { $0.pollers = tasks }
+    }
+
+    /// One long-poll loop: receives up to 10 records a poll, hands them to their calls and deletes them in one
+    /// batch; ends when fewer loops are wanted (no call waits any more) or the transport stops.
+    private func poll(_ infra: Infrastructure, id: Int) async {
+        while !Task.isCancelled {
+            let go = state.withLock { s -> Bool in
+                guard !s.stopped, s.pollers.count <= s.wantedPollers else {
+                    s.pollers[id] = nil
+                    return false
+                }
+                s.requests.receives += 1
+                return true
+            }
+            guard go else { return }
+            do {
+                let messages = try await services.receive(queueUrl: infra.queueUrl, wait: 20)
+                if state.withLock({ $0.stopped }) {
+                    // A long poll that outlived stop() (the session was kept): what it took belongs
+                    // to whoever attaches next, so it goes back at once instead of after the visibility timeout.
+                    try? await services.releaseMessages(queueUrl: infra.queueUrl,
+                                                        receipts: messages.compactMap { $0["ReceiptHandle"]?.stringValue })
+                    return
+                }
+                if !messages.isEmpty { state.withLock { $0.requests.deleteBatches += 1 } }
+                var receipts: [String] = []
+                for m in messages {
+                    if let r = m["ReceiptHandle"]?.stringValue { receipts.append(r) }
+                    if let body = m["Body"]?.stringValue, let record = try? JSONParser.parse(body) { deliver(record) }
+                }
+                try await services.deleteMessages(queueUrl: infra.queueUrl, receipts: receipts)
+            } catch {
+                if Task.isCancelled { return }
+                try? await Task.sleep(nanoseconds: 500_000_000)
+            }
+        }
     }
 
     /// The call id a destination record answers: from the response envelope, else from the request it carried.
@@ -162,11 +202,22 @@ final class QueueTransport: Sendable {
         waiter?.continuation.resume(returning: record)
     }
 
+    /// The PublishBatch gatherer of the session's topic.
+    private func publisher(_ infra: Infrastructure) -> PublishBatcher {
+        state.withLock { s in
+            if let p = s.publisher { return p }
+            let p = PublishBatcher { [services] messages in try await services.publishBatch(topic: infra.topicArn, messages: messages) }
+            s.publisher = p
+            return p
+        }
+    }
+
     /// Publishes one request and waits for its destination record (at most `deadline` seconds); `yields` takes
     /// the values a generator streams to the queue meanwhile.
     func invoke(callId: String, message: String, deadline: Double, function: String,
                 yields: YieldSequencer? = nil) async throws -> JSONValue {
         let infra = try await ready()
+        let publisher = publisher(infra)
         if let yields { state.withLock { $0.yields[callId] = yields } }
         defer { if yields != nil { _ = state.withLock { $0.yields.removeValue(forKey: callId) } } }
         let timer = Task {
@@ -176,40 +227,51 @@ final class QueueTransport: Sendable {
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JSONValue, any Error>) in
-                state.withLock { $0.waiters[callId] = Waiter(continuation: continuation) }
-                Task {
-                    do {
-                        state.withLock { $0.requests.publishes += 1 }
-                        try await services.publish(topic: infra.topicArn, message: message)
-                    } catch {
-                        self.publishFailed(callId, error, function: function)
-                    }
+                // Cancelled before it could wait: the handler below found nothing to fail, so nothing is sent.
+                guard !Task.isCancelled else {
+                    continuation.resume(throwing: FaastError(.cancelled, "\(function) was cancelled before it was sent"))
+                    return
                 }
+                let others = state.withLock { s in
+                    s.waiters[callId] = Waiter(continuation: continuation)
+                    return s.waiters.count - 1
+                }
+                scalePollers(infra)
+                let entry = PublishBatcher.Entry(callId: callId, function: function, message: message) { outcome in
+                    self.published(callId, outcome)
+                }
+                publisher.submit(entry, moreExpected: others > 0)
             }
         } onCancel: {
-            fail(callId, FaastError(.cancelled, "\(function) was cancelled (the invocation may still run on Lambda)"))
+            let unsent = publisher.withdraw(callId)
+            fail(callId, FaastError(.cancelled, unsent ? "\(function) was cancelled before it was sent"
+                                        : "\(function) was cancelled (the invocation may still run on Lambda)"))
         }
     }
 
-    /// A Publish that provably was not taken fails the call (the invocation core may send it again, as a new
-    /// call id); one that may have been taken leaves the call waiting for its record.
-    private func publishFailed(_ callId: String, _ error: any Error, function: String) {
-        let mapped = AWSErrors.invocationError(error, function: function)
-        guard mapped.kind == .mayHaveRun else {
-            fail(callId, mapped)
-            return
-        }
-        state.withLock { s in
-            if s.waiters[callId] != nil { s.waiters[callId]?.unclearPublish = mapped.message }
+    /// A request SNS provably did not publish fails its call (the invocation core may send it again, as a new
+    /// call id); one that may have been published leaves the call waiting for its record.
+    private func published(_ callId: String, _ outcome: PublishOutcome) {
+        switch outcome {
+        case .published: break
+        case .refused(let error): fail(callId, error)
+        case .unclear(let reason):
+            state.withLock { s in
+                if s.waiters[callId] != nil { s.waiters[callId]?.unclearPublish = reason }
+            }
         }
     }
 
     /// No record within the deadline: a timeout, or, when the Publish's answer was unclear, a call that may
     /// have run.
     private func expire(_ callId: String, function: String, deadline: Double) {
-        guard let waiter = state.withLock({ $0.waiters.removeValue(forKey: callId) }) else { return }
+        guard let (waiter, publisher) = state.withLock({ s in s.waiters.removeValue(forKey: callId).map { ($0, s.publisher) } }) else {
+            return
+        }
         let error: FaastError
-        if let unclear = waiter.unclearPublish {
+        if publisher?.withdraw(callId) == true {
+            error = FaastError(.timeout, "\(function) was not sent within \(Int(deadline)) s (SNS did not keep up)")
+        } else if let unclear = waiter.unclearPublish {
             error = FaastError(.mayHaveRun, unclear + "; and no result came within \(Int(deadline)) s")
         } else {
             error = FaastError(.timeout, "no response from \(function) through the queue within \(Int(deadline)) s")
@@ -222,15 +284,17 @@ final class QueueTransport: Sendable {
         waiter?.continuation.resume(throwing: error)
     }
 
-    /// Stops the pollers and fails whoever still waits. `lettingPollsFinish` (a kept session): a long poll in flight
-    /// is not cut off but ends by itself and gives back what it took, since a poll cut off on the client can still
-    /// take messages on the server, hiding them from the next shell for the visibility timeout.
+    /// Stops the pollers, drops the requests not sent yet and fails whoever still waits. `lettingPollsFinish` (a kept
+    /// session): a long poll in flight is not cut off but ends by itself and gives back what it took, since a poll
+    /// cut off on the client can still take messages on the server, hiding them from the next shell for the
+    /// visibility timeout.
     func stop(lettingPollsFinish: Bool = false) {
-        let (pollers, waiters) = state.withLock { s in
+        let (pollers, waiters, publisher) = state.withLock { s in
             s.stopped = true
-            defer { s.waiters = [:]; s.pollers = [] }
-            return (s.pollers, s.waiters)
+            defer { s.waiters = [:]; s.pollers = [:] }
+            return (s.pollers.values, s.waiters, s.publisher)
         }
+        publisher?.stop()
         if !lettingPollsFinish { pollers.forEach { $0.cancel() } }
         for w in waiters.values { w.continuation.resume(throwing: FaastError(.cancelled, "the session was cleaned up")) }
     }
