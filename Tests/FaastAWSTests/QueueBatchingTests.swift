@@ -60,7 +60,7 @@ struct QueueBatchingTests {
     /// A batcher whose first request (`m0`, alone) is in flight, held.
     static func oneInFlight() async -> (HeldSends, PublishBatcher) {
         let sends = HeldSends()
-        let batcher = PublishBatcher(maxSends: 8, send: sends.send)
+        let batcher = PublishBatcher(maxSends: 8, maxLinger: 3600, send: sends.send)
         batcher.submit(Self.entry(0))
         #expect(await sends.waitFor(1))
         return (sends, batcher)
@@ -101,6 +101,19 @@ struct QueueBatchingTests {
         sends.releaseOldest()
     }
 
+    @Test("a partial batch behind a send that does not answer goes after the linger time, on a free slot")
+    func linger() async {
+        let sends = HeldSends()
+        let batcher = PublishBatcher(maxSends: 8, maxLinger: 0.01, send: sends.send)
+        batcher.submit(Self.entry(0))
+        #expect(await sends.waitFor(1))
+        for i in 1...3 { batcher.submit(Self.entry(i)) }
+        #expect(await sends.waitFor(2))
+        #expect(sends.batches == [["m0"], ["m1", "m2", "m3"]])
+        sends.releaseOldest()
+        sends.releaseOldest()
+    }
+
     @Test("a batch holds at most 256 KB of messages and 10 entries")
     func limits() async {
         let (sends, batcher) = await Self.oneInFlight()
@@ -117,7 +130,7 @@ struct QueueBatchingTests {
     @Test("a request not sent yet can be taken back; stopping drops what was not sent")
     func withdrawAndStop() async {
         let sends = HeldSends()
-        let batcher = PublishBatcher(maxSends: 1, send: sends.send)
+        let batcher = PublishBatcher(maxSends: 1, maxLinger: 3600, send: sends.send)
         for i in 0..<4 { batcher.submit(Self.entry(i)) }
         #expect(await sends.waitFor(1))
         #expect(batcher.withdraw("c0") == false)

@@ -3,9 +3,9 @@ import Synchronization
 
 /// Gathers queue calls' requests into SNS `PublishBatch` requests (up to 10 entries, 256 KB in all), without
 /// holding back a lone call: a request goes at once when no PublishBatch is in flight and no other call is
-/// expected; while one is in flight, requests gather and go as soon as 10 are waiting or a send finishes. In a
-/// fan-out (other calls in flight, whose answers start the next calls a few at a time), a partial batch waits
-/// at most `gatherWindow` for more. At most `maxSends` are in flight.
+/// expected; while one is in flight, requests gather and go as soon as 10 are waiting, when nothing is in flight
+/// any more, or after `maxLinger`. In a fan-out (other calls in flight, whose answers start the next calls a few
+/// at a time), a partial batch waits at most `gatherWindow` for more. At most `maxSends` are in flight.
 ///
 /// Each entry's fate is reported on its own (`PublishOutcome`): SNS lists the entries it published and the ones
 /// it refused; a refused entry was provably not published, so its call may go again. When the answer to the
@@ -32,12 +32,17 @@ final class PublishBatcher: Sendable {
     let maxSends: Int
     /// How long a partial batch waits for more requests when more are expected (a fan-out's next calls).
     let gatherWindow: Double
+    /// How long a partial batch waits behind sends in flight before it takes a free slot anyway (so a slow send
+    /// does not hold the calls that arrive behind it).
+    let maxLinger: Double
     private let send: Send
 
     private struct State {
         var pending: [Entry] = []
         var sending = 0
-        /// A partial batch waits (for at most the gather window) for more requests.
+        /// A timer bounds how long pending requests wait: the gather window, or `maxLinger` behind sends in flight.
+        var timerArmed = false
+        /// The gather window is open: a partial batch waits for it even with nothing in flight.
         var gathering = false
         var stopped = false
         var batches = 0
@@ -47,9 +52,10 @@ final class PublishBatcher: Sendable {
     }
     private let state = Mutex(State())
 
-    init(maxSends: Int = 8, gatherWindow: Double = 0.005, send: @escaping Send) {
+    init(maxSends: Int = 8, gatherWindow: Double = 0.005, maxLinger: Double = 0.05, send: @escaping Send) {
         self.maxSends = maxSends
         self.gatherWindow = gatherWindow
+        self.maxLinger = maxLinger
         self.send = send
     }
 
@@ -64,28 +70,14 @@ final class PublishBatcher: Sendable {
     /// Queues `entry` and sends what may go now. `moreExpected`: other calls are in flight, so more requests
     /// are likely to follow within the gather window.
     func submit(_ entry: Entry, moreExpected: Bool = false) {
-        let taken = state.withLock { s -> (batches: [[Entry]], gather: Bool)? in
-            guard !s.stopped else { return nil }
+        let accepted = state.withLock { s -> Bool in
+            guard !s.stopped else { return false }
             s.pending.append(entry)
-            let gather = moreExpected && s.sending == 0 && !s.gathering && s.pending.count < Self.maxEntries
-            if gather { s.gathering = true }
-            return (Self.takeBatches(&s, maxSends: maxSends), gather)
+            if moreExpected && s.sending == 0 && !s.timerArmed && s.pending.count < Self.maxEntries { s.gathering = true }
+            pump(&s)
+            return true
         }
-        guard let taken else {
-            entry.done(.refused(FaastError(.cancelled, "\(entry.function) was cancelled before it was sent")))
-            return
-        }
-        taken.batches.forEach(launch)
-        if taken.gather {
-            Task.detached { [self] in
-                try? await Task.sleep(nanoseconds: UInt64(gatherWindow * 1e9))
-                let batches = state.withLock { s -> [[Entry]] in
-                    s.gathering = false
-                    return Self.takeBatches(&s, maxSends: maxSends)
-                }
-                batches.forEach(launch)
-            }
-        }
+        if !accepted { entry.done(.refused(FaastError(.cancelled, "\(entry.function) was cancelled before it was sent"))) }
     }
 
     /// Takes back a request that was not sent yet; false when it was (or is being) sent.
@@ -107,27 +99,38 @@ final class PublishBatcher: Sendable {
         }
     }
 
-    /// The batches that may go now, marked as sending: full ones while slots are free, and a partial one only
-    /// when nothing else is in flight and no gather window is open (so that a lone call never waits, and calls
-    /// arriving during a send gather instead of going one by one).
-    private static func takeBatches(_ s: inout State, maxSends: Int) -> [[Entry]] {
-        var out: [[Entry]] = []
+    /// Sends (under the lock) the batches that may go now: full ones while slots are free, and a partial one only
+    /// when nothing else is in flight and no gather window is open, or when the timer fired (`timerFired`): so a
+    /// lone call never waits, and calls arriving during a send gather instead of going one by one. Arms the timer
+    /// for what is left.
+    private func pump(_ s: inout State, timerFired: Bool = false) {
         while !s.stopped, !s.pending.isEmpty, s.sending < maxSends {
             var n = 0, bytes = 0
-            while n < s.pending.count, n < maxEntries, n == 0 || bytes + s.pending[n].bytes <= maxBytes {
+            while n < s.pending.count, n < Self.maxEntries, n == 0 || bytes + s.pending[n].bytes <= Self.maxBytes {
                 bytes += s.pending[n].bytes
                 n += 1
             }
-            let full = n == maxEntries || n < s.pending.count
-            if !full && (s.sending > 0 || s.gathering) { break }
-            out.append(Array(s.pending.prefix(n)))
+            let full = n == Self.maxEntries || n < s.pending.count
+            if !full && !timerFired && (s.sending > 0 || s.gathering) { break }
+            let batch = Array(s.pending.prefix(n))
             s.pending.removeFirst(n)
             s.sending += 1
             s.batches += 1
             s.entriesSent += n
             s.billedRequests += max(1, (bytes + 64 * 1024 - 1) / (64 * 1024))
+            launch(batch)
         }
-        return out
+        guard !s.stopped, !s.pending.isEmpty, !s.timerArmed else { return }
+        s.timerArmed = true
+        let wait = s.gathering ? gatherWindow : maxLinger
+        Task.detached { [self] in
+            try? await Task.sleep(nanoseconds: UInt64(wait * 1e9))
+            state.withLock { s in
+                s.timerArmed = false
+                s.gathering = false
+                pump(&s, timerFired: true)
+            }
+        }
     }
 
     private func launch(_ batch: [Entry]) {
@@ -139,11 +142,10 @@ final class PublishBatcher: Sendable {
                 answer = .failure(error)
             }
             for (entry, outcome) in zip(batch, Self.outcomes(of: batch, answer: answer)) { entry.done(outcome) }
-            let next = state.withLock { s -> [[Entry]] in
+            state.withLock { s in
                 s.sending -= 1
-                return Self.takeBatches(&s, maxSends: maxSends)
+                pump(&s)
             }
-            next.forEach(launch)
         }
     }
 

@@ -22,6 +22,10 @@ final class QueueTransport: Sendable {
     static let callsPerPoller = 50
     /// The most long-poll loops, however many calls wait.
     static let maxPollers = 16
+    /// A long poll answers as soon as one record is there: while a batch's worth of calls wait, a loop whose poll
+    /// came back less than full lets records gather this long before it polls again (fewer, fuller polls; a
+    /// record waits at most this long more).
+    static let gatherPause = 0.05
 
     struct Infrastructure: Sendable {
         var topicArn: String
@@ -168,6 +172,9 @@ final class QueueTransport: Sendable {
                     if let body = m["Body"]?.stringValue, let record = try? JSONParser.parse(body) { deliver(record) }
                 }
                 try await services.deleteMessages(queueUrl: infra.queueUrl, receipts: receipts)
+                if messages.count < 10, state.withLock({ $0.waiters.count }) >= 10 {
+                    try? await Task.sleep(nanoseconds: UInt64(Self.gatherPause * 1e9))
+                }
             } catch {
                 if Task.isCancelled { return }
                 try? await Task.sleep(nanoseconds: 500_000_000)
@@ -240,7 +247,8 @@ final class QueueTransport: Sendable {
                 let entry = PublishBatcher.Entry(callId: callId, function: function, message: message) { outcome in
                     self.published(callId, outcome)
                 }
-                publisher.submit(entry, moreExpected: others > 0)
+                // With a batch's worth of other calls in flight, their answers start more calls a few at a time.
+                publisher.submit(entry, moreExpected: others >= PublishBatcher.maxEntries - 1)
             }
         } onCancel: {
             let unsent = publisher.withdraw(callId)
