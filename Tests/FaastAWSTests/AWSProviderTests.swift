@@ -45,9 +45,17 @@ struct AWSProviderTests {
         #expect(tooLarge.error?.kind == .serialization, "\(String(describing: tooLarge.error))")
         #expect(tooLarge.error?.message.contains("does not fit queue mode's 256 KB result record") == true)
 
+        let counts = provider.services.client.requestCounts
+        let (snsBefore, before) = (counts.count(exactly: "sns POST /"), provider.queue.requests)
         let batch = await invoker.fanOut("noop", count: 200, options: CallOptions(concurrency: 20, mode: .queue)) { [.int($0)] }
         #expect(batch.ok == 200, "\(batch.failureGroups.map(\.message))")
         #expect(batch.results.enumerated().allSatisfy { (try? $0.element.get()) == .int($0.offset + 1) })
+        // Each call published once, in PublishBatch requests of up to 10 (one per call would be 200); what the
+        // transport counts for cost is what the client sent.
+        let after = provider.queue.requests
+        #expect(after.published - before.published == 200)
+        #expect(after.publishBatches - before.publishBatches <= 200 / 4, "\(after)")
+        #expect(counts.count(exactly: "sns POST /") - snsBefore == after.publishBatches - before.publishBatches)
 
         let cost = await provider.costSnapshot(usage: invoker.stats.usage)
         #expect(cost.total > 0)

@@ -86,6 +86,8 @@ public final class AWSProvider: InvokingProvider {
         if queue.infrastructure != nil {
             let requests = queue.requests
             values["queue results"] = ["delivered": .int(requests.delivered), "dropped": .int(requests.dropped)]
+            values["queue requests"] = ["publishBatches": .int(requests.publishBatches), "published": .int(requests.published),
+                                        "receives": .int(requests.receives), "deleteBatches": .int(requests.deleteBatches)]
         }
         return values
     }
