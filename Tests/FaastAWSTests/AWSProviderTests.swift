@@ -50,11 +50,12 @@ struct AWSProviderTests {
         let batch = await invoker.fanOut("noop", count: 200, options: CallOptions(concurrency: 20, mode: .queue)) { [.int($0)] }
         #expect(batch.ok == 200, "\(batch.failureGroups.map(\.message))")
         #expect(batch.results.enumerated().allSatisfy { (try? $0.element.get()) == .int($0.offset + 1) })
-        // Each call published once, in PublishBatch requests of up to 10 (one per call would be 200); what the
-        // transport counts for cost is what the client sent.
+        // Each call published once, in PublishBatch requests of up to 10 (one per call would be 200; how full they
+        // are depends on how fast answers come back, so the bound is loose); what the transport counts for cost is
+        // what the client sent.
         let after = provider.queue.requests
         #expect(after.published - before.published == 200)
-        #expect(after.publishBatches - before.publishBatches <= 200 / 4, "\(after)")
+        #expect(after.publishBatches - before.publishBatches <= 200 / 2, "\(after)")
         #expect(counts.count(exactly: "sns POST /") - snsBefore == after.publishBatches - before.publishBatches)
 
         let cost = await provider.costSnapshot(usage: invoker.stats.usage)
