@@ -46,7 +46,7 @@ struct AWSProviderTests {
         #expect(tooLarge.error?.message.contains("does not fit queue mode's 256 KB result record") == true)
 
         let counts = provider.services.client.requestCounts
-        let (snsBefore, before) = (counts.count(exactly: "sns POST /"), provider.queue.requests)
+        let (snsBefore, before) = (counts.count(exactly: "sns PublishBatch"), provider.queue.requests)
         let batch = await invoker.fanOut("noop", count: 200, options: CallOptions(concurrency: 20, mode: .queue)) { [.int($0)] }
         #expect(batch.ok == 200, "\(batch.failureGroups.map(\.message))")
         #expect(batch.results.enumerated().allSatisfy { (try? $0.element.get()) == .int($0.offset + 1) })
@@ -56,7 +56,8 @@ struct AWSProviderTests {
         let after = provider.queue.requests
         #expect(after.published - before.published == 200)
         #expect(after.publishBatches - before.publishBatches <= 200 / 2, "\(after)")
-        #expect(counts.count(exactly: "sns POST /") - snsBefore == after.publishBatches - before.publishBatches)
+        #expect(counts.count(exactly: "sns PublishBatch") - snsBefore == after.publishBatches - before.publishBatches)
+        #expect(counts.count(exactly: "sns Publish") == 0)
 
         let cost = await provider.costSnapshot(usage: invoker.stats.usage)
         #expect(cost.total > 0)
