@@ -9,7 +9,9 @@ function's own SDK calls go to moto directly and are not counted). Measures, eac
   code-only update   the module changed by one line
   queue fan-out      faast's requests per call in a 1,000-call fan-out in mode=queue
 Prints a table and writes .build/bench/aws_sessions.json. FAAST_BENCH_ROUNDS (default 5) sets the rounds;
-FAAST_BENCH_FANOUT=0 leaves out the fan-out.
+FAAST_BENCH_FANOUT=0 leaves out the fan-out. FAAST_BENCH_BASELINE=/path/to/an/older/faast instead compares the
+two binaries on fresh opens and re-opens, alternating them round by round (a shared machine's load drifts; taking
+turns spreads it over both), and writes .build/bench/aws_sessions_compare.json.
 """
 import http.client
 import http.server
@@ -101,7 +103,16 @@ def start_proxy(upstream, counter):
 
         do_GET = do_POST = do_PUT = do_DELETE = forward
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(http.server.ThreadingHTTPServer):
+        # faast opens up to a fan-out's concurrency of connections at once; the default backlog of 5 refused some.
+        request_queue_size = 512
+
+        def handle_error(self, request, client_address):
+            # faast hung up (a long poll at exit, a cancelled request): nothing to report.
+            if not isinstance(sys.exc_info()[1], ConnectionError):
+                super().handle_error(request, client_address)
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, "http://127.0.0.1:%d" % server.server_address[1]
@@ -122,9 +133,9 @@ def start_moto():
     raise SystemExit("moto did not start (see .build/bench-aws-sessions-moto.log)")
 
 
-def run_faast(env, args, check=True):
+def run_faast(env, args, check=True, binary=None):
     t0 = time.monotonic()
-    r = subprocess.run([FAAST, "--provider", "aws"] + args, env=env, capture_output=True, text=True, timeout=300)
+    r = subprocess.run([binary or FAAST, "--provider", "aws"] + args, env=env, capture_output=True, text=True, timeout=300)
     if check and r.returncode != 0:
         raise RuntimeError("faast %s failed (%d): %s" % (" ".join(args), r.returncode, r.stderr[-500:]))
     return t0, r
@@ -138,8 +149,34 @@ def until_first_call(t0, log):
     return len(log), float("nan"), [a for _, a, _ in log]
 
 
+def compare(env, work, module, counter, baseline, rounds):
+    """Seconds until the first call, baseline and FAAST taking turns; median and min of each."""
+    binaries = {"baseline": baseline, "faast": FAAST}
+    keys = ("fresh", "fresh_queue", "reopen", "update")
+    samples = {(b, k): [] for b in binaries for k in keys}
+    for _ in range(rounds):
+        for name, binary in binaries.items():
+            for key, args in (("fresh_queue", ["--mode", "queue", module]), ("fresh", ["--keep", module]), ("reopen", ["--keep", module]),
+                              ("update", ["--keep", module])):
+                if key.startswith("fresh"):
+                    shutil.rmtree(os.path.join(work, "state"), ignore_errors=True)
+                if key == "update":
+                    with open(module, "a") as f:
+                        f.write("\n// changed %f\n" % time.time())
+                counter.take()
+                t0, _ = run_faast(env, args + ["-c", 'call hello("x")'], binary=binary)
+                samples[(name, key)].append(until_first_call(t0, counter.take())[1])
+    out = {"%s %s" % k: {"median": statistics.median(v), "min": min(v), "seconds": [round(x, 3) for x in v]} for k, v in samples.items()}
+    print("baseline %s vs faast %s, %d alternating rounds, seconds until the first call:" % (baseline, FAAST, rounds))
+    for key in keys:
+        b, f = out["baseline " + key], out["faast " + key]
+        print("  %-12s baseline median %.3f (min %.3f)   faast median %.3f (min %.3f)" % (key, b["median"], b["min"], f["median"], f["min"]))
+    return out
+
+
 def main():
     rounds = int(os.environ.get("FAAST_BENCH_ROUNDS", "5"))
+    baseline = os.environ.get("FAAST_BENCH_BASELINE")
     moto, moto_url = start_moto()
     counter = Counter()
     server, proxy_url = start_proxy(moto_url, counter)
@@ -150,6 +187,13 @@ def main():
                AWS_REGION="us-east-1", XDG_STATE_HOME=os.path.join(work, "state"), HOME=work)
     R = {}
     try:
+        if baseline:
+            run_faast(env, [module, "-c", 'call hello("warm")'])  # the role exists before the first measured round
+            R = compare(env, work, module, counter, baseline, rounds)
+            os.makedirs(os.path.join(ROOT, ".build", "bench"), exist_ok=True)
+            with open(os.path.join(ROOT, ".build", "bench", "aws_sessions_compare.json"), "w") as f:
+                json.dump(R, f, indent=2)
+            return
         samples = {"fresh": [], "fresh_queue": [], "reopen": [], "update": []}
         for _ in range(rounds):
             shutil.rmtree(os.path.join(work, "state"), ignore_errors=True)  # the previous round's kept session is not reused
