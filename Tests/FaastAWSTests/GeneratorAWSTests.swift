@@ -63,6 +63,13 @@ struct GeneratorAWSTests {
         #expect(streamed.values == ["first", "second"])
         let failure = await invoker.call("failAfter", args: [1, "late"], options: queue)
         #expect(failure.error?.remote?.properties.first { $0.key == "yielded" }?.value == [0])
+        // Each streamed value (3 + 2: failAfter was called with nobody to show its values, so it streamed
+        // none) was a SendMessage by the function, which `cost` counts. A value may be taken by another poller
+        // just after its call's answer: wait for it (bounded).
+        for _ in 0..<100 where provider.queue.requests.yields < 5 { try await Task.sleep(nanoseconds: 100_000_000) }
+        #expect(provider.queue.requests.yields == 5)
+        let sqs = await provider.costSnapshot(usage: invoker.stats.usage).metrics.first { $0.name == "sqsRequests" }
+        #expect(sqs?.note?.contains("5 streamed values sent by functions") == true, "\(String(describing: sqs?.note))")
         _ = try await provider.cleanup()
     }
 }

@@ -285,14 +285,16 @@ public final class AWSProvider: InvokingProvider {
     }
 
     /// The SQS requests actually made for queue mode: the pollers' receives (20 s long polls, empty ones too),
-    /// their batched deletes, and one SendMessage by Lambda per result record. They are counted for the whole
-    /// session; for fewer calls than the session made (one fan-out), the calls' share is an estimate, and says so.
+    /// their batched deletes, one SendMessage by Lambda per result record, and one by the function per value a
+    /// generator streamed. They are counted for the whole session; for fewer calls than the session made (one
+    /// fan-out), the calls' share is an estimate, and says so.
     static func sqsMetric(_ requests: QueueTransport.Requests, usage: Usage, price: Double) -> CostMetric {
-        let made = requests.receives + requests.deleteBatches + requests.delivered + requests.dropped
+        let made = requests.receives + requests.deleteBatches + requests.delivered + requests.dropped + requests.yields
         let records = max(1, requests.delivered)
         let share = min(1, Double(usage.queueCalls) / Double(records))
         var note = "\(requests.receives) receives, \(requests.deleteBatches) batched deletes, "
             + "\(requests.delivered + requests.dropped) results sent by Lambda"
+        if requests.yields > 0 { note += ", \(requests.yields) streamed values sent by functions" }
         if share < 1 { note = "estimate: \(Int((share * 100).rounded())) % of the session's " + note }
         return CostMetric(name: "sqsRequests", unit: "request", price: price, measured: (Double(made) * share).rounded(), note: note)
     }

@@ -53,6 +53,8 @@ final class QueueTransport: Sendable {
         var delivered = 0
         /// Records dropped because no call waited for them (duplicate deliveries, late answers).
         var dropped = 0
+        /// Values that generator calls streamed (each a SendMessage by the function).
+        var yields = 0
     }
 
     private struct State {
@@ -196,8 +198,8 @@ final class QueueTransport: Sendable {
     private func deliver(_ record: JSONValue) {
         if record["type"]?.stringValue == "yield", case .yielded(let id, let seq, let value)? = try? WireProtocol.decode(record) {
             // A value yielded after its call was answered (or by a call nobody waits for) is dropped: the answer
-            // carries every value.
-            state.withLock { $0.yields[id] }?.receive(seq: seq, value: value)
+            // carries every value. Either way the function sent it, and it is billed.
+            state.withLock { $0.requests.yields += 1; return $0.yields[id] }?.receive(seq: seq, value: value)
             return
         }
         guard let id = Self.callId(of: record) else { return }
