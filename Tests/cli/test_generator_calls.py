@@ -25,10 +25,19 @@ def test_result_is_the_array(faast, module):
     assert "0: []" in lines and "1: [1]" in lines and "2: [2,1]" in lines
 
 
+# Locally over the worker's pipe; on Lambda (moto) in queue mode, each value a message on the session's queue
+# (node's trampoline signs its SendMessage itself, python's uses boto3).
+PLACES = [([], ""), (["--provider", "aws"], " mode=queue")]
+
+
+@pytest.mark.parametrize("place", PLACES, ids=["local", "aws-queue"])
 @pytest.mark.parametrize("module", MODULES, ids=IDS)
-def test_json_streams_each_value_then_the_result(faast, module, tmp_path):
+def test_json_streams_each_value_then_the_result(faast, module, tmp_path, place, request):
+    flags, options = place
+    if flags:
+        request.getfixturevalue("aws_env")
     flag = tmp_path / "flag"
-    p = faast.popen(module, "--format", "json", "-c", 'call waitForFile("%s", 20000)' % flag)
+    p = faast.popen(*flags, module, "--format", "json", "-c", 'call waitForFile("%s", 20000)%s' % (flag, options))
     try:
         seen = []
         for _ in range(5):  # the open object, then the first value
