@@ -135,4 +135,5 @@ def test_aws_objects_match_the_schema(faast, aws_env, tmp_path):
     status = [o for o in objects if o["command"] == "status"][0]
     assert status["provider"] == "aws" and isinstance(status["awsRetries"], int)
     assert status["queueResults"]["delivered"] >= 2
+    assert status["queueRequests"]["published"] >= 2 and status["queueRequests"]["publishBatches"] >= 1
     assert [o["values"] for o in objects if o["command"] == "call" and "values" in o] == [[0, 1, 4], [0, 1]]
