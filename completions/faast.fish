@@ -112,7 +112,7 @@ complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "f
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" mode' -l 'mode' -d 'How calls travel: a direct request, or through a queue (https or queue; default https).' -rfka 'https queue'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open"' -l 'env' -d 'An environment variable for the functions (repeatable).' -rfka ''
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" format' -l 'format' -d 'Output for people, or one JSON object per command (text or json; default text).' -rfka 'text json'
-complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" dependencies' -l 'dependencies' -d 'A requirements.txt or package.json (next to the module) installed into a cached layer, and locally (text; default none).' -rF
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" dependencies' -l 'dependencies' -d 'A requirements.txt or package.json (next to the module) installed into a cached layer, and locally.' -rF
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" echo' -l 'echo' -d 'Print each command before running it.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" continue-on-error' -l 'continue-on-error' -d 'Go on after a failed call or expect (the exit code still says 1).'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast open" keep' -l 'keep' -d 'Leave the deployment up on exit, recorded for `faast attach` (AWS: `faast sessions` lists them).'
@@ -130,7 +130,7 @@ complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "f
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" mode' -l 'mode' -d 'How calls travel: a direct request, or through a queue (https or queue; default https).' -rfka 'https queue'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run"' -l 'env' -d 'An environment variable for the functions (repeatable).' -rfka ''
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" format' -l 'format' -d 'Output for people, or one JSON object per command (text or json; default text).' -rfka 'text json'
-complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" dependencies' -l 'dependencies' -d 'A requirements.txt or package.json (next to the module) installed into a cached layer, and locally (text; default none).' -rF
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" dependencies' -l 'dependencies' -d 'A requirements.txt or package.json (next to the module) installed into a cached layer, and locally.' -rF
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" echo' -l 'echo' -d 'Print each command before running it.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" continue-on-error' -l 'continue-on-error' -d 'Go on after a failed call or expect (the exit code still says 1).'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast run" keep' -l 'keep' -d 'Leave the deployment up on exit, recorded for `faast attach` (AWS: `faast sessions` lists them).'
@@ -164,7 +164,7 @@ complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "f
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" mode' -l 'mode' -d 'How calls travel: a direct request, or through a queue (https or queue; default https).' -rfka 'https queue'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach"' -l 'env' -d 'An environment variable for the functions (repeatable).' -rfka ''
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" format' -l 'format' -d 'Output for people, or one JSON object per command (text or json; default text).' -rfka 'text json'
-complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" dependencies' -l 'dependencies' -d 'A requirements.txt or package.json (next to the module) installed into a cached layer, and locally (text; default none).' -rF
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" dependencies' -l 'dependencies' -d 'A requirements.txt or package.json (next to the module) installed into a cached layer, and locally.' -rF
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" echo' -l 'echo' -d 'Print each command before running it.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" continue-on-error' -l 'continue-on-error' -d 'Go on after a failed call or expect (the exit code still says 1).'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast attach" keep' -l 'keep' -d 'Leave the deployment up on exit, recorded for `faast attach` (AWS: `faast sessions` lists them).'
@@ -186,7 +186,7 @@ complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "f
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" mode' -l 'mode' -d 'How calls travel: a direct request, or through a queue (https or queue; default https).' -rfka 'https queue'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast"' -l 'env' -d 'An environment variable for the functions (repeatable).' -rfka ''
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" format' -l 'format' -d 'Output for people, or one JSON object per command (text or json; default text).' -rfka 'text json'
-complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" dependencies' -l 'dependencies' -d 'A requirements.txt or package.json (next to the module) installed into a cached layer, and locally (text; default none).' -rF
+complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" dependencies' -l 'dependencies' -d 'A requirements.txt or package.json (next to the module) installed into a cached layer, and locally.' -rF
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" echo' -l 'echo' -d 'Print each command before running it.'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" continue-on-error' -l 'continue-on-error' -d 'Go on after a failed call or expect (the exit code still says 1).'
 complete -c 'faast' -n '__faast_should_offer_completions_for_flags_or_options "faast" keep' -l 'keep' -d 'Leave the deployment up on exit, recorded for `faast attach` (AWS: `faast sessions` lists them).'

@@ -26,10 +26,11 @@ struct SessionFlags: ParsableArguments {
     @Option(help: ArgumentHelp("An environment variable for the functions (repeatable).", valueName: "K=V"))
     var env: [String] = []
 
+    // Optional so that --help says the default once (from the table), not again as "(default: text)".
     @Option(help: flagHelp("format"), completion: .list(Language.option("format")!.kind.choices))
-    var format: String = "text"
+    var format: String?
 
-    @Option(help: flagHelp("dependencies"), completion: .file())
+    @Option(help: flagHelp("dependencies", file: true), completion: .file())
     var dependencies: String?
 
     @Flag(help: "Print each command before running it.")
@@ -51,11 +52,13 @@ struct SessionFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Attach a kept AWS session instead of deploying (see `faast sessions`).", valueName: "ID"))
     var session: String?
 
-    /// `--timeout`'s help from `timeout=`'s entry: its text, values and default.
-    static func flagHelp(_ key: String) -> ArgumentHelp {
+    /// `--timeout`'s help from `timeout=`'s entry: its text, values and default. A `file` flag takes a path:
+    /// its value is `<FILE>`, and "(text; default none)" would say nothing.
+    static func flagHelp(_ key: String, file: Bool = false) -> ArgumentHelp {
         let option = Language.option(key)!
-        return ArgumentHelp("\(option.help.prefix(1).uppercased() + option.help.dropFirst()) (\(option.kind.allowed); default \(option.defaultValue)).",
-                            valueName: option.kind.placeholder)
+        let help = option.help.prefix(1).uppercased() + option.help.dropFirst()
+        if file { return ArgumentHelp(help + ".", valueName: "FILE") }
+        return ArgumentHelp("\(help) (\(option.kind.allowed); default \(option.defaultValue)).", valueName: option.kind.placeholder)
     }
 
     func validate() throws {
@@ -76,7 +79,7 @@ struct SessionFlags: ParsableArguments {
     private func checkedSettings() throws -> (deploy: DeploySettings, session: SessionSettings) {
         var deploy = DeploySettings()
         var session = SessionSettings()
-        var given: [(String, JSONValue)] = [("format", .string(format))]
+        var given: [(String, JSONValue)] = [("format", .string(format ?? "text"))]
         if let memory { given.append(("memory", .int(memory))) }
         // Written as the user typed them, so that inf and nan are refused as such.
         if let timeout { given.append(("timeout", .number(String(timeout)))) }

@@ -24,6 +24,11 @@ struct TeachingTests {
         #expect(lines.count == 2 && lines[0].hasPrefix("0  ") && lines[0].hasSuffix(" (cold start)"))
         #expect(lines.count == 2 && lines[1].hasPrefix("7  ") && !lines[1].contains("cold"))
 
+        // One cold start is one time, not a percentile of one.
+        let cold = LatencySummary(count: 1, mean: 80, stdev: 0, min: 80, max: 80, p50: 80, p90: 80, p99: 80)
+        let warm = LatencySummary(count: 3, mean: 2, stdev: 0, min: 1, max: 3, p50: 2, p90: 3, p99: 3)
+        #expect(TextRenderer.coldAndWarm(warm: warm, cold: cold) == ["p50 2.0 ms", "p99 3.0 ms (warm, 3 calls)", "1 cold start: 80.0 ms"])
+
         // Without cold starts the summary stays as it was: no "warm" label.
         let g = Harness { $0.timing = true }
         #expect(await g.run("open functions.js\ncall square($i) x5") == .ok)

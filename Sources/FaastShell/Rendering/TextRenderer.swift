@@ -152,9 +152,13 @@ struct TextRenderer: Renderer {
         var text = style.red("error") + " (\(error.kind.rawValue)): \(shown(error.message, err: true))\n"
         if let remote = error.remote, let stack = remote.stack, !stack.isEmpty {
             let head = "\(remote.name): \(remote.message)"
-            let lines = stack.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-                .filter { $0 != head && !$0.hasPrefix("Traceback (most recent call last)") }
-            for line in lines.prefix(12) { text += style.dim("    " + shown(line.trimmingCharacters(in: .whitespaces), err: true)) + "\n" }
+            let lines = stack.split(separator: "\n").map { String($0.reversed().drop(while: \.isWhitespace).reversed()) }
+                .filter { !$0.isEmpty && $0 != head && !$0.hasPrefix("Traceback (most recent call last)") }
+                .prefix(12)
+            // Dedented as a block, not line by line: python's caret under a syntax error (and its `^^^` under
+            // the failing expression) lines up with the code above it only if the relative indentation stays.
+            let indent = lines.map { $0.prefix { $0 == " " }.count }.min() ?? 0
+            for line in lines { text += style.dim("    " + shown(String(line.dropFirst(indent)), err: true)) + "\n" }
         }
         let props = error.remote?.properties.filter { $0.key != "file" && $0.key != "line" } ?? []
         if !props.isEmpty {
@@ -193,7 +197,7 @@ struct TextRenderer: Renderer {
     }
 
     /// Round-trip percentiles with the cold starts apart from the warm calls (which is what a function costs
-    /// once running): `p50 1.2 ms`, `p99 3.0 ms (warm, 98 calls)`, `2 cold starts: p50 80 ms`.
+    /// once running): `p50 1.2 ms`, `p99 3.0 ms (warm, 98 calls)`, `2 cold starts: p50 80 ms, max 95 ms`.
     static func coldAndWarm(warm: LatencySummary, cold: LatencySummary) -> [String] {
         func plural(_ n: Int, _ word: String) -> String { "\(Format.grouped(n)) \(word)\(n == 1 ? "" : "s")" }
         var parts: [String] = []
@@ -202,9 +206,9 @@ struct TextRenderer: Renderer {
             if cold.count > 0 { parts[1] += " (warm, \(plural(warm.count, "call")))" }
         }
         if cold.count > 0 {
-            var text = plural(cold.count, "cold start") + ": p50 \(Format.duration(ms: cold.p50))"
-            if cold.count > 1 { text += ", max \(Format.duration(ms: cold.max))" }
-            parts.append(text)
+            // One cold start has no percentile: its time alone (`1 cold start: 80 ms`).
+            parts.append(plural(cold.count, "cold start") + ": " + (cold.count == 1 ? Format.duration(ms: cold.p50)
+                : "p50 \(Format.duration(ms: cold.p50)), max \(Format.duration(ms: cold.max))"))
         }
         return parts
     }

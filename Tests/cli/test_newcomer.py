@@ -1,0 +1,43 @@
+"""What a newcomer meets first, found by trying the product as one: a remote stack keeps its shape (python's
+caret under the code it points at), and `--help` says each default once and names a file as a file."""
+import json
+
+import pytest
+
+
+BROKEN = "def ok(x):\n    return x\n\n\ndef broken(:\n    pass\n"
+DIVIDES = "def divide(a, b):\n    return a / b\n"
+
+
+@pytest.mark.parametrize("source,command", [(BROKEN, "functions"), (DIVIDES, "call divide(1, 0)")],
+                         ids=["syntax error at load", "exception in a call"])
+def test_a_stack_is_dedented_as_a_block_so_carets_stay_under_their_code(faast, tmp_path, source, command):
+    module = tmp_path / "mod.py"
+    module.write_text(source)
+    text = faast.run(module, "-c", command)
+    js = faast.run(module, "--format", "json", "-c", command)
+    assert text.returncode == js.returncode == 1
+    error = next(json.loads(line)["error"] for line in js.stdout.splitlines() if '"ok":false' in line)
+    stack = [line.rstrip() for line in error["stack"].splitlines() if line.strip()]
+    shown = [line for line in text.stderr.splitlines() if line.startswith("    ")]
+
+    def shape(lines):
+        """The code line's, the marker line's (python's ^ or ~~^~~ below it) and the File line's indentation."""
+        code = next(i for i, line in enumerate(lines) if "broken(:" in line or "a / b" in line)
+        assert set(lines[code + 1].strip()) <= set("^~"), lines
+        where = next(line for line in lines if line.lstrip().startswith("File "))
+        return [len(line) - len(line.lstrip()) for line in (lines[code], lines[code + 1], where)]
+
+    remote, local = shape(stack), shape(shown)
+    # Shifted together by one amount: the caret stays under the code it points at, the code under its File line.
+    assert [n - remote[0] for n in remote] == [n - local[0] for n in local], (stack, shown)
+    assert local[1] > local[0] > local[2] >= 4
+
+
+def test_open_help_says_each_default_once_and_takes_a_file_for_dependencies(faast):
+    r = faast.run("open", "--help")
+    assert r.returncode == 0
+    assert "(default: text)" not in r.stdout
+    assert "default text)" in r.stdout
+    assert "--dependencies <FILE>" in r.stdout
+    assert "(text; default none)" not in r.stdout
