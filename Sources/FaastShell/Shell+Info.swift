@@ -20,7 +20,7 @@ extension Shell {
                 text = "\(f.signature)  — \(FilePaths.lastComponent(invoker!.provider.module.path))\n  call \(f.name)("
                     + f.parameters.map { _ in "…" }.joined(separator: ", ") + ")"
             } else {
-                let names = Language.keywords + functionNames
+                let names = functionNames + Language.keywords  // functions first: `help helo` is about hello, not help
                 throw ShellError("no command or function named '\(topic.text)'" + Suggestion.didYouMean(topic.text, in: names),
                                  at: topic.location)
             }

@@ -20,14 +20,21 @@ extension Shell {
         return .ok
     }
 
-    func printCommand(_ text: String, at location: SourceLocation) throws -> CommandStatus {
-        let expanded = try interpolate(text, at: location)
+    func printCommand(_ text: String, at location: SourceLocation, line: String) throws -> CommandStatus {
+        // A mistake in a `$name` points at it, not at `print`: the text stands in its line as written unless it
+        // was a quoted string with escapes (then the caret stays at `print`).
+        let after = line.dropFirst(max(0, location.column - 1)).dropFirst("print".count)
+        let start = after.range(of: text).map { line.distance(from: line.startIndex, to: $0.lowerBound) + 1 }
+        let expanded = try interpolate(text) { offset in
+            start.map { SourceLocation(line: location.line, column: $0 + offset) } ?? location
+        }
         report(.printed(expanded), command: "print")
         return .ok
     }
 
     /// Replaces `$name` (and `${name}`) by the variable's value: strings as they are, other values as JSON.
-    func interpolate(_ text: String, at location: SourceLocation) throws -> String {
+    /// `location(n)` is where the text's n-th character stands, for errors about the `$name` that starts there.
+    func interpolate(_ text: String, location: (Int) -> SourceLocation) throws -> String {
         var out = ""
         var chars = Substring(text)
         while let dollar = chars.firstIndex(of: "$") {
@@ -44,6 +51,7 @@ extension Shell {
                 chars = chars[chars.index(after: dollar)...]
                 continue
             }
+            let location = location(text.distance(from: text.startIndex, to: dollar))
             var value = try Self.resolve(VariableReference(name: String(name)), variables: variables, index: nil, at: location)
             var written = "$" + name
             rest = rest[name.endIndex...]

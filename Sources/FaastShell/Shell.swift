@@ -148,7 +148,7 @@ public actor Shell {
         case .logs(let fn, let opts): return try await logsCommand(fn, options: opts)
         case .history(let opts): return try historyCommand(opts)
         case .set(let opts): return try setCommand(opts)
-        case .print(let text): return try printCommand(text, at: location)
+        case .print(let text): return try printCommand(text, at: location, line: context.line(location.line))
         case .sleep(let expr): return try await sleepCommand(expr)
         case .source(let path): return try await sourceCommand(path, context: context)
         case .package(let module, let opts): return try await packageCommand(module, options: opts, context: context)

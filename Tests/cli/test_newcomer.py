@@ -41,3 +41,19 @@ def test_open_help_says_each_default_once_and_takes_a_file_for_dependencies(faas
     assert "default text)" in r.stdout
     assert "--dependencies <FILE>" in r.stdout
     assert "(text; default none)" not in r.stdout
+
+
+def test_help_of_a_mistyped_function_suggests_the_function_before_the_command_help(faast):
+    r = faast.run("examples/functions.js", "-c", "help helo")
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[0] == "1:6: error: no command or function named 'helo' (did you mean 'hello'?)"
+
+
+@pytest.mark.parametrize("line,column", [("print $nope", 7), ("print   a $nope b", 11), ('print "a $nope"', 10),
+                                         ("print é $o.b", 9)])
+def test_a_mistake_in_print_points_at_its_variable(faast, line, column):
+    r = faast.run("examples/functions.js", "-c", 'let o = {"a": 1}', "-c", line)
+    assert r.returncode == 2
+    lines = r.stderr.splitlines()
+    assert lines[0].startswith(f"2:{column}: error: ")
+    assert lines[1:3] == [line, " " * (column - 1) + "^"]
