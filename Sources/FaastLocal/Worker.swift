@@ -84,24 +84,30 @@ final class Worker: Sendable {
 
     var isAlive: Bool { state.withLock { !$0.dead && $0.fault == nil } }
     /// How long its last answered call ran by the worker's own clock (µs; 0 before any, or unknown): unlike the
-    /// time faast sees, it does not grow when faast's threads wait for a CPU.
+    /// time faast sees, it does not grow when faast's threads (or the worker) wait for a CPU.
     private let lastExecutionMicros = Atomic<UInt64>(0)
+    private let answeredCalls = Atomic<Int>(0)
 
-    /// Records how long a call ran by the worker's clock (its answer's timing).
+    /// Records how long a call ran by the worker's clock (its answer's timing). A worker's first call is left
+    /// out: it pays for first-time work (a no-op's first call takes 1-5 ms) and says little about the next.
     func noteExecution(ms: Double?) {
+        if answeredCalls.wrappingAdd(1, ordering: .relaxed).oldValue == 0 { return }
         let micros = ms.map { $0.isFinite && $0 >= 0 ? UInt64(min($0 * 1000, 1e15)) : 0 } ?? 0
         lastExecutionMicros.store(micros, ordering: .relaxed)
     }
 
     /// Whether the call this worker runs looks slow enough that another worker could run calls meanwhile
     /// (`WorkerPool.reserveRoom`): it has run over 1 ms since faast saw it begin, and the worker's previous call
-    /// also ran over 1 ms by the worker's own clock; or it has run over 20 ms whatever came before (a first
-    /// call; a machine so loaded that faast's view lags). Starting up and describing are not calls.
+    /// also ran over 1 ms by the worker's own clock; or it has run over 250 ms whatever came before (a first
+    /// call, or a call much slower than the ones before). faast's view of a running call alone is not enough
+    /// below that: on a loaded machine a no-op call can seem to run for tens of milliseconds while its worker or
+    /// faast's thread waits for a CPU, and a worker started then takes CPU that makes the others look slow in
+    /// turn (10 workers for a 2-CPU fan-out of no-ops). Starting up and describing are not calls.
     func runsSlowCall(nowEpochMs: Double) -> Bool {
         guard let since = state.withLock({ s in s.inFlight.first.flatMap { $0.function.isEmpty ? nil : $0.startedEpochMs } })
         else { return false }
         let running = nowEpochMs - since
-        return running > 20 || (running > 1 && lastExecutionMicros.load(ordering: .relaxed) > 1_000)
+        return running > 250 || (running > 1 && lastExecutionMicros.load(ordering: .relaxed) > 1_000)
     }
     var isBusy: Bool { state.withLock { !$0.inFlight.isEmpty } }
     var logURL: String { log.url }

@@ -25,7 +25,7 @@ struct WorkerRoomTests {
         let registered = Date().addingTimeInterval(15)
         while pool.count == 0, Date() < registered { try await Task.sleep(for: .milliseconds(20)) }
         #expect(pool.count == 1)
-        try await Task.sleep(for: .milliseconds(100))  // longer than any call counted as slow
+        try await Task.sleep(for: .milliseconds(400))  // longer than any call counted as slow (250 ms)
         #expect(pool.reserveRoom(cpus: 1) == .none, "a worker loading its module is not running a slow call")
         #expect(pool.reserveRoom(cpus: 2) == .reserved)
         pool.cancelReservation()

@@ -60,3 +60,13 @@ def test_memory_size_holds_for_python_without_breaking_threads(faast):
     r = faast.run(SPAWNER, "--memory", "1024", "-c", "call threads(200)", "-c", "call allocate(100)")
     assert r.returncode == 0, r.stderr
     assert values(r) == [200, 100]
+
+
+def test_memory_size_counts_the_processes_a_function_starts(faast):
+    # Three processes of 80 MB each, started from a thread of the worker (the children of every thread count,
+    # as a multiprocessing pool's workers would): the worker alone stays far below 128 MB.
+    r = faast.run(SPAWNER, "--memory", "128", "--format", "json", "-c", "call hold_in_children(3, 80, 20)")
+    assert r.returncode == 1, r.stderr
+    out = values(r)[-1]
+    assert out["error"]["kind"] == "outOfMemory", out
+    assert out["error"]["message"].startswith("hold_in_children exceeded its memory size of 128 MB ("), out

@@ -39,14 +39,24 @@ _iso_second = -1
 _iso_prefix = ""
 
 
+_iso_ms = -1
+_iso_text = ""
+
+
 def _iso_time(ms):
-    """ISO-8601 time of an epoch-ms instant, the date part cached per second."""
-    global _iso_second, _iso_prefix
-    second = int(ms // 1000)
+    """ISO-8601 time of an epoch-ms instant, cached per millisecond (a fast call's START and END share it),
+    the date part per second."""
+    global _iso_second, _iso_prefix, _iso_ms, _iso_text
+    whole = int(ms)
+    if whole == _iso_ms:
+        return _iso_text
+    second = whole // 1000
     if second != _iso_second:
         _iso_second = second
         _iso_prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-    return "%s.%03dZ" % (_iso_prefix, int(ms - second * 1000))
+    _iso_ms = whole
+    _iso_text = "%s.%03dZ" % (_iso_prefix, whole - second * 1000)
+    return _iso_text
 
 
 def _stamp(call_id, ms=None):
@@ -68,7 +78,13 @@ def _take_held_start():
 
 
 def _write_all(fd, data):
-    view = memoryview(data)
+    try:
+        n = os.write(fd, data)
+    except (BlockingIOError, InterruptedError):
+        n = 0
+    if n == len(data):
+        return
+    view = memoryview(data)[n:]
     while view:
         try:
             n = os.write(fd, view)
@@ -761,19 +777,17 @@ def call_function(call_id, name, args, stream=None):
         out["type"] = "error"
         out["error"] = {"name": "MemoryError", "message": _safe_str(e), "stack": "", "kind": "outOfMemory"}
     end = time.time() * 1000
-    _flush_logs()
+    if _stdout is not None and (_stdout._partial or _stderr._partial):
+        _flush_logs()
     _log_line(id_str, "END %s %.1f ms" % (name, end - start), end)
     _current_call_id = "-"
     if "value" in out:
-        out = {"callId": call_id, "type": "returned", "value": out["value"]}
-    else:
-        out = {"callId": call_id, "type": "error", "error": out["error"]}
-        if yielded is not None:
-            out["error"]["yielded"] = yielded
-    out["start"] = start
-    out["end"] = end
-    out["memoryMb"] = _memory_mb(end - start, end)
-    return out
+        return {"callId": call_id, "type": "returned", "value": out["value"], "start": start, "end": end,
+                "memoryMb": _memory_mb(end - start, end)}
+    if yielded is not None:
+        out["error"]["yielded"] = yielded
+    return {"callId": call_id, "type": "error", "error": out["error"], "start": start, "end": end,
+            "memoryMb": _memory_mb(end - start, end)}
 
 
 def _call_id_of(line):
@@ -796,11 +810,27 @@ def _name_of(line):
         return "the function"
 
 
+# json.loads on bytes first guesses their encoding and makes a decoder; requests are UTF-8, so their text goes
+# straight to json's C scanner. Anything it does not read whole goes through json.loads, for its exact error.
+_SCAN = json.scanner.make_scanner(json.JSONDecoder())
+
+
+def _loads(line):
+    try:
+        text = line.decode("utf-8")
+        value, end = _SCAN(text, 0)
+    except (StopIteration, ValueError):
+        return json.loads(line)
+    if end != len(text) and not text[end:].isspace():
+        return json.loads(line)
+    return value
+
+
 def _parse_request(line):
     """The parsed request, or the error response for one that cannot be read: arguments nested beyond what
     python's json reads (about 1,000 levels) fail that call as `serialization`, not as a protocol error."""
     try:
-        return json.loads(line), None
+        return _loads(line), None
     except RecursionError:
         call_id = _call_id_of(line)
         out = {"type": "error"}

@@ -56,3 +56,23 @@ def allocate(mb):
 
 
 _held = None
+
+
+def hold_in_children(n, mb, seconds):
+    """Starts n processes that each hold mb megabytes (as a multiprocessing pool's workers would), from a thread
+    of this worker, and waits `seconds` for them; returns n unless stopped first."""
+    import sys
+    import threading
+
+    def start():
+        code = "import time; b = bytearray(%d * 1024 * 1024); time.sleep(%d)" % (mb, seconds)
+        children = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(n)]
+        time.sleep(seconds)
+        for c in children:
+            c.kill()
+            c.wait()
+
+    t = threading.Thread(target=start)
+    t.start()
+    t.join()
+    return n
