@@ -126,7 +126,7 @@ struct Launcher {
         case "aws":
             return await cleanupAWS(region: region, execute: execute, force: force, output: output)
         default:
-            output.err("error: unknown provider '\(provider)'; use local or aws\n")
+            output.err("error: unknown provider '\(provider)'; use local or aws\(Suggestion.didYouMean(provider, in: ["local", "aws"]))\n")
             return ExitStatus.usage
         }
     }

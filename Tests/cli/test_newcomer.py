@@ -57,3 +57,19 @@ def test_a_mistake_in_print_points_at_its_variable(faast, line, column):
     lines = r.stderr.splitlines()
     assert lines[0].startswith(f"2:{column}: error: ")
     assert lines[1:3] == [line, " " * (column - 1) + "^"]
+
+
+def test_cleanup_of_a_mistyped_provider_suggests_the_right_one(faast):
+    r = faast.run("cleanup", "lcoal")
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == "error: unknown provider 'lcoal'; use local or aws (did you mean 'local'?)\n"
+
+
+def test_json_lines_read_with_json_tool_as_the_readme_says(faast):
+    import subprocess
+    import sys
+    r = faast.run("examples/functions.js", "--format", "json", "-c", "call add(1, 2)", "-c", "map square [1, 2]")
+    assert r.returncode == 0
+    pretty = subprocess.run([sys.executable, "-m", "json.tool", "--json-lines"], input=r.stdout, capture_output=True,
+                            text=True, timeout=30)
+    assert pretty.returncode == 0 and '"value": 3' in pretty.stdout and '"values": [\n        1,\n        4\n    ]' in pretty.stdout
