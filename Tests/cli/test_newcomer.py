@@ -73,3 +73,11 @@ def test_json_lines_read_with_json_tool_as_the_readme_says(faast):
     pretty = subprocess.run([sys.executable, "-m", "json.tool", "--json-lines"], input=r.stdout, capture_output=True,
                             text=True, timeout=30)
     assert pretty.returncode == 0 and '"value": 3' in pretty.stdout and '"values": [\n        1,\n        4\n    ]' in pretty.stdout
+
+
+def test_stats_groups_its_counts_as_the_summaries_do(faast):
+    r = faast.run("examples/functions.js", "-c", "call square($i) x1200", "-c", "stats")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0].startswith("1,200 ok · ")
+    row = next(line for line in r.stdout.splitlines() if line.startswith("square "))
+    assert row.split()[1:5] == ["1,200", "1,200", "0", "0"]

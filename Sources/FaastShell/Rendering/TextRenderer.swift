@@ -222,8 +222,9 @@ struct TextRenderer: Renderer {
             + ["p50", "p90", "p99", "mean", "stdev", "min", "max"]]
         for (name, s) in report.entries {
             let l = s.latency.summary
-            rows.append([name, String(s.invocations), String(s.completed), String(s.errors), String(s.retries)]
-                + (reruns ? [String(s.reruns)] : [])
+            // Counts grouped as in the summaries (`100,003`, not `100003`).
+            rows.append([name] + [s.invocations, s.completed, s.errors, s.retries].map(Format.grouped)
+                + (reruns ? [Format.grouped(s.reruns)] : [])
                 + [l.p50, l.p90, l.p99, l.mean, l.stdev, l.min, l.max].map { Format.duration(ms: $0) })
         }
         var text = "latency (round trip):\n" + Format.table(rows, rightAligned: Set(1..<rows[0].count)) + "\n"
