@@ -19,6 +19,8 @@ final class MemoryWatch: Sendable {
     private let stopped = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
     private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+    /// This process's executable: a worker that still runs it was forked and has not exec'd yet.
+    private static let ownExecutable = executable(of: "self")
 
     init(limitMb: Int) { limitBytes = limitMb * 1024 * 1024 }
 
@@ -55,6 +57,9 @@ final class MemoryWatch: Sendable {
         var seen = 0
         while let p = pending.popLast(), seen < 1_000 {
             seen += 1
+            // Between fork and exec a worker's resident set is a copy-on-write image of faast itself (hundreds
+            // of MB in a big process): that memory is not the worker's, and counting it killed workers at start.
+            if p == pid, let own = ownExecutable, executable(of: String(p)) == own { return 0 }
             if let statm = try? String(contentsOfFile: "/proc/\(p)/statm", encoding: .utf8) {
                 let fields = statm.split(separator: " ")
                 if fields.count > 1, let pages = Int(fields[1]) { total += pages * pageSize }
@@ -62,5 +67,10 @@ final class MemoryWatch: Sendable {
             pending += ProcessJanitor.children(of: p)
         }
         return total
+    }
+
+    /// The target of `/proc/<process>/exe`, or nil when it cannot be read (the process is gone).
+    static func executable(of process: String) -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(process)/exe")
     }
 }
