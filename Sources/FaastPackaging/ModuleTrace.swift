@@ -25,6 +25,8 @@ struct ModuleTrace {
     var sitePackages: [String] = []
     /// The module's own error when it failed to load (then the trace holds what loaded before it).
     var error: String?
+    /// The module failed to load because its own source does not parse: it cannot work on Lambda either.
+    var syntaxError = false
     /// node: whether ES module imports were traced (node ≥ 18.19 / 20.6).
     var esmTraced = true
 
@@ -79,6 +81,7 @@ struct ModuleTrace {
         trace.stdlib = strings(json["stdlib"])
         trace.sitePackages = strings(json["site"])
         trace.error = json["error"]?.stringValue
+        trace.syntaxError = json["syntaxError"]?.boolValue ?? false
         trace.esmTraced = json["esmTraced"]?.boolValue ?? true
         return trace
     }

@@ -62,6 +62,10 @@ public enum PackagePlanner {
             notices.warn("\(error.message); the code package holds only the module and include= files")
             trace = ModuleTrace()
         }
+        if let error = trace.error, trace.syntaxError {
+            // Deploying would only fail on Lambda, later and under faast's own file name: say it here, as locally.
+            throw FaastError(.deployFailed, "\(FilePaths.lastComponent(module.path)) does not parse, nothing was deployed:\n\(error)")
+        }
         if let error = trace.error {
             notices.warn("\(FilePaths.lastComponent(module.path)) failed to load locally while faast traced its imports "
                 + "(\(error)); only what loaded before that is packaged")

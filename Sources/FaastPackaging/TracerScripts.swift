@@ -80,7 +80,7 @@ function dependencyFolder(from, name) {
   }
 }
 
-function finish(error) {
+function finish(error, syntaxError) {
   const files = new Set();
   for (const f of Object.keys(require.cache)) if (path.isAbsolute(f)) files.add(f);
   try {
@@ -114,7 +114,7 @@ function finish(error) {
   const result = {
     files: plain.sort(),
     packages: [...packages.entries()].map(([real, logical]) => ({ real, logical })).sort((a, b) => (a.logical < b.logical ? -1 : 1)),
-    esmTraced, error, version: process.versions.node,
+    esmTraced, error, syntaxError: !!syntaxError, version: process.versions.node,
   };
   fs.writeFileSync(out, JSON.stringify(result));
   process.exit(0);
@@ -128,6 +128,12 @@ function finish(error) {
     await import(url.pathToFileURL(file).href);
     finish(null);
   } catch (e) {
+    if (e instanceof SyntaxError && typeof e.stack === 'string') {
+      // node puts the place first: "file:///…/mod.js:4", the line, a caret, then "SyntaxError: …".
+      const lines = e.stack.split('\n');
+      const end = lines.findIndex((l) => l.startsWith('SyntaxError'));
+      finish(lines.slice(0, end < 0 ? 1 : end + 1).filter((l) => l.trim() !== '').join('\n'), true);
+    }
     finish(String((e && e.message) || e).split('\n')[0]);
   }
 })();
@@ -144,11 +150,15 @@ os.chdir(folder)
 before = set(sys.modules)
 name = "faast_traced_module"
 error = None
+syntax_error = False
 try:
     spec = importlib.util.spec_from_file_location(name, module_path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
+except SyntaxError as e:
+    # The whole report: file, line, the code and a caret under the fault, as python prints it locally.
+    error, syntax_error = "".join(traceback.format_exception_only(type(e), e)).rstrip(), True
 except BaseException as e:
     error = "".join(traceback.format_exception_only(type(e), e)).strip().splitlines()[-1]
 real = os.path.realpath
@@ -184,7 +194,7 @@ for mname, m in list(sys.modules.items()):
     files.append({"module": mname, "file": f, "root": root, "top": top_path})
 files.sort(key=lambda e: e["file"])
 with open(out_path, "w") as out:
-    json.dump({"files": files, "stdlib": stdlib, "site": sorted(sites), "error": error,
+    json.dump({"files": files, "stdlib": stdlib, "site": sorted(sites), "error": error, "syntaxError": syntax_error,
                "version": "%d.%d" % sys.version_info[:2]}, out)
 sys.stdout.flush()
 os._exit(0)
