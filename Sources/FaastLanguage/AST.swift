@@ -62,28 +62,45 @@ public struct OptionArg: Sendable, Hashable {
     }
 }
 
+/// `name=value` inside a call's parentheses: a python keyword argument.
+public struct KeywordArgument: Sendable, Hashable {
+    public var name: Name
+    public var value: Expr
+    public init(name: Name, value: Expr) {
+        self.name = name
+        self.value = value
+    }
+}
+
 /// `FN(ARGS) [xN] [key=value ...]`, the heart of `call`, `let` and `expect`.
 public struct CallExpr: Sendable, Hashable {
     public var function: Name
     public var arguments: [Expr]
+    /// `name=value` arguments, after the positional ones, in the order written.
+    public var keywords: [KeywordArgument]
     /// The fan-out count after `x` (`x100`, `x$n`), nil for a single call.
     public var count: Expr?
     public var options: [OptionArg]
-    public init(function: Name, arguments: [Expr], count: Expr? = nil, options: [OptionArg] = []) {
+    public init(function: Name, arguments: [Expr], keywords: [KeywordArgument] = [], count: Expr? = nil,
+                options: [OptionArg] = []) {
         self.function = function
         self.arguments = arguments
+        self.keywords = keywords
         self.count = count
         self.options = options
     }
 }
 
-/// `map FN [v1, v2, ...] [key=value ...]`: one call per element; an array element spreads into arguments.
+/// `map FN[(name=value, ...)] [v1, v2, ...] [key=value ...]`: one call per element; an array element spreads
+/// into arguments; the keyword arguments in parentheses go to every call.
 public struct MapExpr: Sendable, Hashable {
     public var function: Name
+    public var keywords: [KeywordArgument]
     public var elements: Expr
     public var options: [OptionArg]
-    public init(function: Name, elements: Expr, options: [OptionArg] = []) {
+    public init(function: Name, keywords: [KeywordArgument] = [], elements: Expr, options: [OptionArg] = []) {
         self.function = function
+        self.keywords = keywords
         self.elements = elements
         self.options = options
     }

@@ -16,40 +16,8 @@ extension ParserState {
         guard current.kind == .leftParen else {
             throw expected("expected '(' after function name '\(function.text)'")
         }
-        let open = advance()
-        var arguments: [Expr] = []
-        if current.kind == .rightParen {
-            advance()
-        } else {
-            while true {
-                if current.kind == .comma {
-                    throw error("expected an argument, found ','", at: current.location)
-                }
-                if current.isEndOfLine {
-                    throw expected("expected ')' after arguments")
-                }
-                try closingMismatch(expecting: ")", open: open)
-                arguments.append(try parseValue())
-                if current.kind == .comma {
-                    advance()
-                    if current.kind == .rightParen {
-                        throw error("expected an argument after ',' (trailing commas are not allowed)",
-                                    at: current.location)
-                    }
-                    continue
-                }
-                if current.kind == .rightParen {
-                    advance()
-                    break
-                }
-                try closingMismatch(expecting: ")", open: open)
-                if startsValue(current), !current.isEndOfLine, current.location.line == previous.end.line {
-                    throw error("expected ',' between arguments", at: current.location)
-                }
-                throw expected("expected ')' after arguments")
-            }
-        }
-        var call = CallExpr(function: function, arguments: arguments)
+        let (arguments, keywords) = try parseArguments()
+        var call = CallExpr(function: function, arguments: arguments, keywords: keywords)
         var options: [OptionArg] = []
         var seen: Set<String> = []
         let callSpec = optionsSpec ?? Language.command("call")!
@@ -67,6 +35,65 @@ extension ParserState {
         }
         call.options = options
         return call
+    }
+
+    /// `(ARGS)`, the current token being `(`: positional arguments, then `name=value` keyword arguments.
+    mutating func parseArguments() throws(ParseError) -> ([Expr], [KeywordArgument]) {
+        let open = advance()
+        var arguments: [Expr] = []
+        var keywords: [KeywordArgument] = []
+        if current.kind == .rightParen {
+            advance()
+            return (arguments, keywords)
+        }
+        while true {
+            if current.kind == .comma {
+                throw error("expected an argument, found ','", at: current.location)
+            }
+            if current.isEndOfLine {
+                throw expected("expected ')' after arguments")
+            }
+            try closingMismatch(expecting: ")", open: open)
+            if case .identifier = current.kind, peek().kind == .equals {
+                keywords.append(try parseKeyword(after: keywords))
+            } else if let first = keywords.first {
+                throw error("positional argument after keyword argument '\(first.name.text)=' "
+                            + "(keyword arguments come after the positional ones)", at: current.location)
+            } else {
+                arguments.append(try parseValue())
+            }
+            if current.kind == .comma {
+                advance()
+                if current.kind == .rightParen {
+                    throw error("expected an argument after ',' (trailing commas are not allowed)",
+                                at: current.location)
+                }
+                continue
+            }
+            if current.kind == .rightParen {
+                advance()
+                return (arguments, keywords)
+            }
+            try closingMismatch(expecting: ")", open: open)
+            if startsValue(current), !current.isEndOfLine, current.location.line == previous.end.line {
+                throw error("expected ',' between arguments", at: current.location)
+            }
+            throw expected("expected ')' after arguments")
+        }
+    }
+
+    /// `name=value`, the current token being the name.
+    private mutating func parseKeyword(after earlier: [KeywordArgument]) throws(ParseError) -> KeywordArgument {
+        let name = Name(current.text, at: current.location)
+        if earlier.contains(where: { $0.name.text == name.text }) {
+            throw error("keyword argument '\(name.text)' is given twice", at: name.location)
+        }
+        advance()
+        advance()  // '='
+        if current.isEndOfLine || current.kind == .comma || current.kind == .rightParen {
+            throw expected("expected a value after '\(name.text)='")
+        }
+        return KeywordArgument(name: name, value: try parseValue())
     }
 
     /// The current token when it starts a count: `x`, `x100`, `x1.5` (an invalid one), not `x=...`.
@@ -119,14 +146,25 @@ extension ParserState {
         }
         let function = Name(current.text, at: current.location)
         advance()
+        var keywords: [KeywordArgument] = []
         if current.kind == .leftParen {
-            throw error("expected the elements after 'map \(function.text)', e.g. [1, 2, 3] (map takes no parentheses)",
-                        at: current.location)
+            // `map f(name=value) [...]`: keyword arguments for every call; the elements give the positional ones.
+            let open = current
+            let (positional, named) = try parseArguments()
+            if let first = positional.first {
+                throw error("map's parentheses take only keyword arguments (name=value); the elements after them "
+                            + "give the positional ones, e.g. map \(function.text) [1, 2, 3]", at: first.location)
+            }
+            if named.isEmpty {
+                throw error("expected keyword arguments (name=value) in map's parentheses, or none at all",
+                            at: open.location)
+            }
+            keywords = named
         }
         guard startsValue(current), !isOptionStart else {
             throw expected("expected the elements after 'map \(function.text)', e.g. [1, 2, 3]")
         }
         let elements = try parseValue()
-        return MapExpr(function: function, elements: elements, options: try parseOptions(for: Language.command("map")!))
+        return MapExpr(function: function, keywords: keywords, elements: elements, options: try parseOptions(for: Language.command("map")!))
     }
 }

@@ -294,7 +294,7 @@ final class LocalLane: @unchecked Sendable {
     }
 
     static func requestLine(_ request: InvocationRequest) -> String {
-        WireProtocol.callRequest(callId: request.callId, function: request.function, args: request.args, newline: true,
+        WireProtocol.callRequest(callId: request.callId, function: request.function, args: request.args, keywords: request.keywords, newline: true,
                                  stream: request.onYield == nil ? nil : .bool(true))
     }
 }

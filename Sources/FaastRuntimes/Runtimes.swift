@@ -898,6 +898,15 @@ function handleRequest(msg, hasTags) {
   if (op !== undefined && op !== 'call') return protocolError(callId, 'unknown op ' + JSON.stringify(op));
   if (typeof msg.name !== 'string') return protocolError(callId, 'call request without a function name');
   if (msg.args !== undefined && !Array.isArray(msg.args)) return protocolError(callId, 'args must be an array');
+  if (msg.kwargs !== undefined && msg.kwargs !== null) {
+    // Keyword arguments are python's; a JavaScript function has only positional parameters.
+    const names = typeof msg.kwargs === 'object' ? Object.keys(msg.kwargs) : [];
+    if (names.length > 0 || typeof msg.kwargs !== 'object' || Array.isArray(msg.kwargs)) {
+      return '{"callId":' + JSON.stringify(callId === undefined ? null : callId) + ',"type":"error","error":'
+        + ownError('TypeError', 'node functions take no keyword arguments (got ' + names.map((k) => k + '=').join(', ')
+          + '): pass them by position', 'invalidArgument') + '}';
+    }
+  }
   return callFunction(callId === undefined ? null : callId, msg.name, msg.args || [], hasTags, msg.stream);
 }
 
@@ -1899,10 +1908,13 @@ def handle_request(msg):
         args = []
     if not isinstance(args, list):
         return protocol_error(call_id, "args must be an array")
-    return call_function(call_id, name, args, msg.get("stream"))
+    kwargs = msg.get("kwargs")
+    if kwargs is not None and not isinstance(kwargs, dict):
+        return protocol_error(call_id, "kwargs must be an object")
+    return call_function(call_id, name, args, msg.get("stream"), kwargs)
 
 
-def call_function(call_id, name, args, stream=None):
+def call_function(call_id, name, args, stream=None, kwargs=None):
     global _current_call_id, _held_start, _last_call_name
     _last_call_name = name
     id_str = str(call_id)
@@ -1926,12 +1938,18 @@ def call_function(call_id, name, args, stream=None):
                         failed = _own_error("SerializationError", "%s argument %d cannot be deserialized: %s"
                                             % (name, i + 1, e), "serialization")
                         break
+            if kwargs and failed is None:
+                try:
+                    kwargs = decode_value(kwargs)
+                except (SerializationFailure, RecursionError) as e:
+                    failed = _own_error("SerializationError", "%s keyword arguments cannot be deserialized: %s"
+                                        % (name, e), "serialization")
             if failed is not None:
                 out["type"] = "error"
                 out["error"] = failed
             else:
                 try:
-                    result = fn(*args)
+                    result = fn(*args, **kwargs) if kwargs else fn(*args)
                     if isinstance(result, types.CoroutineType):
                         result = _run_coroutine(result)
                     elif isinstance(result, (types.GeneratorType, types.AsyncGeneratorType)):

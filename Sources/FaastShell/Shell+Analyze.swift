@@ -19,21 +19,13 @@ extension Shell {
         }
         sizes = sizes.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
         let perCall = try callOptions(callOpts)
-        try validate(invoker, call.function, argumentCount: call.arguments.count)
-        var count = 1
-        if let countExpr = call.count {
-            count = try checked(countExpr, Language.fanOutCount, subject: "the fan-out count").int
-            _ = try call.arguments.map { try evaluate($0, index: 0) }
-        } else {
-            _ = try call.arguments.map { try evaluate($0, index: nil) }
-        }
+        let arguments = try self.arguments(of: call, invoker: invoker)
+        let count = try call.count.map { try checked($0, Language.fanOutCount, subject: "the fan-out count").int } ?? 1
         guard let factory = factories[options.provider] else {
             throw ShellError("the open session's provider '\(options.provider)' cannot deploy variants")
         }
-        let arguments = call.arguments, variables = self.variables
-        let workload = CostAnalyzer.Workload(function: call.function.text, count: count, options: perCall) { i in
-            arguments.map { (try? Shell.evaluate($0, variables: variables, index: i)) ?? .null }
-        }
+        let workload = CostAnalyzer.Workload(function: call.function.text, count: count, options: perCall,
+                                             keywords: arguments.keywords, arguments: arguments.positional)
         let provider = invoker.provider
         let local = factory.name == "local"
         report(.analysisStarted("analyzing \(describe(call)) at \(sizes.map { "\($0) MB" }.joined(separator: ", "))"

@@ -33,22 +33,14 @@ extension Shell {
     func runCall(_ call: CallExpr, context: SourceContext, showing: Showing = .all) async throws -> CallRun {
         let invoker = try requireSession(at: call.function.location)
         let options = try callOptions(call.options)
-        try validate(invoker, call.function, argumentCount: call.arguments.count)
-        guard let countExpr = call.count else {
-            if let i = call.arguments.first(where: Self.usesIndex) {
-                _ = try evaluate(i, index: nil)  // throws the "$i is the index of a fan-out" error
-            }
-            let args = try call.arguments.map { try evaluate($0, index: nil) }
-            return await single(invoker, call.function.text, args: args, options: options, showing: showing)
+        let arguments = try self.arguments(of: call, invoker: invoker)
+        let count = try call.count.map { try checked($0, Language.fanOutCount, subject: "the fan-out count").int }
+        guard let count else {
+            return await single(invoker, call.function.text, args: arguments.positional(0), keywords: arguments.keywords?(0) ?? [],
+                                options: options, showing: showing)
         }
-        let count = try checked(countExpr, Language.fanOutCount, subject: "the fan-out count").int
-        // Evaluate once up front so that mistakes are reported before any call is made.
-        _ = try call.arguments.map { try evaluate($0, index: 0) }
-        let arguments = call.arguments
-        let variables = self.variables
-        return await fanOut(invoker, call.function.text, count: count, options: options, showing: showing) { i in
-            arguments.map { (try? Shell.evaluate($0, variables: variables, index: i)) ?? .null }
-        }
+        return await fanOut(invoker, call.function.text, count: count, options: options, showing: showing,
+                            keywords: arguments.keywords, arguments: arguments.positional)
     }
 
     /// `listsValues`: a short map shows its values (the `map` command; `let` binds them instead).
@@ -65,16 +57,21 @@ extension Shell {
         }
         for args in Set(argLists.map(\.count)) {
             try validate(invoker, map.function, argumentCount: args)
+            try validateKeywords(map.keywords, of: map.function, positional: args, invoker: invoker)
         }
+        let keywords = try map.keywords.map { JSONMember($0.name.text, try evaluate($0.value, index: nil)) }
+        var named: (@Sendable (Int) -> [JSONMember])?
+        if !keywords.isEmpty { named = { @Sendable _ in keywords } }
         return await fanOut(invoker, map.function.text, count: argLists.count, options: options, showing: showing,
-                            listsValues: listsValues && argLists.count <= Self.mapValuesShown) { argLists[$0] }
+                            listsValues: listsValues && argLists.count <= Self.mapValuesShown, keywords: named) { argLists[$0] }
     }
 
     /// A `map` of at most this many elements shows its values, not only its summary.
     static let mapValuesShown = 20
 
-    private func single(_ invoker: Invoker, _ function: String, args: [JSONValue], options: CallOptions, showing: Showing) async -> CallRun {
-        let outcome = await invoker.call(function, args: args, options: options,
+    private func single(_ invoker: Invoker, _ function: String, args: [JSONValue], keywords: [JSONMember], options: CallOptions,
+                        showing: Showing) async -> CallRun {
+        let outcome = await invoker.call(function, args: args, keywords: keywords, options: options,
                                          onYield: yieldDisplay(for: function, showing: showing),
                                          capturingOutput: showing == .all && self.options.session.output)
         switch outcome.result {
@@ -94,7 +91,7 @@ extension Shell {
 
     private func fanOut(
         _ invoker: Invoker, _ function: String, count: Int, options: CallOptions, showing: Showing, listsValues: Bool = false,
-        arguments: @escaping @Sendable (Int) -> [JSONValue]
+        keywords: (@Sendable (Int) -> [JSONMember])?, arguments: @escaping @Sendable (Int) -> [JSONValue]
     ) async -> CallRun {
         let progress = BatchProgress()
         let display = renderer.showsProgress ? ProgressLine.start(progress, output: output) : nil
@@ -103,7 +100,7 @@ extension Shell {
         var observer: (@Sendable (Int, CallOutcome) -> Void)?
         if let stream { observer = { index, outcome in stream.observe(index, outcome.result) } }
         let batch = await invoker.fanOut(function, count: count, options: options, progress: progress,
-                                         observer: observer, arguments: arguments)
+                                         observer: observer, keywords: keywords, arguments: arguments)
         await display?.finish()
         let interrupted = Task.isCancelled || batch.cancelled > 0
         let cost = await invoker.provider.costSnapshot(usage: batch.usage)
@@ -209,10 +206,11 @@ extension Shell {
 
     /// `add(1, 2) x10` as written, for messages.
     func describe(_ call: CallExpr) -> String {
-        let args = call.arguments.map { expr -> String in
+        let written = { (expr: Expr) -> String in
             if case .variable(let n) = expr { return "$" + n.text }
-            return (try? evaluate(expr, index: 0).jsonText) ?? "?"
+            return (try? self.evaluate(expr, index: 0).jsonText) ?? "?"
         }
+        let args = call.arguments.map(written) + call.keywords.map { "\($0.name.text)=" + written($0.value) }
         var s = "\(call.function.text)(\(args.joined(separator: ", ")))"
         if let count = call.count, let n = try? evaluate(count, index: nil) { s += " x\(n.jsonText)" }
         return s

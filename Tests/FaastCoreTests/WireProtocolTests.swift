@@ -21,6 +21,11 @@ struct WireProtocolTests {
         #expect(WireProtocol.callRequest(callId: "c1", function: "f", args: []) == #"{"callId":"c1","name":"f","args":[]}"#)
         #expect(WireProtocol.callRequest(callId: "\"x\"", function: "f\n", args: [.null])
             == #"{"callId":"\"x\"","name":"f\n","args":[null]}"#)
+        // keyword arguments: an object after the positional ones, in the order written; none: no field at all
+        let named = WireProtocol.callRequest(callId: "k", function: "greet", args: ["bob"],
+                                             keywords: [JSONMember("punct", "?"), JSONMember("é", [1, 2])], newline: true)
+        #expect(named == #"{"callId":"k","name":"greet","args":["bob"],"kwargs":{"punct":"?","é":[1,2]}}"# + "\n")
+        #expect(!WireProtocol.callRequest(callId: "k", function: "f", args: [], keywords: []).contains("kwargs"))
     }
 
     @Test func describeRequestText() {

@@ -126,7 +126,10 @@ import Testing
         expectError("sleep", "expected a duration in seconds after 'sleep' (a number or $variable)", at: 1, 6)
         expectError("sleep \"1\"", "expected a duration in seconds after 'sleep' (a number or $variable)", at: 1, 7)
         expectError("map square", "expected the elements after 'map square', e.g. [1, 2, 3]", at: 1, 11)
-        expectError("map square(1)", "expected the elements after 'map square', e.g. [1, 2, 3] (map takes no parentheses)", at: 1, 11)
+        expectError("map square(1)", "map's parentheses take only keyword arguments (name=value); the elements after them "
+                    + "give the positional ones, e.g. map square [1, 2, 3]", at: 1, 12)
+        expectError("map square() [1]", "expected keyword arguments (name=value) in map's parentheses, or none at all", at: 1, 11)
+        expectError("map square(a=1)", "expected the elements after 'map square', e.g. [1, 2, 3]", at: 1, 16)
         expectError("map", "expected a function name after 'map'", at: 1, 4)
     }
 

@@ -19,6 +19,45 @@ import Testing
         #expect(command("call f ( )") == .call(CallExpr(function: name("f", 6), arguments: [])))
     }
 
+    @Test func keywordArguments() {
+        func kw(_ text: String, _ column: Int, _ value: Expr) -> KeywordArgument {
+            KeywordArgument(name: name(text, column), value: value)
+        }
+        #expect(command(#"call greet("bob", punct="?")"#) == .call(CallExpr(
+            function: name("greet", 6), arguments: [lit("bob", 12)], keywords: [kw("punct", 19, lit("?", 25))])))
+        // only keywords, spaces around '=', values of every kind, then a count and options
+        #expect(command(#"call f(a = [1, $x], b={"k": null}) x3 mode=queue"#) == .call(CallExpr(
+            function: name("f", 6), arguments: [],
+            keywords: [kw("a", 8, .array([lit(1, 13), variable("x", 16)], loc(1, 12))),
+                       kw("b", 21, .object([(key: "k", value: lit(.null, 29))], loc(1, 23)))],
+            count: lit(3, 37), options: [option("mode", 39, lit("queue", 44))])))
+        // a keyword named like an option or a count is still a keyword inside the parentheses
+        #expect(command("call f(x=1, timeout=2)") == .call(CallExpr(
+            function: name("f", 6), arguments: [], keywords: [kw("x", 8, lit(1, 10)), kw("timeout", 13, lit(2, 21))])))
+        #expect(command("map greet(punct='?') [1] concurrency=2") == .map(MapExpr(
+            function: name("greet", 5), keywords: [kw("punct", 11, lit("?", 17))],
+            elements: .array([lit(1, 23)], loc(1, 22)), options: [option("concurrency", 26, lit(2, 38))])))
+        #expect(command(#"expect call greet(name="x") == "hello x!""#) == .expect(.equals(
+            CallExpr(function: name("greet", 13), arguments: [], keywords: [kw("name", 19, lit("x", 24))]),
+            lit("hello x!", 32))))
+    }
+
+    @Test func keywordArgumentErrors() {
+        expectError(#"call greet(punct="?", "bob")"#,
+                    "positional argument after keyword argument 'punct=' (keyword arguments come after the positional ones)",
+                    at: 1, 23)
+        expectError("call f(a=1, 2, b=3)",
+                    "positional argument after keyword argument 'a=' (keyword arguments come after the positional ones)",
+                    at: 1, 13)
+        expectError("call f(a=1, a=2)", "keyword argument 'a' is given twice", at: 1, 13)
+        expectError("call f(a=)", "expected a value after 'a='", at: 1, 10)
+        expectError("call f(a=, b=1)", "expected a value after 'a='", at: 1, 10)
+        expectError("call f(a=1", "expected ')' after arguments", at: 1, 11)
+        expectError("call f(a=1 b=2)", "expected ',' between arguments", at: 1, 12)
+        expectError("call f(a=1,)", "expected an argument after ',' (trailing commas are not allowed)", at: 1, 12)
+        expectError("call f(a=b)", "expected a value, found 'b' (strings need quotes: \"b\")", at: 1, 10)
+    }
+
     @Test func countAndOptions() {
         #expect(command("call square($i) x100 mode=queue concurrency=20") == .call(CallExpr(
             function: name("square", 6),

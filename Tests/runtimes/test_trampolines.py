@@ -755,3 +755,41 @@ def test_python_output_without_line_breaks_is_linear(tmp_path):
         assert line[0].endswith(" long " + "x" * n)
     finally:
         w.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# Keyword arguments ("kwargs" in the request: python's; node functions refuse them)
+
+
+def test_keyword_arguments(worker):
+    def call(args, kwargs):
+        worker.next_id += 1
+        call_id = "k%d" % worker.next_id
+        resp = worker.request({"callId": call_id, "name": "fancy", "args": args, "kwargs": kwargs})
+        assert resp["callId"] == call_id
+        return resp
+
+    if worker.runtime == "python":
+        resp = call([1], {"b": 2, "z": {"$faast": "bytes", "base64": "aGk="}})
+        assert resp["type"] == "returned", resp
+        assert resp["value"] == [1, 2, [], {"z": {"$faast": "bytes", "base64": "aGk="}}]
+        # only keywords, and an empty object (same as none)
+        assert call([], {"a": "x"})["value"] == ["x", 1, [], {}]
+        assert call([7, 8, 9], {})["value"] == [7, 8, [9], {}]
+        resp = call([1], {"a": 2})
+        assert resp["type"] == "error" and resp["error"]["name"] == "TypeError"
+        assert "multiple values for argument 'a'" in resp["error"]["message"]
+        resp = worker.request({"callId": "kw-bad", "name": "add", "args": [1], "kwargs": [2]})
+        assert resp["error"]["kind"] == "protocol"
+        assert "kwargs must be an object" in resp["error"]["message"]
+    else:
+        resp = call([1], {"b": 2, "c": 3})
+        assert resp["type"] == "error"
+        assert resp["error"]["kind"] == "invalidArgument"
+        assert resp["error"]["message"] == "node functions take no keyword arguments (got b=, c=): pass them by position"
+        assert resp["error"]["stack"] == ""
+        # an empty object is no keyword argument at all
+        resp = worker.request({"callId": "kw-empty", "name": "add", "args": [1, 2], "kwargs": {}})
+        assert resp["type"] == "returned" and resp["value"] == 3
+    # nothing was left half-done: the worker goes on
+    assert worker.value("add", 2, 3) == 5

@@ -892,6 +892,15 @@ function handleRequest(msg, hasTags) {
   if (op !== undefined && op !== 'call') return protocolError(callId, 'unknown op ' + JSON.stringify(op));
   if (typeof msg.name !== 'string') return protocolError(callId, 'call request without a function name');
   if (msg.args !== undefined && !Array.isArray(msg.args)) return protocolError(callId, 'args must be an array');
+  if (msg.kwargs !== undefined && msg.kwargs !== null) {
+    // Keyword arguments are python's; a JavaScript function has only positional parameters.
+    const names = typeof msg.kwargs === 'object' ? Object.keys(msg.kwargs) : [];
+    if (names.length > 0 || typeof msg.kwargs !== 'object' || Array.isArray(msg.kwargs)) {
+      return '{"callId":' + JSON.stringify(callId === undefined ? null : callId) + ',"type":"error","error":'
+        + ownError('TypeError', 'node functions take no keyword arguments (got ' + names.map((k) => k + '=').join(', ')
+          + '): pass them by position', 'invalidArgument') + '}';
+    }
+  }
   return callFunction(callId === undefined ? null : callId, msg.name, msg.args || [], hasTags, msg.stream);
 }
 

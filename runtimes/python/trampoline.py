@@ -707,10 +707,13 @@ def handle_request(msg):
         args = []
     if not isinstance(args, list):
         return protocol_error(call_id, "args must be an array")
-    return call_function(call_id, name, args, msg.get("stream"))
+    kwargs = msg.get("kwargs")
+    if kwargs is not None and not isinstance(kwargs, dict):
+        return protocol_error(call_id, "kwargs must be an object")
+    return call_function(call_id, name, args, msg.get("stream"), kwargs)
 
 
-def call_function(call_id, name, args, stream=None):
+def call_function(call_id, name, args, stream=None, kwargs=None):
     global _current_call_id, _held_start, _last_call_name
     _last_call_name = name
     id_str = str(call_id)
@@ -734,12 +737,18 @@ def call_function(call_id, name, args, stream=None):
                         failed = _own_error("SerializationError", "%s argument %d cannot be deserialized: %s"
                                             % (name, i + 1, e), "serialization")
                         break
+            if kwargs and failed is None:
+                try:
+                    kwargs = decode_value(kwargs)
+                except (SerializationFailure, RecursionError) as e:
+                    failed = _own_error("SerializationError", "%s keyword arguments cannot be deserialized: %s"
+                                        % (name, e), "serialization")
             if failed is not None:
                 out["type"] = "error"
                 out["error"] = failed
             else:
                 try:
-                    result = fn(*args)
+                    result = fn(*args, **kwargs) if kwargs else fn(*args)
                     if isinstance(result, types.CoroutineType):
                         result = _run_coroutine(result)
                     elif isinstance(result, (types.GeneratorType, types.AsyncGeneratorType)):

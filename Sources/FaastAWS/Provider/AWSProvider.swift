@@ -99,7 +99,7 @@ public final class AWSProvider: InvokingProvider {
     static let queueMessageLimit = 256 * 1024
 
     public func invoke(_ request: InvocationRequest) async throws -> InvocationResponse {
-        let message = WireProtocol.callRequest(callId: request.callId, function: request.function, args: request.args)
+        let message = WireProtocol.callRequest(callId: request.callId, function: request.function, args: request.args, keywords: request.keywords)
         switch request.mode {
         case .https: return try await invokeHTTPS(request, message: message)
         case .queue: return try await invokeQueue(request, message: message)
@@ -143,7 +143,7 @@ public final class AWSProvider: InvokingProvider {
         if let onYield = request.onYield {
             // A generator sends each value it yields to the session's queue, as its own message.
             let queueUrl = try await queue.ready().queueUrl
-            message = WireProtocol.callRequest(callId: request.callId, function: request.function, args: request.args,
+            message = WireProtocol.callRequest(callId: request.callId, function: request.function, args: request.args, keywords: request.keywords,
                                                stream: .string(queueUrl))
             yields = YieldSequencer(attempt: request.attempt, handler: onYield)
         }

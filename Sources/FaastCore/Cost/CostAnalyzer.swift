@@ -31,16 +31,19 @@ public struct AnalysisRow: Sendable {
 /// what each cost and how long it took, so that a user picks the cheapest or the fastest size. Every variant
 /// is removed afterwards, also when the analysis is cancelled.
 public enum CostAnalyzer {
-    /// A workload: `count` calls of `function`, the i-th with `arguments(i)`.
+    /// A workload: `count` calls of `function`, the i-th with `arguments(i)` (and `keywords(i)`).
     public struct Workload: Sendable {
         public var function: String
         public var count: Int
         public var options: CallOptions
         public var arguments: @Sendable (Int) -> [JSONValue]
-        public init(function: String, count: Int, options: CallOptions, arguments: @escaping @Sendable (Int) -> [JSONValue]) {
+        public var keywords: (@Sendable (Int) -> [JSONMember])?
+        public init(function: String, count: Int, options: CallOptions, keywords: (@Sendable (Int) -> [JSONMember])? = nil,
+                    arguments: @escaping @Sendable (Int) -> [JSONValue]) {
             self.function = function
             self.count = count
             self.options = options
+            self.keywords = keywords
             self.arguments = arguments
         }
     }
@@ -98,7 +101,7 @@ public enum CostAnalyzer {
         }
         let invoker = Invoker(provider: provider)
         let batch = await invoker.fanOut(workload.function, count: workload.count, options: workload.options,
-                                         arguments: workload.arguments)
+                                         keywords: workload.keywords, arguments: workload.arguments)
         let cost = await provider.costSnapshot(usage: batch.usage)
         // Removed whatever happened, also after a cancel: a task of its own, which the cancel does not reach.
         let removal = await Task.detached { () -> Result<CleanupReport, FaastError> in

@@ -61,9 +61,9 @@ struct CallAttempts: Sendable {
         answeredAt = answered > 0 ? answered : nil
     }
 
-    func request(_ args: [JSONValue]) -> InvocationRequest {
+    func request(_ args: [JSONValue], keywords: [JSONMember]) -> InvocationRequest {
         InvocationRequest(callId: attempt == 0 ? callId : "\(callId).\(attempt)", function: plan.function, args: args,
-                          timeout: plan.timeout, mode: plan.mode, attempt: attempt, onYield: plan.onYield,
+                          keywords: keywords, timeout: plan.timeout, mode: plan.mode, attempt: attempt, onYield: plan.onYield,
                           capturesOutput: plan.capturesOutput)
     }
 

@@ -101,13 +101,14 @@ public struct FaastError: Error, Sendable, Hashable, CustomStringConvertible {
 
 extension FaastError {
     /// A trampoline's error report as a `FaastError`: the function's own exception unless the runtime named
-    /// one of faast's kinds (serialization, outOfMemory, notFound, protocol).
+    /// one of faast's kinds (serialization, outOfMemory, notFound, invalidArgument, protocol).
     public static func fromRuntime(_ remote: RemoteError, kind: String?, timing: RemoteTiming?, logLocation: String?) -> FaastError {
         let k: Kind
         switch kind {
         case "serialization": k = .serialization
         case "outOfMemory": k = .outOfMemory
         case "notFound": k = .notFound
+        case "invalidArgument": k = .invalidArgument
         case "protocol": k = .transport
         default: k = .exception
         }

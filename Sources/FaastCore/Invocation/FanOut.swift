@@ -11,6 +11,7 @@ final class FanOut: Sendable {
     let plan: CallPlan
     let count: Int
     let arguments: @Sendable (Int) -> [JSONValue]
+    let keywords: (@Sendable (Int) -> [JSONMember])?
     let limiter: RateLimiter?
     let pipeline: Bool
     let retryPolicy: RetryPolicy
@@ -25,12 +26,14 @@ final class FanOut: Sendable {
     private let keepBelow: Atomic<Int>
     private let keptBytes = Atomic<Int>(0)
 
-    init(plan: CallPlan, count: Int, arguments: @escaping @Sendable (Int) -> [JSONValue], limiter: RateLimiter?,
+    init(plan: CallPlan, count: Int, arguments: @escaping @Sendable (Int) -> [JSONValue],
+         keywords: (@Sendable (Int) -> [JSONMember])? = nil, limiter: RateLimiter?,
          pipeline: Bool, retryPolicy: RetryPolicy, retention: ResultRetention, progress: BatchProgress?,
          observer: (@Sendable (Int, CallOutcome) -> Void)?, stats: SessionStats, newCallId: @escaping @Sendable () -> String) {
         self.plan = plan
         self.count = count
         self.arguments = arguments
+        self.keywords = keywords
         self.limiter = limiter
         self.pipeline = pipeline
         self.retryPolicy = retryPolicy
@@ -48,7 +51,7 @@ final class FanOut: Sendable {
         let i = nextIndex.add(1, ordering: .relaxed).oldValue
         guard i < count else { return nil }
         let attempts = CallAttempts(plan: plan, callId: newCallId(), queuedSince: now)
-        return LaneCall(request: attempts.request(arguments(i)), index: i, attempts: attempts)
+        return LaneCall(request: attempts.request(arguments(i), keywords: keywords?(i) ?? []), index: i, attempts: attempts)
     }
 
     var hasIndicesLeft: Bool { nextIndex.load(ordering: .relaxed) < count }

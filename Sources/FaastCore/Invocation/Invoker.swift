@@ -37,19 +37,23 @@ public final class Invoker: Sendable {
 
     /// One call. `onYield` sees a generator's values as they are yielded, where the provider streams them;
     /// `capturingOutput` asks for the lines the function prints (`CallOutcome.output`).
-    public func call(_ function: String, args: [JSONValue], options: CallOptions = CallOptions(),
+    public func call(_ function: String, args: [JSONValue], keywords: [JSONMember] = [], options: CallOptions = CallOptions(),
                      onYield: YieldHandler? = nil, capturingOutput: Bool = false) async -> CallOutcome {
-        let batch = await fanOut(function, count: 1, options: options, onYield: onYield, capturingOutput: capturingOutput) { _ in args }
+        var named: (@Sendable (Int) -> [JSONMember])?
+        if !keywords.isEmpty { named = { @Sendable _ in keywords } }
+        let batch = await fanOut(function, count: 1, options: options, onYield: onYield, capturingOutput: capturingOutput,
+                                 keywords: named) { _ in args }
         return batch.lastOutcome!
     }
 
-    /// `count` calls of `function`, the i-th with `arguments(i)` (asked for when the call is taken, never
-    /// ahead), at most `concurrency` in flight; `observer` sees each call's full outcome as it finishes.
+    /// `count` calls of `function`, the i-th with `arguments(i)` and `keywords(i)` (asked for when the call is
+    /// taken, never ahead), at most `concurrency` in flight; `observer` sees each call's full outcome as it finishes.
     /// Cancelling the calling task stops the fan-out at once: calls not started are counted as cancelled
     /// without being made, and the provider ends the calls in flight.
     public func fanOut(
         _ function: String, count: Int, options: CallOptions = CallOptions(), progress: BatchProgress? = nil,
         observer: (@Sendable (Int, CallOutcome) -> Void)? = nil, onYield: YieldHandler? = nil, capturingOutput: Bool = false,
+        keywords: (@Sendable (Int) -> [JSONMember])? = nil,
         arguments: @escaping @Sendable (Int) -> [JSONValue]
     ) async -> BatchResult {
         let settings = provider.settings
@@ -62,7 +66,7 @@ public final class Invoker: Sendable {
             mode: mode, onYield: onYield, speculative: options.speculative ?? settings.speculative,
             capturesOutput: capturingOutput)
         let fan = FanOut(
-            plan: plan, count: count, arguments: arguments,
+            plan: plan, count: count, arguments: arguments, keywords: keywords,
             limiter: (options.rate ?? settings.rate).map { RateLimiter(rate: $0, burst: options.burst ?? settings.burst) },
             pipeline: options.pipeline ?? settings.pipeline, retryPolicy: retryPolicy, retention: retention,
             progress: progress, observer: observer, stats: stats,

@@ -153,7 +153,7 @@ public final class LaneCalls: @unchecked Sendable {
             let error = isCancelled ? FaastError(.cancelled, "\(fanOut.plan.function) was cancelled") : error
             if attempts.failed(error) {
                 let delay = Double(fanOut.retryPolicy.delayNanoseconds(afterAttempt: attempts.attempt - 1)) / 1e9
-                let again = LaneCall(request: attempts.request(call.request.args), index: call.index, attempts: attempts)
+                let again = LaneCall(request: attempts.request(call.request.args, keywords: call.request.keywords), index: call.index, attempts: attempts)
                 retries.append((MonotonicClock.seconds() + delay, again))
                 return
             }

@@ -107,6 +107,8 @@ public struct InvocationRequest: Sendable {
     public var callId: String
     public var function: String
     public var args: [JSONValue]
+    /// Keyword arguments (python's `f(x, name=value)`), in the order written; empty for most calls.
+    public var keywords: [JSONMember]
     /// Seconds before the call fails as a timeout.
     public var timeout: Double
     public var mode: InvocationMode
@@ -119,12 +121,13 @@ public struct InvocationRequest: Sendable {
     /// for single calls shown to a person, since finding them costs a log read.
     public var capturesOutput = false
 
-    public init(callId: String, function: String, args: [JSONValue], timeout: Double, mode: InvocationMode, attempt: Int = 0,
-                onYield: YieldHandler? = nil, capturesOutput: Bool = false) {
+    public init(callId: String, function: String, args: [JSONValue], keywords: [JSONMember] = [], timeout: Double,
+                mode: InvocationMode, attempt: Int = 0, onYield: YieldHandler? = nil, capturesOutput: Bool = false) {
         self.capturesOutput = capturesOutput
         self.callId = callId
         self.function = function
         self.args = args
+        self.keywords = keywords
         self.timeout = timeout
         self.mode = mode
         self.attempt = attempt

@@ -119,8 +119,8 @@ extension Invoker {
         let plan = CallPlan(function: request.function, timeout: request.timeout, maxRetries: 0, maxReruns: 0,
                             mode: request.mode, onYield: onYield)
         let seen = Mutex<CallOutcome?>(nil)
-        let args = request.args, callId = request.callId
-        let fan = FanOut(plan: plan, count: 1, arguments: { _ in args }, limiter: nil, pipeline: false,
+        let args = request.args, keywords = request.keywords, callId = request.callId
+        let fan = FanOut(plan: plan, count: 1, arguments: { _ in args }, keywords: { _ in keywords }, limiter: nil, pipeline: false,
                          retryPolicy: RetryPolicy(), retention: ResultRetention(), progress: nil,
                          observer: { _, outcome in seen.withLock { $0 = outcome } }, stats: SessionStats(),
                          newCallId: { callId })

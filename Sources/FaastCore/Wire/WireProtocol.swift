@@ -1,11 +1,12 @@
 /// The request/response envelope that every provider and both trampolines speak: one JSON object per
 /// message (newline-delimited on local pipes, the payload of `Invoke` on Lambda).
 public enum WireProtocol {
-    /// The request for calling `function` with `args`; `newline` ends it as a line for a pipe. `stream` asks a
+    /// The request for calling `function` with `args` (and `keywords`, sent as `"kwargs"` only when there are
+    /// some: python's keyword arguments); `newline` ends it as a line for a pipe. `stream` asks a
     /// generator to send each value it yields as its own message: `true` on the response channel (a local
     /// worker's pipe), a queue URL for an SQS queue (Lambda's queue mode).
-    public static func callRequest(callId: String, function: String, args: [JSONValue], newline: Bool = false,
-                                   stream: JSONValue? = nil) -> String {
+    public static func callRequest(callId: String, function: String, args: [JSONValue], keywords: [JSONMember] = [],
+                                   newline: Bool = false, stream: JSONValue? = nil) -> String {
         var out = "{\"callId\":"
         out.reserveCapacity(40 + callId.utf8.count + function.utf8.count + 16 * args.count)
         JSONValue.writeString(callId, to: &out)
@@ -17,6 +18,10 @@ public enum WireProtocol {
             a.write(to: &out)
         }
         out += "]"
+        if !keywords.isEmpty {
+            out += ",\"kwargs\":"
+            JSONValue.object(keywords).write(to: &out)
+        }
         if let stream {
             out += ",\"stream\":"
             stream.write(to: &out)
