@@ -31,6 +31,8 @@ enum CommandResult: Sendable {
     case expectation(passed: Bool, description: String, detail: String?)
     case functions([FunctionInfo])
     case help(String)
+    /// `help FN`: the function (signature with defaults, docstring), of `module` (a file name).
+    case functionHelp(FunctionInfo, module: String)
     /// `status`: nil when no module is open.
     case status([StatusRow]?)
     case stats(StatsReport)

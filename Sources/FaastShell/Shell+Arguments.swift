@@ -49,6 +49,10 @@ extension Shell {
         let filled = parameters.prefix { !$0.hasPrefix("*") }.prefix(positional)
         for keyword in keywords {
             let name = keyword.name.text
+            if info.declared?.contains(where: { $0.name == name && $0.kind == .positionalOnly }) == true {
+                throw ShellError("\(info.fullSignature): '\(name)' is positional-only (before '/'); pass it by position",
+                                 at: keyword.name.location)
+            }
             if let slot = filled.firstIndex(of: name) {
                 throw ShellError("\(info.signature) gets '\(name)' twice: as argument \(slot + 1) and as \(name)=",
                                  at: keyword.name.location)

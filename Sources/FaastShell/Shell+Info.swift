@@ -14,11 +14,15 @@ extension Shell {
     func helpCommand(_ topic: Name?) throws -> CommandStatus {
         var text: String
         if let topic {
+            let function = invoker?.provider.functions.first(where: { $0.name == topic.text })
+            let module = (invoker?.provider.module.path).map(FilePaths.lastComponent) ?? ""
             if let c = Language.command(topic.text) {
                 text = Reference.help(for: c)
-            } else if let f = invoker?.provider.functions.first(where: { $0.name == topic.text }) {
-                text = "\(f.signature)  — \(FilePaths.lastComponent(invoker!.provider.module.path))\n  call \(f.name)("
-                    + f.parameters.map { _ in "…" }.joined(separator: ", ") + ")"
+                // `help sleep` with a function named sleep: the command's help, then the function's.
+                if let function { text += "\n\n" + Self.functionHelpText(function, module: module) }
+            } else if let function {
+                report(.functionHelp(function, module: module), command: "help")
+                return .ok
             } else {
                 let names = functionNames + Language.keywords  // functions first: `help helo` is about hello, not help
                 throw ShellError("no command or function named '\(topic.text)'" + Suggestion.didYouMean(topic.text, in: names),
@@ -29,6 +33,19 @@ extension Shell {
         }
         report(.help(text), command: "help")
         return .ok
+    }
+
+    /// `help FN` for people: the signature with defaults and where the function is, then its docstring.
+    static func functionHelpText(_ info: FunctionInfo, module: String) -> String {
+        var text = "\(info.fullSignature)  — \(module)"
+        if info.isGenerator { text += "\n  a generator: a call returns the array of what it yields" }
+        if let doc = info.doc, !doc.isEmpty {
+            text += "\n\n" + doc.split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n")
+        } else {
+            text += "\n  (no " + (module.hasSuffix(".py") ? "docstring" : "comment above it in the source") + ")"
+        }
+        return text
     }
 
     func statusCommand() async -> CommandStatus {

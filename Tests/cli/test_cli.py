@@ -455,7 +455,7 @@ def test_functions_and_help(faast):
     assert r.stdout == (
         "  hello(name)\n  add(a, b)\n  square(x)\n  sleep(ms)\n  fail(message)\n  random()\n"
         "call FN(ARGS) [xN] [key=value ...]\n"
-        "  call a function; xN fans out N calls with $i = 0 … N-1\n"
+        "  call a function; xN fans out N calls with $i = 0 … N-1; name=value in ARGS is a python keyword argument\n"
         "options:\n"
         "  mode=https|queue   how calls travel: a direct request, or through a queue (https or queue; default https)\n"
         "  timeout=SECONDS    a call fails as timeout after this long (seconds above 0 and up to 86,400; default 60)\n"
@@ -474,7 +474,8 @@ def test_functions_and_help(faast):
         "examples:\n"
         '  call hello("world")\n'
         "  call square($i) x1000 mode=queue concurrency=100\n"
-        "hello(name)  — functions.js\n  call hello(…)\n"
+        '  call greet("bob", punct="?")\n'
+        'hello(name)  — functions.js\n\n  Greets someone: hello("world") → "hello world!"\n'
     )
 
 

@@ -130,6 +130,11 @@ class Worker:
 SAMPLES = [("node", "sample.js"), ("node", "sample.mjs"), ("python", "sample.py")]
 
 
+def names_and_params(functions):
+    """describe's functions without the details `help FN` shows (tested on their own)."""
+    return [{k: f[k] for k in ("name", "params", "generator") if k in f} for f in functions]
+
+
 @pytest.fixture(scope="module", params=SAMPLES, ids=["node-cjs", "node-esm", "python"])
 def worker(request, tmp_path_factory):
     runtime, module = request.param
@@ -401,7 +406,7 @@ def test_no_functions(runtime, module, tmp_path):
     w = spawn(runtime, module, tmp_path)
     assert w.read()["type"] == "ready"
     resp = w.request({"op": "describe", "callId": "d"})
-    assert resp["functions"] == []
+    assert names_and_params(resp["functions"]) == []
     assert w.call("getcwd")["error"]["kind"] == "notFound"
     assert w.call("_private")["error"]["kind"] == "notFound"
     w.stop()
@@ -448,7 +453,7 @@ def test_node_esm_export_order_and_default_object(tmp_path):
     w = spawn("node", str(mod), tmp_path)
     assert w.read()["type"] == "ready"
     resp = w.request({"op": "describe", "callId": "d"})
-    assert resp["functions"] == [
+    assert names_and_params(resp["functions"]) == [
         {"name": "zed", "params": ["a"]}, {"name": "alpha", "params": ["b"]},
         {"name": "inner", "params": ["x", "y"]}]
     assert w.value("inner", 1) == 6
@@ -481,7 +486,7 @@ def test_python_decorated_and_keyword_params(tmp_path):
     w = spawn("python", str(mod), tmp_path)
     assert w.read()["type"] == "ready"
     resp = w.request({"op": "describe", "callId": "d"})
-    assert resp["functions"] == [{"name": "cached", "params": ["n"]}, {"name": "plain", "params": ["a", "b", "c"]}]
+    assert names_and_params(resp["functions"]) == [{"name": "cached", "params": ["n"]}, {"name": "plain", "params": ["a", "b", "c"]}]
     assert w.value("cached", 4) == 8
     assert w.value("plain", 1, (2)) == [1, 2, 1]
     assert w.call("K")["error"]["kind"] == "notFound"
@@ -494,7 +499,7 @@ def test_examples(runtime, module, tmp_path):
     w = spawn(runtime, os.path.join(ROOT, "examples", module), tmp_path)
     assert w.read()["type"] == "ready"
     resp = w.request({"op": "describe", "callId": "d"})
-    assert resp["functions"] == [
+    assert names_and_params(resp["functions"]) == [
         {"name": "hello", "params": ["name"]}, {"name": "add", "params": ["a", "b"]},
         {"name": "square", "params": ["x"]}, {"name": "sleep", "params": ["ms"]},
         {"name": "fail", "params": ["message"]}, {"name": "random", "params": []}]
@@ -793,3 +798,35 @@ def test_keyword_arguments(worker):
         assert resp["type"] == "returned" and resp["value"] == 3
     # nothing was left half-done: the worker goes on
     assert worker.value("add", 2, 3) == 5
+
+
+# ---------------------------------------------------------------------------------------------
+# describe: parameters with their kinds and defaults, the signature as written, the doc (for `help FN`)
+
+
+@pytest.mark.parametrize("runtime,module", [("python", "greet.py"), ("node", "greet.js")])
+def test_describe_details_for_help(tmp_path, runtime, module):
+    w = spawn(runtime, module, tmp_path)
+    try:
+        assert w.read()["type"] == "ready"
+        functions = {f["name"]: f for f in w.request({"op": "describe", "callId": "d"})["functions"]}
+    finally:
+        w.stop()
+    greet = functions["greet"]
+    if runtime == "python":
+        assert greet["params"] == ["name", "punct", "times"]
+        assert greet["signature"] == "(name, punct='!', *, times=1)"
+        assert greet["parameters"][2] == {"name": "times", "kind": "keywordOnly", "default": "1"}
+        assert greet["doc"] == "Greets NAME.\n\npunct ends the greeting; times repeats it."
+        assert functions["options"]["parameters"][1] == {"name": "rest", "kind": "keywords"}
+        assert "doc" not in functions["plain"]
+        assert functions["plain"]["parameters"][3] == {"name": "d", "kind": "positional", "default": "\"it's\""}
+    else:
+        assert greet["params"] == ["name", "punct", "{ times = 1 }"]
+        assert greet["signature"] == "(name, punct = '!', { times = 1 } = {})"
+        assert greet["parameters"][1] == {"name": "punct", "kind": "positional", "default": "'!'"}
+        assert greet["doc"] == 'Greets someone.\n\n@param {string} name who\n@param {string} [punct="!"] how it ends'
+        assert functions["add"]["doc"] == "Adds two numbers.\nb defaults to a list's length."
+        assert functions["add"]["parameters"][1]["default"] == "[1, 2].length"
+        assert "doc" not in functions["count"]
+        assert functions["count"]["parameters"][1] == {"name": "more", "kind": "variadic"}

@@ -437,6 +437,11 @@ function cleanParam(p) {
 }
 
 function parseParams(fn) {
+  return rawParams(fn).map(cleanParam).filter(Boolean);
+}
+
+// The parameters as written in the source, comments removed: `b = 1`, `{x, y}`, `...rest`.
+function rawParams(fn) {
   let s;
   try { s = typeof fn === 'function' ? Function.prototype.toString.call(fn) : String(fn); } catch (_) { return []; }
   if (/\{\s*\[native code\]\s*\}\s*$/.test(s)) return [];
@@ -462,21 +467,70 @@ function parseParams(fn) {
   const params = [];
   let start = 0;
   let j = 0;
+  const push = (text) => {
+    const p = stripComments(text).trim().replace(/\s+/g, ' ');
+    if (p) params.push(p);
+  };
   while (j < inner.length) {
     const c = inner[j];
     if (c === '"' || c === "'" || c === '`') { j = skipString(inner, j); continue; }
     if (c === '/' && (inner[j + 1] === '/' || inner[j + 1] === '*')) { j = skipComment(inner, j); continue; }
     if (c === '(' || c === '[' || c === '{') { j = skipGroup(inner, j); continue; }
     if (c === ',') {
-      const p = cleanParam(inner.slice(start, j));
-      if (p) params.push(p);
+      push(inner.slice(start, j));
       start = j + 1;
     }
     j++;
   }
-  const last = cleanParam(inner.slice(start));
-  if (last) params.push(last);
+  push(inner.slice(start));
   return params;
+}
+
+// For `help FN`: each parameter's name, its default's source text and kind, and the whole list as written.
+function describeParams(fn) {
+  const raw = rawParams(fn);
+  const parameters = raw.map((p) => {
+    const name = cleanParam(p);
+    if (p.startsWith('...')) return { name: name.slice(3), kind: 'variadic' };
+    let i = p[0] === '{' || p[0] === '[' ? skipGroup(p, 0) : 0;
+    while (i < p.length) {
+      const c = p[i];
+      if (c === '"' || c === "'" || c === '`') { i = skipString(p, i); continue; }
+      if (c === '(' || c === '[' || c === '{') { i = skipGroup(p, i); continue; }
+      if (c === '=' && p[i + 1] !== '>') return { name, kind: 'positional', default: p.slice(i + 1).trim() };
+      i++;
+    }
+    return { name, kind: 'positional' };
+  });
+  return { parameters, signature: '(' + raw.join(', ') + ')' };
+}
+
+// The JSDoc comment (or the // lines) right above a function in the module's own source, cleaned.
+function docComment(fn) {
+  if (userModule.source === null) {
+    try { userModule.source = fs.readFileSync(userModule.file, 'utf8'); } catch (_) { userModule.source = ''; }
+  }
+  const src = userModule.source;
+  let pos = -1;
+  try { pos = src.indexOf(Function.prototype.toString.call(fn)); } catch (_) { return undefined; }
+  if (pos < 0) return undefined;
+  const before = src.slice(0, src.lastIndexOf('\n', pos - 1) + 1);
+  const trimmed = before.replace(/\s+$/, '');
+  if ((before.slice(trimmed.length).match(/\n/g) || []).length > 1) return undefined; // a blank line in between
+  let lines;
+  if (trimmed.endsWith('*/')) {
+    const open = trimmed.lastIndexOf('/*');
+    if (open < 0) return undefined;
+    lines = trimmed.slice(open + (trimmed[open + 2] === '*' ? 3 : 2), -2).split('\n').map((l) => l.replace(/^\s*\* ?/, '').replace(/\s+$/, ''));
+  } else {
+    lines = [];
+    const all = trimmed.split('\n');
+    for (let k = all.length - 1; k >= 0 && /^\s*\/\//.test(all[k]); k--) lines.unshift(all[k].replace(/^\s*\/\/ ?/, '').replace(/\s+$/, ''));
+  }
+  while (lines.length && !lines[0].trim()) lines.shift();
+  while (lines.length && !lines[lines.length - 1].trim()) lines.pop();
+  const doc = lines.join('\n');
+  return doc ? doc.slice(0, 20000) : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -562,7 +616,16 @@ function describeFunctions() {
   } else {
     for (const k of Object.keys(exp)) add(k, exp[k]);
   }
-  return out.map((f) => (generatorKind(f.fn) ? { name: f.name, params: parseParams(f.fn), generator: true } : { name: f.name, params: parseParams(f.fn) }));
+  return out.map((f) => {
+    const entry = { name: f.name, params: parseParams(f.fn) };
+    if (generatorKind(f.fn)) entry.generator = true;
+    const { parameters, signature } = describeParams(f.fn);
+    entry.parameters = parameters;
+    entry.signature = signature;
+    const doc = docComment(f.fn);
+    if (doc) entry.doc = doc;
+    return entry;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

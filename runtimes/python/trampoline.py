@@ -476,6 +476,30 @@ def _is_public_function(name, value, module):
     return isinstance(wrapped, types.FunctionType) and getattr(value, "__module__", None) == module.__name__
 
 
+# inspect.Parameter kinds by their faast names (see ParameterInfo.Kind).
+_PARAMETER_KINDS = {0: "positionalOnly", 1: "positional", 2: "variadic", 3: "keywordOnly", 4: "keywords"}
+
+
+def _safe_repr(v):
+    try:
+        text = repr(v)
+    except BaseException:  # noqa: B902 - a default's own __repr__ may fail; help still shows the rest
+        return "…"
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _doc_of(inspect, fn):
+    """The docstring, cleaned of its indentation; else the comment lines right above the def."""
+    try:
+        doc = inspect.getdoc(fn)
+        if not doc:
+            comments = inspect.getcomments(fn)
+            doc = inspect.cleandoc("\n".join(l.lstrip()[1:] for l in comments.splitlines())) if comments else None
+        return doc[:20000] if doc else None
+    except BaseException:  # noqa: B902 - unreadable source (a module loaded from a zip): no doc
+        return None
+
+
 def describe_functions():
     import inspect
     out = []
@@ -483,17 +507,30 @@ def describe_functions():
         if not _is_public_function(name, value, _module):
             continue
         params = []
+        details = []
+        signature = None
         try:
-            for p in inspect.signature(value).parameters.values():
+            sig = inspect.signature(value)
+            signature = str(sig)
+            for p in sig.parameters.values():
+                detail = {"name": p.name, "kind": _PARAMETER_KINDS[p.kind]}
                 if p.kind == p.VAR_POSITIONAL:
                     params.append("*" + p.name)
                 elif p.kind == p.VAR_KEYWORD:
                     params.append("**" + p.name)
                 else:
                     params.append(p.name)
+                if p.default is not p.empty:
+                    detail["default"] = _safe_repr(p.default)
+                details.append(detail)
         except (TypeError, ValueError):
             pass
-        entry = {"name": name, "params": params}
+        entry = {"name": name, "params": params, "parameters": details}
+        if signature is not None:
+            entry["signature"] = signature
+        doc = _doc_of(inspect, value)
+        if doc:
+            entry["doc"] = doc
         if _is_generator_function(value):
             entry["generator"] = True
         out.append(entry)

@@ -28,10 +28,13 @@ public final class Invoker: Sendable {
                 + Suggestion.didYouMean(function, in: names))
         }
         let variadic = info.parameters.contains { $0.hasPrefix("...") || $0.hasPrefix("*") }
-        if !variadic, argumentCount > info.parameters.count {
-            let n = info.parameters.count
-            throw FaastError(.invalidArgument,
-                "\(info.signature) takes \(n) argument\(n == 1 ? "" : "s"), got \(argumentCount)")
+        // Python's keyword-only parameters (after `*`) take no positional argument.
+        let keywordOnly = info.declared?.filter { $0.kind == .keywordOnly }.count ?? 0
+        let n = info.parameters.count - keywordOnly
+        if !variadic, argumentCount > n {
+            throw FaastError(.invalidArgument, keywordOnly > 0
+                ? "\(info.fullSignature) takes \(n) positional argument\(n == 1 ? "" : "s"), got \(argumentCount)"
+                : "\(info.signature) takes \(n) argument\(n == 1 ? "" : "s"), got \(argumentCount)")
         }
     }
 

@@ -61,7 +61,15 @@ public enum WireProtocol {
             let functions = (value["functions"]?.arrayValue ?? []).compactMap { f -> FunctionInfo? in
                 guard let name = f["name"]?.stringValue else { return nil }
                 let params = (f["params"]?.arrayValue ?? []).compactMap(\.stringValue)
-                return FunctionInfo(name: name, parameters: params, isGenerator: f["generator"]?.boolValue ?? false)
+                var info = FunctionInfo(name: name, parameters: params, isGenerator: f["generator"]?.boolValue ?? false)
+                info.declared = f["parameters"]?.arrayValue?.compactMap { p -> ParameterInfo? in
+                    guard let name = p["name"]?.stringValue else { return nil }
+                    return ParameterInfo(name: name, kind: p["kind"]?.stringValue.flatMap(ParameterInfo.Kind.init) ?? .positional,
+                                         defaultText: p["default"]?.stringValue)
+                }
+                info.declaration = f["signature"]?.stringValue
+                info.doc = f["doc"]?.stringValue
+                return info
             }
             return .described(functions)
         default:
@@ -136,6 +144,13 @@ public struct FunctionInfo: Sendable, Hashable, Codable {
     public var parameters: [String]
     /// A generator function (`function*`, a python generator): its result is the array of what it yields.
     public var isGenerator: Bool
+    /// Each parameter with its kind and default, as the runtime declares it (`help FN`); nil from a runtime
+    /// that does not say.
+    public var declared: [ParameterInfo]?
+    /// The parameter list as the module's language writes it: `(name, punct='!', *, times=1)`.
+    public var declaration: String?
+    /// The docstring (python) or the comment above the function (node), cleaned of comment markers.
+    public var doc: String?
     public init(name: String, parameters: [String], isGenerator: Bool = false) {
         self.name = name
         self.parameters = parameters
@@ -143,4 +158,27 @@ public struct FunctionInfo: Sendable, Hashable, Codable {
     }
     /// `hello(name)`.
     public var signature: String { "\(name)(\(parameters.joined(separator: ", ")))" }
+    /// `greet(name, punct='!', *, times=1)`: with defaults, where the runtime said.
+    public var fullSignature: String { declaration.map { name + $0 } ?? signature }
+}
+
+/// One parameter of a function, as its runtime declares it.
+public struct ParameterInfo: Sendable, Hashable, Codable {
+    /// How an argument reaches the parameter (python's kinds; a node parameter is `positional` or `variadic`).
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case positional, positionalOnly, keywordOnly
+        /// `*args`, `...rest`
+        case variadic
+        /// `**kwargs`
+        case keywords
+    }
+    public var name: String
+    public var kind: Kind
+    /// The default's source text (python: its repr), nil when the parameter has none.
+    public var defaultText: String?
+    public init(name: String, kind: Kind = .positional, defaultText: String? = nil) {
+        self.name = name
+        self.kind = kind
+        self.defaultText = defaultText
+    }
 }

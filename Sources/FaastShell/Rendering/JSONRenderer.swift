@@ -85,6 +85,17 @@ struct JSONRenderer: Renderer {
             })])
         case .help(let text), .printed(let text):
             (ok, fields) = (true, ["text": .string(text)])
+        case .functionHelp(let info, let module):
+            (ok, fields) = (true, [
+                "function": .string(info.name), "module": .string(module), "signature": .string(info.fullSignature),
+                "parameters": .array((info.declared ?? info.parameters.map { ParameterInfo(name: $0) }).map { p in
+                    var members = [JSONMember("name", .string(p.name)), JSONMember("kind", .string(p.kind.rawValue))]
+                    if let d = p.defaultText { members.append(JSONMember("default", .string(d))) }
+                    return .object(members)
+                }),
+                "doc": info.doc.map { .string($0) } ?? .null, "generator": .bool(info.isGenerator),
+                "text": .string(Shell.functionHelpText(info, module: module)),
+            ])
         case .status(let rows):
             (ok, fields) = (true, ["open": .bool(rows != nil)])
             for row in rows ?? [] { fields[row.key] = row.value }

@@ -76,6 +76,8 @@ struct TextRenderer: Renderer {
             output.out(functions.map { "  " + $0.signature }.joined(separator: "\n") + "\n")
         case .help(let text), .logUrl(let text):
             output.out(text + "\n")
+        case .functionHelp(let info, let module):
+            output.out(shown(Shell.functionHelpText(info, module: module)) + "\n")
         case .printed(let text):
             output.out(shown(text) + "\n")
         case .status(let rows):

@@ -16,3 +16,7 @@ def options(first, **rest):
 
 def plain(a, b=[1, 2], c=None, d="it's"):
     return [a, b, c, d]
+
+
+def only(a, /, b=2):
+    return [a, b]
