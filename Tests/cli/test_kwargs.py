@@ -3,7 +3,9 @@ positioned mistakes; node modules refuse them before any call."""
 import json
 
 from conftest import EXAMPLES, FIXTURES
-from test_dependencies import DEPLOY_TIMEOUT, aws_env, cache_home, moto  # noqa: F401 (pytest fixtures)
+
+# A Lambda deploy on moto: bounded, not timed.
+DEPLOY_TIMEOUT = 300
 
 PY = FIXTURES / "greet.py"
 JS = EXAMPLES / "functions.js"
