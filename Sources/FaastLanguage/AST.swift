@@ -151,6 +151,8 @@ public enum Command: Sendable, Hashable {
     case gc
     /// Leave the deployment up at exit, recorded for a later attach (as `--keep`).
     case keep
+    /// Deploys the open module's code again (locally: fresh workers), with the same settings.
+    case reload
     case exit
 }
 

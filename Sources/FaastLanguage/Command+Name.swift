@@ -25,6 +25,7 @@ extension Command {
         case .package: return "package"
         case .gc: return "gc"
         case .keep: return "keep"
+        case .reload: return "reload"
         case .exit: return "exit"
         }
     }

@@ -177,6 +177,7 @@ struct ParserState {
         case "cleanup": command = .cleanup
         case "gc": command = .gc
         case "keep": command = .keep
+        case "reload": command = .reload
         default: command = .exit
         }
         try expectEndOfCommand()

@@ -29,19 +29,22 @@ public struct LocalProviderFactory: ProviderFactory {
 
 /// A module deployed locally: warm workers, one call at a time each, killed at the timeout, replaced
 /// when they die; logs per worker in the session directory.
-public final class LocalProvider: Provider {
+public final class LocalProvider: Provider, SourceTracking {
     public let name = "local"
     public let module: ModuleSpec
     public let functions: [FunctionInfo]
+    /// The module and the user's own files it imported when the first worker loaded it.
+    public let sourceFiles: [String]
     public let settings: DeploySettings
     public let session: SessionDirectory
     private let pool: WorkerPool
     private let lanesMade = Atomic<Int>(0)
 
-    private init(module: ModuleSpec, functions: [FunctionInfo], settings: DeploySettings, session: SessionDirectory,
-                 pool: WorkerPool) {
+    private init(module: ModuleSpec, functions: [FunctionInfo], sourceFiles: [String], settings: DeploySettings,
+                 session: SessionDirectory, pool: WorkerPool) {
         self.module = module
         self.functions = functions
+        self.sourceFiles = sourceFiles
         self.settings = settings
         self.session = session
         self.pool = pool
@@ -66,14 +69,16 @@ public final class LocalProvider: Provider {
                 pool.cancelStarts(because: FaastError(.cancelled, "opening \(name) was interrupted"))
             }
             let functions: [FunctionInfo]
+            var files: [String]
             do {
                 let response = try await first.exchange(
                     line: WireProtocol.describeRequest(callId: "describe") + "\n", callId: "describe", function: "",
                     timeout: WorkerPool.loadTimeout)
-                guard case .described(let list) = response else {
+                guard case .described(let list, let loaded) = response else {
                     throw FaastError(.deployFailed, "\(module.path): the runtime did not describe the module")
                 }
                 functions = list
+                files = loaded
             } catch let e as FaastError where e.kind == .timeout {
                 throw FaastError(.deployFailed, "\(name) did not describe its functions within "
                     + "\(NumberText.seconds(WorkerPool.loadTimeout)) s", logLocation: e.logLocation)
@@ -86,8 +91,9 @@ public final class LocalProvider: Provider {
                         : "define public top-level functions (names not starting with _)"))
             }
             pool.release(first)
-            return LocalProvider(module: module, functions: functions, settings: settings, session: session,
-                                 pool: pool)
+            if !files.contains(module.path) { files.insert(module.path, at: 0) }
+            return LocalProvider(module: module, functions: functions, sourceFiles: files, settings: settings,
+                                 session: session, pool: pool)
         } catch {
             // No worker outlives a failed deploy, and its folder goes (a failed load's log was in the message).
             await started?.shutdown(grace: 0)

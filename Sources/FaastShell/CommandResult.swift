@@ -13,6 +13,10 @@ enum CommandResult: Sendable {
     /// The command as written, before it runs (`--echo`); the renderer names the script's file:line.
     case echo(String)
     case opened(provider: String, module: String, functions: [FunctionInfo], ms: Double)
+    /// The module deployed again (`reload`, or an edited module before a local call): which files had changed,
+    /// its functions now, what the previous deployment's cleanup removed.
+    case reloaded(provider: String, module: String, changed: [String], functions: [FunctionInfo], removed: CleanupReport,
+                  automatic: Bool, ms: Double)
     /// A deployment left up at exit (`--keep`), and where its logs are.
     case kept(logs: String)
     /// A single call's value; `coldStart` when it started a worker or instance, `output` what the function printed

@@ -13,6 +13,9 @@ public actor Shell {
     var invoker: Invoker?
     var variables: [String: JSONValue] = [:]
     var lastBatch: BatchResult?
+    /// The open module's files as they were when loaded, and the last change announced (see Shell+Reload).
+    var sourceSnapshot: SourceSnapshot?
+    var announcedChange: [String]?
     /// Session defaults for calls (`set concurrency=5`, `set retries=0`).
     var callDefaults = CallOptions()
     /// Scripts being sourced, to refuse a `source` loop.
@@ -125,6 +128,7 @@ public actor Shell {
     }
 
     private func dispatch(_ command: Command, at location: SourceLocation, context: SourceContext) async throws -> CommandStatus {
+        try await reloadIfChanged(before: command)
         switch command {
         case .open(let provider, let module, let opts):
             return try await open(provider: provider, module: module, options: opts, context: context)
@@ -154,6 +158,7 @@ public actor Shell {
         case .package(let module, let opts): return try await packageCommand(module, options: opts, context: context)
         case .cleanup: return try await cleanupCommand()
         case .gc: return try await gcCommand()
+        case .reload: return try await reloadCommand()
         case .keep:
             options.keep = true
             output.err(invoker == nil ? "the next module opened will be kept at exit\n" : "the deployment will be kept at exit (faast attach re-opens it)\n")
@@ -194,9 +199,10 @@ public actor Shell {
                 self.invoker = nil
             }
         }
-        let started = MonotonicClock.seconds()
+        let started = MonotonicClock.seconds(), since = Date()
         let provider = try await factory.deploy(spec, settings: settings)
         invoker = Invoker(provider: provider)
+        watchSources(of: provider, loadedSince: since)
         options.provider = providerName
         let ms = (MonotonicClock.seconds() - started) * 1000
         report(.opened(provider: providerName, module: spec.path, functions: provider.functions, ms: ms), command: "open")
@@ -211,6 +217,7 @@ public actor Shell {
         lastBatch = nil
         let removed = try await invoker.provider.cleanup()
         self.invoker = nil
+        sourceSnapshot = nil
         return removed
     }
 

@@ -119,12 +119,13 @@ struct WireProtocolTests {
 
         let d = try decode(#"""
             {"type":"described","functions":[{"name":"hello","params":["name"]},{"name":"add","params":["a","b"]},\#
-            {"params":["lost"]},{"name":"sum","params":["...xs",3]},{"name":"none"}]}
+            {"params":["lost"]},{"name":"sum","params":["...xs",3]},{"name":"none"}],"files":["/m/a.py",1,"/m/b.py"]}
             """#)
-        guard case .described(let functions) = d else {
+        guard case .described(let functions, let files) = d else {
             Issue.record("expected described, got \(d)")
             return
         }
+        #expect(files == ["/m/a.py", "/m/b.py"])
         #expect(functions == [
             FunctionInfo(name: "hello", parameters: ["name"]), FunctionInfo(name: "add", parameters: ["a", "b"]),
             FunctionInfo(name: "sum", parameters: ["...xs"]), FunctionInfo(name: "none", parameters: []),

@@ -42,6 +42,12 @@ import Testing
             lit("hello x!", 32))))
     }
 
+    @Test func reloadAndAutoreload() {
+        #expect(command("reload") == .reload)
+        #expect(command("set autoreload=off") == .set([option("autoreload", 5, lit("off", 16))]))
+        expectError("reload now", "unexpected 'now' after the command", at: 1, 8)
+    }
+
     @Test func keywordArgumentErrors() {
         expectError(#"call greet(punct="?", "bob")"#,
                     "positional argument after keyword argument 'punct=' (keyword arguments come after the positional ones)",

@@ -830,3 +830,28 @@ def test_describe_details_for_help(tmp_path, runtime, module):
         assert functions["add"]["parameters"][1]["default"] == "[1, 2].length"
         assert "doc" not in functions["count"]
         assert functions["count"]["parameters"][1] == {"name": "more", "kind": "variadic"}
+
+
+@pytest.mark.parametrize("runtime", ["python", "node"])
+def test_describe_lists_the_users_own_loaded_files(tmp_path, runtime):
+    # What the shell watches to reload an edited module: the module and what it imports, not the standard
+    # library, installed packages or the trampoline.
+    src = tmp_path / "src"
+    (src / "pkg").mkdir(parents=True)
+    if runtime == "python":
+        (src / "pkg" / "__init__.py").write_text("from .inner import VALUE\n")
+        (src / "pkg" / "inner.py").write_text("VALUE = 1\n")
+        (src / "mod.py").write_text("import json, decimal\nimport pkg\n\ndef f():\n    return pkg.VALUE\n")
+        module, expected = src / "mod.py", ["mod.py", "pkg/__init__.py", "pkg/inner.py"]
+    else:
+        (src / "pkg" / "inner.js").write_text("exports.VALUE = 1;\n")
+        (src / "mod.js").write_text("require('fs'); const { VALUE } = require('./pkg/inner');\nexports.f = () => VALUE;\n")
+        module, expected = src / "mod.js", ["mod.js", "pkg/inner.js"]
+    w = spawn(runtime, str(module), tmp_path)
+    try:
+        assert w.read()["type"] == "ready"
+        files = w.request({"op": "describe", "callId": "d"})["files"]
+    finally:
+        w.stop()
+    assert files[0] == str(module)
+    assert sorted(os.path.relpath(f, os.path.realpath(src)) for f in files) == sorted(expected)

@@ -505,6 +505,17 @@ function describeParams(fn) {
   return { parameters, signature: '(' + raw.join(', ') + ')' };
 }
 
+// The user's own source files loaded so far: the module and what it required (an ES module's imports are not
+// listed by node), without node_modules or faast's own files; the shell watches them to reload an edited module.
+function loadedFiles() {
+  const out = [userModule.file];
+  for (const f of Object.keys(require.cache)) {
+    if (f === TRAMPOLINE_FILE || f === userModule.file || f.includes(path.sep + 'node_modules' + path.sep)) continue;
+    out.push(f);
+  }
+  return out;
+}
+
 // The JSDoc comment (or the // lines) right above a function in the module's own source, cleaned.
 function docComment(fn) {
   if (userModule.source === null) {
@@ -950,7 +961,8 @@ function handleRequest(msg, hasTags) {
   const callId = msg.callId;
   const op = msg.op;
   if (op === 'describe') {
-    return '{"callId":' + JSON.stringify(callId === undefined ? null : callId) + ',"type":"described","runtime":"node","functions":' + JSON.stringify(describeFunctions()) + '}';
+    return '{"callId":' + JSON.stringify(callId === undefined ? null : callId) + ',"type":"described","runtime":"node","functions":' + JSON.stringify(describeFunctions())
+      + ',"files":' + JSON.stringify(loadedFiles()) + '}';
   }
   if (op !== undefined && op !== 'call') return protocolError(callId, 'unknown op ' + JSON.stringify(op));
   if (typeof msg.name !== 'string') return protocolError(callId, 'call request without a function name');

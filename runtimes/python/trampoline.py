@@ -537,6 +537,27 @@ def describe_functions():
     return out
 
 
+def loaded_files():
+    """The user's own source files loaded so far: the module and what it imported, without the standard
+    library, installed packages or faast's own files (the shell watches them to reload an edited module)."""
+    import sysconfig
+    paths = sysconfig.get_paths()
+    skip = tuple(os.path.join(os.path.realpath(paths[k]), "") for k in ("stdlib", "platstdlib", "purelib", "platlib")
+                 if paths.get(k))
+    here = os.path.join(os.path.dirname(TRAMPOLINE_FILE), "")
+    out = [_module_file] if _module_file else []
+    for m in list(sys.modules.values()):
+        f = getattr(m, "__file__", None)
+        if not isinstance(f, str) or not f.endswith(".py"):
+            continue
+        f = os.path.realpath(f)
+        if f in out or f.startswith(skip) or f.startswith(here) or os.sep + "site-packages" + os.sep in f \
+                or os.sep + "dist-packages" + os.sep in f:
+            continue
+        out.append(f)
+    return out
+
+
 # Functions found public by name: checked in full once, then only that the module still binds the same object.
 _public = {}
 
@@ -733,7 +754,8 @@ def handle_request(msg):
     call_id = msg.get("callId")
     op = msg.get("op")
     if op == "describe":
-        return {"callId": call_id, "type": "described", "runtime": "python", "functions": describe_functions()}
+        return {"callId": call_id, "type": "described", "runtime": "python", "functions": describe_functions(),
+                "files": loaded_files()}
     if op is not None and op != "call":
         return protocol_error(call_id, "unknown op %s" % json.dumps(op))
     name = msg.get("name")

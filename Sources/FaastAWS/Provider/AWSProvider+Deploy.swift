@@ -249,7 +249,7 @@ extension AWSProvider {
             throw FaastError(.deployFailed, "the module failed to load on Lambda: \(payload["errorMessage"]?.stringValue ?? payload.jsonText)")
         }
         switch try WireProtocol.decode(payload) {
-        case .described(let list) where !list.isEmpty: return list
+        case .described(let list, _) where !list.isEmpty: return list
         case .described: throw FaastError(.deployFailed, "\(FilePaths.lastComponent(module.path)) has no functions to call")
         case .loadError(let e): throw FaastError(.deployFailed, "the module failed to load: \(e.name): \(e.message)")
         default: throw FaastError(.deployFailed, "the runtime did not describe the module")

@@ -9,13 +9,16 @@ import Synchronization
 /// awaits `invoke` on AWS); limits, retries, bookkeeping and results are the core's, once.
 public final class Invoker: Sendable {
     public let provider: any Provider
-    public let stats = SessionStats()
+    public let stats: SessionStats
     private let nextCallId = Atomic<Int>(0)
     private let retryPolicy: RetryPolicy
     private let retention: ResultRetention
 
-    public init(provider: any Provider, retryPolicy: RetryPolicy = RetryPolicy(), retention: ResultRetention = ResultRetention()) {
+    /// `stats`: the session's statistics so far, when this invoker takes over from another (a reloaded module).
+    public init(provider: any Provider, retryPolicy: RetryPolicy = RetryPolicy(), retention: ResultRetention = ResultRetention(),
+                stats: SessionStats = SessionStats()) {
         self.provider = provider
+        self.stats = stats
         self.retryPolicy = retryPolicy
         self.retention = retention
     }

@@ -71,7 +71,7 @@ public enum WireProtocol {
                 info.doc = f["doc"]?.stringValue
                 return info
             }
-            return .described(functions)
+            return .described(functions, files: (value["files"]?.arrayValue ?? []).compactMap(\.stringValue))
         default:
             throw FaastError(.transport, "unknown response type '\(type)' from the runtime")
         }
@@ -125,7 +125,8 @@ public enum WireResponse: Sendable {
     case failed(callId: String, error: RemoteError, kind: String?, timing: RemoteTiming)
     case ready(runtime: String, version: String)
     case loadError(RemoteError)
-    case described([FunctionInfo])
+    /// The module's functions, and the user's own source files it loaded (to notice edits; may be empty).
+    case described([FunctionInfo], files: [String])
     /// One value a generator yielded (`seq` counts from 0); the call's answer is still to come.
     case yielded(callId: String, seq: Int, value: JSONValue)
 

@@ -115,6 +115,11 @@ public enum Language {
         help: "at the prompt, a value longer than this is shortened (0: never)",
         session: { $0.maxLines = $1.int })
 
+    static let autoreload = OptionSpec(
+        "autoreload", .flag, default: "on",
+        help: "locally, a call after the module (or a file it imports) changed runs it on fresh workers; on AWS, a note",
+        session: { $0.autoreload = $1.bool })
+
     /// What a call takes (and `map`, `let`, `expect`; `set` for the session's defaults; `open` for the deployment's).
     public static let callOptions: [OptionSpec] = [mode, timeout, retries, rerun, concurrency, rate, burst, pipeline, speculative]
     /// What `open` takes: the deployment's settings and the defaults of its calls.
@@ -125,7 +130,7 @@ public enum Language {
     static let output = OptionSpec(
         "output", .flag, default: "on", help: "a single call shows what the function printed (stdout, stderr) below its value",
         session: { $0.output = $1.bool })
-    public static let setOptions: [OptionSpec] = callOptions + [format, timing, echo, prompt, pager, maxlines, output]
+    public static let setOptions: [OptionSpec] = callOptions + [format, timing, echo, prompt, pager, maxlines, output, autoreload]
 
     /// The fan-out count after `x`.
     public static let fanOutCount = ValueKind.count(0...100_000_000, unit: "calls")
@@ -186,6 +191,7 @@ public enum Language {
                     examples: ["package", "package functions.py dependencies=requirements.txt"]),
         CommandSpec("cleanup", "remove the deployment (logs are kept for their retention)"),
         CommandSpec("gc", "remove what old or crashed sessions left behind"),
+        CommandSpec("reload", "deploy the open module's code again, with the same settings (locally: on fresh workers)"),
         CommandSpec("keep", "leave the deployment up at exit, recorded for faast attach (as --keep)"),
         CommandSpec("exit", aliases: ["quit"], usage: "exit | quit", "leave (cleans up unless --keep)"),
     ]

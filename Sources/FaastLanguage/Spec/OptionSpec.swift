@@ -15,6 +15,8 @@ public struct SessionSettings: Sendable, Hashable {
     public var maxLines = 100
     /// A single call's text output shows what the function printed during it, below its value.
     public var output = true
+    /// Locally, an edited module (or a file it imports) is reloaded on fresh workers before the next call.
+    public var autoreload = true
     public init() {}
 }
 

@@ -54,6 +54,11 @@ struct JSONRenderer: Renderer {
         case .opened(let provider, let module, let functions, _):
             (ok, fields) = (true, ["provider": .string(provider), "module": .string(module),
                                    "functions": .array(functions.map { .string($0.signature) })])
+        case .reloaded(let provider, let module, let changed, let functions, let removed, let automatic, _):
+            (ok, fields) = (true, ["provider": .string(provider), "module": .string(module), "automatic": .bool(automatic),
+                                   "changed": .array(changed.map { .string($0) }),
+                                   "functions": .array(functions.map { .string($0.signature) }),
+                                   "removed": .array(removed.map { .string($0) })])
         case .value(let function, let value, let latencyMs, let attempts, let coldStart, let output):
             (ok, fields) = (true, ["function": .string(function), "value": value, "coldStart": .bool(coldStart),
                                    "latencyMs": .double(Self.round(latencyMs)), "attempts": .int(attempts)])

@@ -43,6 +43,17 @@ struct TextRenderer: Renderer {
             var line = "opened \(FilePaths.lastComponent(module)) on \(provider): " + functions.map(\.signature).joined(separator: "  ")
             if showTiming { line += style.dim("  (\(Format.duration(ms: ms)))") }
             output.err(line + "\n")
+        case .reloaded(let provider, let module, let changed, _, let removed, let automatic, let ms):
+            // One line on standard error: stdout stays the results.
+            var line = "reloaded \(FilePaths.lastComponent(module))"
+            if !changed.isEmpty { line += " (\(Shell.names(changed)) changed)" }
+            line += provider == "local" ? " on fresh workers" : " on \(provider): deployed again"
+            if provider == "local", let stopped = removed.first(where: { $0.hasPrefix("stopped ") }) {
+                line += "; \(stopped.dropFirst(8)) of the old code stopped"
+            }
+            if automatic, provider == "local" { line += " (set autoreload=off to keep the loaded code)" }
+            if showTiming { line += style.dim("  (\(Format.duration(ms: ms)))") }
+            output.err(line + "\n")
         case .kept(let logs):
             output.err("kept the deployment (--keep): \(logs)\n")
         case .value(_, let value, let latencyMs, _, let coldStart, let printed):
