@@ -127,6 +127,12 @@ def test_on_aws_the_shell_says_the_module_changed_and_reload_redeploys(faast_bin
         out = run(child, "reload", prompt)
         assert "reloaded mod.py (mod.py changed) on aws: deployed again" in out, out
         assert '"v2-a1"' in run(child, "call f(1)", prompt)
+        # a file the module imports (packaged with it) is watched too
+        write(tmp_path / "helper.py", "def suffix(x):\n    return '-z' + str(x)\n")
+        out = run(child, "call f(1)", prompt)
+        assert "mod.py changed since it was loaded (helper.py)" in out and '"v2-a1"' in out, out
+        assert "reloaded mod.py (helper.py changed) on aws: deployed again" in run(child, "reload", prompt)
+        assert '"v2-z1"' in run(child, "call f(1)", prompt)
         child.sendcontrol("d")
         child.expect(pexpect.EOF)
         child.close()

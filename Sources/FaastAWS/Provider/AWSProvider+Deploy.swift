@@ -114,7 +114,8 @@ extension AWSProvider {
             let infra = try await connected
             let functions = try await described
             let provider = AWSProvider(module: module, functions: functions, settings: settings, names: names, functionArn: arn,
-                                       services: services, roleName: roleName, layer: package.layer)
+                                       services: services, roleName: roleName, layer: package.layer,
+                                       sourceFiles: package.code.sourceFiles)
             if let infra { provider.queue.adopt(infra) }
             return provider
         } catch {

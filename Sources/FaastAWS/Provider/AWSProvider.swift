@@ -48,12 +48,15 @@ public final class AWSProvider: InvokingProvider {
     let cleaned = Mutex(false)
     /// The layer of `dependencies=`, when there is one.
     let layer: LayerCache.Layer?
+    /// The local files its code package was built from (the shell watches them: see `SourceTracking`).
+    public let sourceFiles: [String]
     /// Its kept-session record and lock (Sessions/KeptSessions.swift).
     let keeping = KeepState()
 
     init(module: ModuleSpec, functions: [FunctionInfo], settings: DeploySettings, names: ResourceNames, functionArn: String,
-         services: AWSServices, roleName: String, layer: LayerCache.Layer? = nil) {
+         services: AWSServices, roleName: String, layer: LayerCache.Layer? = nil, sourceFiles: [String] = []) {
         self.module = module
+        self.sourceFiles = sourceFiles
         self.layer = layer
         self.functions = functions
         self.settings = settings
