@@ -6,9 +6,12 @@ import Foundation
 public struct CompletionContext: Sendable {
     public var functions: [String] = []
     public var variables: [String] = []
-    public init(functions: [String] = [], variables: [String] = []) {
+    /// The parameters each python function takes by keyword (`greet` → `name`, `punct`, `times`).
+    public var keywords: [String: [String]] = [:]
+    public init(functions: [String] = [], variables: [String] = [], keywords: [String: [String]] = [:]) {
         self.functions = functions
         self.variables = variables
+        self.keywords = keywords
     }
 }
 
@@ -67,7 +70,7 @@ public enum Completion {
         case .call, .map, .analysis:
             let insideArgs = before.filter { $0 == "(" }.count > before.filter { $0 == ")" }.count
             if rest.isEmpty, !before.contains("(") { return functions }
-            if insideArgs || before.hasSuffix("(") { return [] }
+            if insideArgs || before.hasSuffix("(") { return keywordNames(before, word, context) }
             if command.operand == .map, rest.count < 2 { return [] }
             return optionKeys(command, word)
         case .module:
@@ -92,6 +95,16 @@ public enum Completion {
         case .none, .binding, .expectation, .text, .seconds:
             return []
         }
+    }
+
+    /// Inside a python function's parentheses, at the start of an argument: `name=` for each parameter it takes
+    /// by keyword that the line does not name yet.
+    static func keywordNames(_ before: String, _ word: String, _ context: CompletionContext) -> [String] {
+        guard let open = before.firstIndex(of: "("), before.last.map({ $0 == "(" || $0 == "," || $0 == " " }) ?? false,
+              let function = before[..<open].split(separator: " ").last, let names = context.keywords[String(function)]
+        else { return [] }
+        let args = before[before.index(after: open)...]
+        return names.filter { $0.hasPrefix(word) && !args.contains($0 + "=") }.map { $0 + "=" }
     }
 
     /// The word being completed: the end of `line` after the last word-break character.

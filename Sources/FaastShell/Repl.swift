@@ -24,7 +24,8 @@ public struct Repl {
         var lineNumber = 0
         var code = ExitStatus.ok
         loop: while true {
-            let context = CompletionContext(functions: await shell.functionNames, variables: await shell.variableNames)
+            let context = CompletionContext(functions: await shell.functionNames, variables: await shell.variableNames,
+                                            keywords: await shell.keywordNames)
             completionContext.withLock { $0 = context }
             let prompt = await shell.promptText
             let event = await editor.readLineAsync(prompt: pending.isEmpty ? prompt : Self.continuation(of: prompt))

@@ -64,6 +64,17 @@ extension Shell {
         }
     }
 
+    /// For completion: each python function's parameters that take a keyword argument.
+    public var keywordNames: [String: [String]] {
+        guard let provider = invoker?.provider, provider.module.runtime == .python else { return [:] }
+        var out: [String: [String]] = [:]
+        for f in provider.functions {
+            out[f.name] = f.declared.map { $0.filter { $0.kind == .positional || $0.kind == .keywordOnly }.map(\.name) }
+                ?? f.parameters.filter { !$0.hasPrefix("*") }
+        }
+        return out
+    }
+
     /// `punct` of `punct='!'` (a parameter as the runtime describes it may carry its default).
     static func parameterName(_ parameter: String) -> String {
         String(parameter.prefix { $0 != "=" && $0 != ":" && $0 != " " })

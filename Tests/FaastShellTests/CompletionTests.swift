@@ -62,4 +62,16 @@ struct CompletionTests {
         #expect(Completion.candidates(line: "cost c", context: context) == ["csv"])
         #expect(Completion.candidates(line: "cost csv ", context: context).isEmpty)
     }
+
+    @Test("inside a python function's parentheses, the parameters it takes by keyword")
+    func keywordArguments() {
+        let python = CompletionContext(functions: ["greet"], keywords: ["greet": ["name", "punct", "times"]])
+        #expect(Completion.candidates(line: #"call greet("bob", p"#, context: python) == ["punct="])
+        #expect(Completion.candidates(line: #"call greet("bob", punct="?", "#, context: python) == ["name=", "times="])
+        #expect(Completion.candidates(line: "let g = call greet(", context: python) == ["name=", "punct=", "times="])
+        #expect(Completion.candidates(line: "map greet(t", context: python) == ["times="])
+        // not inside a value, not for a function with no keyword parameters (node)
+        #expect(Completion.candidates(line: #"call greet("p"#, context: python) == [])
+        #expect(Completion.candidates(line: "call add(1, ", context: context) == [])
+    }
 }

@@ -2,7 +2,10 @@
 positioned mistakes; node modules refuse them before any call."""
 import json
 
+import pexpect
+
 from conftest import EXAMPLES, FIXTURES
+from ptyshell import spawn  # noqa: F401 (a fixture)
 
 # A Lambda deploy on moto: bounded, not timed.
 DEPLOY_TIMEOUT = 300
@@ -110,3 +113,13 @@ def test_keyword_arguments_on_lambda_return_what_they_return_locally(faast, aws_
     assert values(remote.stdout) == values(local.stdout)
     printed = [json.loads(l) for l in local.stdout.splitlines()][-1]
     assert [json.loads(l) for l in remote.stdout.splitlines() if '"print"' in l][-1] == printed
+
+
+def test_tab_completes_keyword_names_at_the_prompt(spawn):
+    child = spawn(module=PY, prompt="greet.py@local> ")
+    # `p` ⇥ gives `punct=` (no space after '='); the call runs with it
+    child.send('call greet("bob", p\t"?", t\t2)\r')
+    child.expect_exact('"hello bob?hello bob?"')
+    child.expect_exact("greet.py@local> ")
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
