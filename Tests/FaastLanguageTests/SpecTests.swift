@@ -137,7 +137,7 @@ struct SpecTests {
                     "unknown option 'mdoe' for call (did you mean 'mode'?); options: mode, timeout, retries, rerun, concurrency, rate, burst, pipeline, speculative",
                     at: 1, 10)
         expectError("set concurency=3",
-                    "unknown option 'concurency' for set (did you mean 'concurrency'?); options: mode, timeout, retries, rerun, concurrency, rate, burst, pipeline, speculative, format, timing, echo, prompt, pager, maxlines, output",
+                    "unknown option 'concurency' for set (did you mean 'concurrency'?); options: mode, timeout, retries, rerun, concurrency, rate, burst, pipeline, speculative, format, timing, echo, prompt, pager, maxlines, output, autoreload",
                     at: 1, 5)
         expectError("logs hello lst=5", "unknown option 'lst' for logs (did you mean 'last'?); options: last", at: 1, 12)
         expectError("open m.js burts=2", "unknown option 'burts' for open (did you mean 'burst'?); options: "

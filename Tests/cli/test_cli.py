@@ -504,7 +504,7 @@ def test_help_set_lists_every_setting(faast):
     keys = [l.split("=")[0].strip() for l in r.stdout.splitlines() if l.startswith("  ") and "=" in l.split()[0]]
     assert keys == ["mode", "timeout", "retries", "rerun", "concurrency", "rate", "burst", "pipeline", "speculative",
                     "format", "timing", "echo",
-                    "prompt", "pager", "maxlines", "output"]
+                    "prompt", "pager", "maxlines", "output", "autoreload"]
 
 
 def test_commands_without_a_module(faast):

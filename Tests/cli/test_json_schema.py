@@ -62,7 +62,7 @@ def test_every_command_and_mistake_matches_the_schema(faast, tmp_path):
         "-c", "logUrl", "-c", "logUrl add", "-c", "logs last=3", "-c", "logs square", "-c", "history last=2",
         "-c", "set concurrency=3 rate=100 pipeline=off", "-c", "status", "-c", "print the value was $v", "-c", "sleep 0",
         "-c", f"source {tmp_path / 'other.faast'}", "-c", "package", "-c", "analyze call square($i) x3 memory=128,256",
-        "-c", "gc", "-c", "keep", "-c", "cleanup", "-c", "status", "-c", "exit"))
+        "-c", "gc", "-c", "reload", "-c", "keep", "-c", "cleanup", "-c", "status", "-c", "exit"))
     # Failures that let the session go on (--continue-on-error): calls, fan-outs, expectations.
     seen += checked(faast.run(
         JS, "--format", "json", "--continue-on-error",

@@ -123,3 +123,11 @@ def test_tab_completes_keyword_names_at_the_prompt(spawn):
     child.expect_exact("greet.py@local> ")
     child.sendcontrol("d")
     child.expect(pexpect.EOF)
+
+
+def test_analyze_passes_keyword_arguments(faast):
+    # greet needs its name: without the keyword every call would fail
+    r = faast.run(PY, "--format", "json", "-c", 'analyze call greet(name="x", times=2) x2 memory=128')
+    assert r.returncode == 0, r.stdout + r.stderr
+    rows = json.loads(r.stdout.splitlines()[-1])["rows"]
+    assert [(row["memoryMb"], row["succeeded"], row["failed"]) for row in rows] == [(128, 2, 0)]
