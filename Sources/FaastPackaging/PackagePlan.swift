@@ -39,6 +39,9 @@ public struct PackagePlan: Sendable {
     public var entries: [PackageEntry]
     /// Lambda's handler: `trampoline.handler`, or `sub/trampoline.handler` for a node module below its project root.
     public var handler: String
+    /// The module's file name in the package, next to the trampoline: its own name (so stacks and python's
+    /// `__name__` read as locally), or `faast_module.<ext>` when that name is the trampoline's.
+    public var moduleFile: String
     public var projectRoot: String
     /// What packaging found worth saying (native code, files outside the project, a module that failed to trace).
     public var warnings: [String]
@@ -46,7 +49,7 @@ public struct PackagePlan: Sendable {
 
 /// Finds what a module loads (by tracing a local import) and lays it out as Lambda will see it.
 ///
-/// - node: files at their paths relative to the project root, the module as `faast_module.<ext>` in its own
+/// - node: files at their paths relative to the project root, the module under its own name in its own
 ///   folder with the trampoline next to it (so relative requires resolve as they do locally); `node_modules`
 ///   packages whole, at their place under the project root or, when found above it, in `node_modules/`.
 /// - python: every file at its path relative to the `sys.path` entry it was imported from, at the package's
@@ -80,7 +83,8 @@ public enum PackagePlanner {
             layout.add(Paths.join(layout.moduleFolderInZip, relative), file: folder + "/" + relative)
         }
         layout.finishWarnings()
-        return PackagePlan(entries: layout.sortedEntries(), handler: layout.handler, projectRoot: root, warnings: notices.warnings)
+        return PackagePlan(entries: layout.sortedEntries(), handler: layout.handler, moduleFile: layout.moduleFile,
+                           projectRoot: root, warnings: notices.warnings)
     }
 }
 
@@ -104,8 +108,7 @@ struct Layout {
         self.notices = notices
         moduleFolder = Paths.real((module.path as NSString).deletingLastPathComponent)
         moduleFolderInZip = module.runtime == .node && Paths.isInside(moduleFolder, root) ? Paths.relative(moduleFolder, to: root) : ""
-        let ext = (module.path as NSString).pathExtension
-        add(Paths.join(moduleFolderInZip, "faast_module.\(ext)"), file: module.path)
+        add(Paths.join(moduleFolderInZip, moduleFile), file: module.path)
         let trampoline = module.runtime == .node ? EmbeddedRuntimes.node : EmbeddedRuntimes.python
         add(Paths.join(moduleFolderInZip, trampolineName), bytes: Data(trampoline.utf8))
     }
@@ -122,6 +125,12 @@ struct Layout {
             dir = (dir as NSString).deletingLastPathComponent
         }
         return "trampoline.js"
+    }
+
+    var moduleFile: String {
+        let name = FilePaths.lastComponent(module.path)
+        let stem = (name as NSString).deletingPathExtension
+        return stem == "trampoline" ? "faast_module." + (name as NSString).pathExtension : name
     }
 
     var handler: String { Paths.join(moduleFolderInZip, "trampoline.handler") }

@@ -10,7 +10,8 @@ public enum EmbeddedRuntimes {
 // Local worker: started as `node trampoline.js` with FAAST_MODULE=<module path>; requests arrive as
 // newline-delimited JSON on fd 3, responses leave as newline-delimited JSON on fd 4. fd 1/2 are the
 // worker's log (every line stamped "<ISO time> <callId> <text>").
-// AWS Lambda: when required (not main), exports `handler`, which loads ./faast_module.{js,cjs,mjs}.
+// AWS Lambda: when required (not main), exports `handler`, which loads the file FAAST_MODULE names next to it
+// (else ./faast_module.{js,cjs,mjs}).
 
 const fs = require('fs');
 const path = require('path');
@@ -1178,6 +1179,14 @@ async function main() {
 let lambdaLoad = null;
 
 function lambdaModulePath() {
+  // The deploy names the module's file (its own name, next to this one); a function then sees FAAST_MODULE as
+  // the absolute path it sees locally.
+  const named = process.env.FAAST_MODULE;
+  if (named) {
+    const p = path.join(__dirname, path.basename(named));
+    process.env.FAAST_MODULE = p;
+    return p;
+  }
   for (const ext of ['.js', '.cjs', '.mjs']) {
     const p = path.join(__dirname, 'faast_module' + ext);
     if (fs.existsSync(p)) return p;
@@ -1279,7 +1288,8 @@ if (IS_MAIN) {
 Local worker: started as `python3 trampoline.py` with FAAST_MODULE=<module path>; requests arrive
 as newline-delimited JSON on fd 3, responses leave as newline-delimited JSON on fd 4. fd 1/2 are
 the worker's log (every line stamped "<ISO time> <callId> <text>").
-AWS Lambda: when imported, `handler(event, context)` loads faast_module.py next to this file.
+AWS Lambda: when imported, `handler(event, context)` loads the file FAAST_MODULE names next to this file (else
+faast_module.py).
 """
 import base64
 import datetime
@@ -2271,9 +2281,14 @@ def handler(event, context=None):
         if failed is not None:
             return failed
     if not _lambda_loaded:
-        path = os.path.join(os.path.dirname(TRAMPOLINE_FILE), "faast_module.py")
+        # The deploy names the module's file (its own name, next to this one): loaded under its own name, as
+        # locally, and FAAST_MODULE becomes its absolute path, as locally.
+        named = os.environ.get("FAAST_MODULE")
+        path = os.path.join(os.path.dirname(TRAMPOLINE_FILE), os.path.basename(named) if named else "faast_module.py")
+        if named:
+            os.environ["FAAST_MODULE"] = path
         try:
-            load_module(path, "faast_module")
+            load_module(path, None if named else "faast_module")
             _lambda_loaded = True
         except BaseException as e:
             out = load_error(e, path)

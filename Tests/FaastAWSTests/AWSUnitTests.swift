@@ -135,7 +135,7 @@ struct AWSUnitTests {
         let a = try await CodePackage.build(module: spec, include: ["data/*"], exclude: ["*.tmp"])
         let b = try await CodePackage.build(module: spec, include: ["data/*"], exclude: ["*.tmp"])
         #expect(a.zip == b.zip)
-        #expect(a.files == ["data/a.json", "faast_module.js", "trampoline.js"])
+        #expect(a.files == ["data/a.json", "mod.js", "trampoline.js"])
         // A sparse file: its size counts, nothing is written or read.
         #expect(FileManager.default.createFile(atPath: dir + "/data/big.bin", contents: nil))
         let handle = try #require(FileHandle(forWritingAtPath: dir + "/data/big.bin"))

@@ -63,7 +63,7 @@ struct PackagingTests {
         let plan = try await PackagePlanner.plan(module: module, notices: Notices(echo: false))
         let paths = plan.entries.map(\.path)
         #expect(plan.handler == "src/trampoline.handler")
-        for expected in ["src/faast_module.js", "src/trampoline.js", "src/helper.js", "data/table.json", "package.json",
+        for expected in ["src/mod.js", "src/trampoline.js", "src/helper.js", "data/table.json", "package.json",
                          "node_modules/leftpad-lite/index.js", "node_modules/leftpad-lite/package.json",
                          "node_modules/tiny-dep/index.js"] {
             #expect(paths.contains(expected), "missing \(expected) in \(paths)")
@@ -81,7 +81,7 @@ struct PackagingTests {
         try s.write("lib/one.mjs", "import data from '../d.json' with { type: 'json' }; export const one = data.one;")
         try s.write("d.json", #"{"one": 1}"#)
         let plan = try await PackagePlanner.plan(module: ModuleSpec(path: s.path + "/mod.mjs", runtime: .node), notices: Notices(echo: false))
-        #expect(plan.entries.map(\.path) == ["d.json", "faast_module.mjs", "lib/one.mjs", "trampoline.js"])
+        #expect(plan.entries.map(\.path) == ["d.json", "lib/one.mjs", "mod.mjs", "trampoline.js"])
     }
 
     @Test("python: sibling modules and packages at the package root; the standard library left out")
@@ -94,7 +94,7 @@ struct PackagingTests {
         try s.write("proj/pkg/sub.py", "three = 3\n")
         let notices = Notices(echo: false)
         let plan = try await PackagePlanner.plan(module: ModuleSpec(path: s.path + "/proj/mod.py", runtime: .python), notices: notices)
-        #expect(plan.entries.map(\.path) == ["faast_module.py", "helper_py.py", "pkg/__init__.py", "pkg/sub.py", "trampoline.py"])
+        #expect(plan.entries.map(\.path) == ["helper_py.py", "mod.py", "pkg/__init__.py", "pkg/sub.py", "trampoline.py"])
         #expect(plan.handler == "trampoline.handler")
         #expect(notices.warnings.isEmpty)
     }
@@ -114,6 +114,19 @@ struct PackagingTests {
         #expect(!paths.contains { $0.hasPrefix("json/") || $0.hasSuffix("__pycache__") })
     }
 
+    @Test("the module keeps its own name in the package, unless it is the trampoline's")
+    func moduleName() async throws {
+        let s = try Scratch()
+        try s.write("trampoline.py", "def f():\n    return 1\n")
+        try s.write("functions.py", "def f():\n    return 1\n")
+        let clash = try await PackagePlanner.plan(module: ModuleSpec(path: s.path + "/trampoline.py", runtime: .python), notices: Notices(echo: false))
+        #expect(clash.moduleFile == "faast_module.py")
+        #expect(clash.entries.map(\.path) == ["faast_module.py", "trampoline.py"])
+        let own = try await PackagePlanner.plan(module: ModuleSpec(path: s.path + "/functions.py", runtime: .python), notices: Notices(echo: false))
+        #expect(own.moduleFile == "functions.py")
+        #expect(own.entries.map(\.path) == ["functions.py", "trampoline.py"])
+    }
+
     @Test("node: under a package.json of type module, the trampoline is CommonJS by name")
     func typeModule() async throws {
         let s = try Scratch()
@@ -121,7 +134,7 @@ struct PackagingTests {
         try s.write("mod.js", "import { one } from './one.js'; export const f = () => one;")
         try s.write("one.js", "export const one = 1;")
         let plan = try await PackagePlanner.plan(module: ModuleSpec(path: s.path + "/mod.js", runtime: .node), notices: Notices(echo: false))
-        #expect(plan.entries.map(\.path) == ["faast_module.js", "one.js", "package.json", "trampoline.cjs"])
+        #expect(plan.entries.map(\.path) == ["mod.js", "one.js", "package.json", "trampoline.cjs"])
         #expect(plan.handler == "trampoline.handler")
     }
 

@@ -231,7 +231,7 @@ def test_package_lists_and_writes_the_zip_deterministically(faast, env, tmp_path
     write(tmp_path, dict(NODE_PROJECT, **{"bin/tool.sh": ("#!/bin/sh\necho hi\n", 0o755)}))
     r = run(faast, "package", "mod.js", "--include", "bin/*", "-o", "a.zip", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    for path in ["faast_module.js", "trampoline.js", "lib/helper.js", "data/table.json", "package.json",
+    for path in ["mod.js", "trampoline.js", "lib/helper.js", "data/table.json", "package.json",
                  "node_modules/tiny-pad/index.js", "node_modules/tiny-pad/impl.js", "bin/tool.sh"]:
         assert path in r.stdout
     assert "unused.js" not in r.stdout

@@ -4,7 +4,8 @@
 // Local worker: started as `node trampoline.js` with FAAST_MODULE=<module path>; requests arrive as
 // newline-delimited JSON on fd 3, responses leave as newline-delimited JSON on fd 4. fd 1/2 are the
 // worker's log (every line stamped "<ISO time> <callId> <text>").
-// AWS Lambda: when required (not main), exports `handler`, which loads ./faast_module.{js,cjs,mjs}.
+// AWS Lambda: when required (not main), exports `handler`, which loads the file FAAST_MODULE names next to it
+// (else ./faast_module.{js,cjs,mjs}).
 
 const fs = require('fs');
 const path = require('path');
@@ -1172,6 +1173,14 @@ async function main() {
 let lambdaLoad = null;
 
 function lambdaModulePath() {
+  // The deploy names the module's file (its own name, next to this one); a function then sees FAAST_MODULE as
+  // the absolute path it sees locally.
+  const named = process.env.FAAST_MODULE;
+  if (named) {
+    const p = path.join(__dirname, path.basename(named));
+    process.env.FAAST_MODULE = p;
+    return p;
+  }
   for (const ext of ['.js', '.cjs', '.mjs']) {
     const p = path.join(__dirname, 'faast_module' + ext);
     if (fs.existsSync(p)) return p;

@@ -3,7 +3,8 @@
 Local worker: started as `python3 trampoline.py` with FAAST_MODULE=<module path>; requests arrive
 as newline-delimited JSON on fd 3, responses leave as newline-delimited JSON on fd 4. fd 1/2 are
 the worker's log (every line stamped "<ISO time> <callId> <text>").
-AWS Lambda: when imported, `handler(event, context)` loads faast_module.py next to this file.
+AWS Lambda: when imported, `handler(event, context)` loads the file FAAST_MODULE names next to this file (else
+faast_module.py).
 """
 import base64
 import datetime
@@ -995,9 +996,14 @@ def handler(event, context=None):
         if failed is not None:
             return failed
     if not _lambda_loaded:
-        path = os.path.join(os.path.dirname(TRAMPOLINE_FILE), "faast_module.py")
+        # The deploy names the module's file (its own name, next to this one): loaded under its own name, as
+        # locally, and FAAST_MODULE becomes its absolute path, as locally.
+        named = os.environ.get("FAAST_MODULE")
+        path = os.path.join(os.path.dirname(TRAMPOLINE_FILE), os.path.basename(named) if named else "faast_module.py")
+        if named:
+            os.environ["FAAST_MODULE"] = path
         try:
-            load_module(path, "faast_module")
+            load_module(path, None if named else "faast_module")
             _lambda_loaded = True
         except BaseException as e:
             out = load_error(e, path)

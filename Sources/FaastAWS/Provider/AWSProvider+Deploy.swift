@@ -83,6 +83,8 @@ extension AWSProvider {
             var env = settings.env
             env["FAAST_PROVIDER"] = "aws"
             env["FAAST_SESSION_ID"] = names.sessionId
+            // The trampoline loads this file next to it and then sets FAAST_MODULE to its absolute path, as locally.
+            env["FAAST_MODULE"] = package.code.moduleFile
             let body: JSONValue = [
                 "FunctionName": .string(names.function),
                 "Runtime": module.runtime == .node ? "nodejs20.x" : "python3.12",

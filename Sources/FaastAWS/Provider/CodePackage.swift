@@ -2,7 +2,7 @@ import FaastCore
 import FaastPackaging
 import Foundation
 
-/// The Lambda code package: the runtime's trampoline, the module as `faast_module.<ext>`, what the module
+/// The Lambda code package: the runtime's trampoline, the module (under its own name), what the module
 /// loads (traced by importing it locally: see `PackagePlanner`), and the files that `include` globs name
 /// (minus `exclude`), relative to the module's folder. Entries are sorted, stamped with a fixed time and keep
 /// their permission bits, so the same input gives the same bytes (and the same CodeSha256).
@@ -12,6 +12,8 @@ public struct CodePackage: Sendable {
     public let entries: [PackageEntry]
     /// Lambda's handler (`trampoline.handler`, or `src/trampoline.handler` for a node module in `src/`).
     public let handler: String
+    /// The module's file name next to the trampoline (the function's `FAAST_MODULE`).
+    public let moduleFile: String
     public let warnings: [String]
 
     public var files: [String] { entries.map(\.path) }
@@ -39,7 +41,7 @@ public struct CodePackage: Sendable {
                 + "narrow include= or add exclude=, or move packages into dependencies= (a layer)")
         }
         return CodePackage(zip: Array(bytes), unzippedBytes: unzipped, entries: plan.entries, handler: plan.handler,
-                           warnings: plan.warnings)
+                           moduleFile: plan.moduleFile, warnings: plan.warnings)
     }
 
     /// `12.3 MB`, `4.1 KB`, `512 B`.
