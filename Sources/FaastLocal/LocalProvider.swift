@@ -173,7 +173,7 @@ public final class LocalProvider: Provider, SourceTracking {
         session.markCleaned()
         var report = ["stopped \(stopped) worker\(stopped == 1 ? "" : "s")"]
         report += session.removeAllButLogs()
-        report.append("kept logs in \(session.logDirectory) for \(NumberText.seconds(settings.logRetentionDays)) day(s)")
+        report.append("kept logs in \(session.logDirectory) for \(NumberText.count(settings.logRetentionDays, "day"))")
         return report
     }
 

@@ -54,8 +54,10 @@ def test_keep_list_reuse_attach_lock_cleanup(aws, state_home):
         assert refused.returncode == 1
         assert f"session {sid} is attached by another shell" in refused.stderr
     finally:
-        holder.communicate("", timeout=60)
-    assert holder.returncode == 0, holder.stderr
+        _, holder_err = holder.communicate("", timeout=60)
+    assert holder.returncode == 0, holder_err
+    # Attached by id, it says so (not "reused … same code and settings", which is what open finds by itself).
+    assert f"attached kept session {sid}" in holder_err and "reused kept session" not in holder_err
 
     # Cleanup through attach removes its resources and its record.
     gone = faast.run("attach", sid, "-c", "cleanup")

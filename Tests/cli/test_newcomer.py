@@ -1,6 +1,7 @@
 """What a newcomer meets first, found by trying the product as one: a remote stack keeps its shape (python's
 caret under the code it points at), and `--help` says each default once and names a file as a file."""
 import json
+import re
 
 import pytest
 
@@ -81,3 +82,13 @@ def test_stats_groups_its_counts_as_the_summaries_do(faast):
     assert r.stdout.splitlines()[0].startswith("1,200 ok · ")
     row = next(line for line in r.stdout.splitlines() if line.startswith("square "))
     assert row.split()[1:5] == ["1,200", "1,200", "0", "0"]
+
+
+def test_cleanup_says_days_in_words(faast):
+    """`cleanup` names how long logs are kept as a person would write it: "1 day", "3 days", never "day(s)"."""
+    one = faast.run("examples/functions.js", "-c", "cleanup")
+    assert one.returncode == 0, one.stderr
+    assert re.search(r"kept logs in \S+ for 1 day$", one.stdout + one.stderr, re.M), one.stdout + one.stderr
+    three = faast.run(input="open examples/functions.js retention=3\ncleanup\n")
+    assert re.search(r"for 3 days$", three.stdout + three.stderr, re.M), three.stdout + three.stderr
+    assert "day(s)" not in one.stdout + one.stderr + three.stdout + three.stderr

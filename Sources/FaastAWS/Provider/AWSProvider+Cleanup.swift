@@ -17,7 +17,7 @@ extension AWSProvider {
         }
         cleaned.withLock { $0 = true }
         keeping.forget()
-        return report + ["kept log group \(names.logGroup) (retention \(Self.retentionInDays(settings.logRetentionDays)) day(s))"]
+        return report + ["kept log group \(names.logGroup) (retention \(NumberText.count(Double(Self.retentionInDays(settings.logRetentionDays)), "day")))"]
     }
 
     /// What deleting a resource left behind: what, the command that removes it, and why it could not be deleted.

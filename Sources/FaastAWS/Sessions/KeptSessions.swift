@@ -142,7 +142,10 @@ extension AWSProvider: KeepingProvider {
             throw FaastError(.deployFailed, AWSErrors.faastError(error).message)
         }
         var functions = record.functions
-        var reuse = "reused kept session \(record.id) (same code and settings)"
+        // Attached by id (`attach`, `session=`), or found by `open` because code and settings match.
+        let verb = settings.cloud.session != nil ? "attached" : "reused"
+        var reuse = settings.cloud.session != nil ? "attached kept session \(record.id)"
+            : "reused kept session \(record.id) (same code and settings)"
         let hash: String
         do {
             let package = try await packaged
@@ -151,7 +154,7 @@ extension AWSProvider: KeepingProvider {
                 try await services.updateFunctionCode(names.function, zip: package.zip)
                 try await waitForUpdate(names.function, services: services)
                 functions = try await describe(names.function, services: services, module: module)
-                reuse = "reused kept session \(record.id): updated its code in place"
+                reuse = "\(verb) kept session \(record.id): updated its code in place"
             } else if config["State"]?.stringValue != "Active" {
                 try await waitUntilActive(names.function, services: services)
             }
