@@ -143,9 +143,9 @@ extension AWSProvider: KeepingProvider {
         }
         var functions = record.functions
         // Attached by id (`attach`, `session=`), or found by `open` because code and settings match.
-        let verb = settings.cloud.session != nil ? "attached" : "reused"
-        var reuse = settings.cloud.session != nil ? "attached kept session \(record.id)"
-            : "reused kept session \(record.id) (same code and settings)"
+        let attached = settings.cloud.session != nil
+        let verb = attached ? "attached" : "reused"
+        var reuse = "\(verb) kept session \(record.id)" + (attached ? "" : " (same code and settings)")
         let hash: String
         do {
             let package = try await packaged
