@@ -19,9 +19,10 @@ import Synchronization
 ///
 /// **CPU placement.** Calls that return at once spend most of their time waking the other side: across
 /// CPUs that wake-up costs several times the call on a VM, on one CPU it is a plain switch. So while a
-/// worker's calls run under `aheadWithinMs`, the lane's thread and the worker share the lane's CPU; a call
-/// of more than `unbindAboveMs` lets both float again, since the work (and anything it starts) may want
-/// every CPU. An idle worker is nobody's: it is unbound when given back.
+/// worker's calls run under `aheadWithinMs`, the lane's thread and the worker share one CPU, the one fewest
+/// other lanes are bound to (`CPUPlacement`); a call of more than `unbindAboveMs` lets both float again, since
+/// the work (and anything it starts) may want every CPU. An idle worker is nobody's: it is unbound when given
+/// back.
 ///
 /// Unchecked `Sendable`: all state but `shared` belongs to the lane's thread (`run`); `cancel`, the one call
 /// from another thread, touches only `shared`, under its lock.
@@ -45,10 +46,10 @@ final class LocalLane: @unchecked Sendable {
 
     private let pool: WorkerPool
     private let calls: LaneCalls
-    /// The CPU this lane's thread and its worker share while the worker's calls are short.
-    private let cpu: Int32?
-    /// Whether the lane's thread and `worker` are bound to `cpu`.
-    private var bound = false
+    /// Where the lane binds while its worker's calls are short; nil where binding cannot help (one CPU).
+    private let placement: CPUPlacement?
+    /// The CPU the lane's thread and `worker` are bound to now (taken from `placement`), nil while they float.
+    private var boundCPU: Int32?
     private var worker: Worker?
     /// Calls sent to `worker` whose answers are not read yet, oldest (running) first.
     private var sent: [Sent] = []
@@ -63,10 +64,10 @@ final class LocalLane: @unchecked Sendable {
     /// The worker, for a cancel from another thread; and whether the lane was cancelled.
     private let shared = Mutex<(worker: Worker?, cancelled: Bool)>((nil, false))
 
-    init(pool: WorkerPool, calls: LaneCalls, cpu: Int32?) {
+    init(pool: WorkerPool, calls: LaneCalls, placement: CPUPlacement?) {
         self.pool = pool
         self.calls = calls
-        self.cpu = cpu
+        self.placement = placement
     }
 
     /// Runs the lane's calls on the calling thread until there are none left (or the fan-out is cancelled).
@@ -238,12 +239,13 @@ final class LocalLane: @unchecked Sendable {
     }
 
     private func placeOnCPU() {
-        guard let cpu else { return }
-        if !bound, lastExecutionMs <= Self.aheadWithinMs, let held = worker, held.isAlive {
+        guard let placement else { return }
+        if boundCPU == nil, lastExecutionMs <= Self.aheadWithinMs, let held = worker, held.isAlive {
+            let cpu = placement.take()
             _ = faast_bind_cpu(0, cpu)
             _ = faast_bind_cpu(held.pid, cpu)
-            bound = true
-        } else if bound, lastExecutionMs > Self.unbindAboveMs {
+            boundCPU = cpu
+        } else if boundCPU != nil, lastExecutionMs > Self.unbindAboveMs {
             unbind()
         }
     }
@@ -252,13 +254,14 @@ final class LocalLane: @unchecked Sendable {
     private func unbind() {
         _ = faast_bind_cpu(0, -1)
         if let held = worker, held.isAlive { _ = faast_bind_cpu(held.pid, -1) }
-        bound = false
+        if let cpu = boundCPU { placement?.give(cpu) }
+        boundCPU = nil
     }
 
     /// Returns the worker to the pool (which drops it if it has ended), unbound: an idle worker is nobody's.
     private func giveBackWorker() {
         guard let held = worker else { return }
-        if bound { unbind() }
+        if boundCPU != nil { unbind() }
         worker = nil
         shared.withLock { $0.worker = nil }
         pool.release(held)

@@ -38,7 +38,8 @@ public final class LocalProvider: Provider, SourceTracking {
     public let settings: DeploySettings
     public let session: SessionDirectory
     private let pool: WorkerPool
-    private let lanesMade = Atomic<Int>(0)
+    /// Spreads the lanes that bind over the CPUs (see `LocalLane`, "CPU placement").
+    private let placement = CPUPlacement(cpus: LocalProvider.cpus)
 
     private init(module: ModuleSpec, functions: [FunctionInfo], sourceFiles: [String], settings: DeploySettings,
                  session: SessionDirectory, pool: WorkerPool) {
@@ -114,8 +115,7 @@ public final class LocalProvider: Provider, SourceTracking {
     /// A lane is a thread of its own that blocks on its worker's pipe (see `LocalLane`); a cancel stops the
     /// lane's worker, which ends the call in flight at once.
     public func runLane(_ calls: LaneCalls) async {
-        let n = lanesMade.add(1, ordering: .relaxed).oldValue
-        let lane = LocalLane(pool: pool, calls: calls, cpu: Self.cpus.count > 1 ? Self.cpus[n % Self.cpus.count] : nil)
+        let lane = LocalLane(pool: pool, calls: calls, placement: placement.isUseful ? placement : nil)
         await withTaskCancellationHandler {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 let thread = Thread {

@@ -1,5 +1,5 @@
 import FaastCore
-import FaastLocal
+@testable import FaastLocal
 import Foundation
 import Testing
 
@@ -59,6 +59,9 @@ struct SendAheadTests {
         def cpus(ms):
             time.sleep(ms / 1000)
             return sorted(os.sched_getaffinity(0))
+
+        def placed(i):
+            return [os.getpid()] + sorted(os.sched_getaffinity(0))
 
         async def tick(i):
             start = time.time() * 1000
@@ -261,6 +264,50 @@ extension SendAheadTests {
             let allowed = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
                 .split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }
             #expect(line == allowed)
+        }
+        _ = try await provider.cleanup()
+    }
+}
+
+extension SendAheadTests {
+    @Test("lanes that bind are spread over the CPUs: the least taken CPU first, given back on unbind")
+    func placementSpreads() {
+        let placement = CPUPlacement(cpus: [0, 1])
+        #expect(placement.isUseful)
+        #expect(!CPUPlacement(cpus: [3]).isUseful)
+        let first = placement.take(), second = placement.take()
+        #expect(Set([first, second]) == [0, 1], "two lanes share a CPU while the other has none")
+        #expect(placement.take() == 0)
+        #expect(placement.boundCounts == [2, 1])
+        placement.give(0)
+        placement.give(0)
+        #expect(placement.take() == 0, "the least taken CPU again")
+        placement.give(1)
+        placement.give(7)  // not one of its CPUs: ignored
+        #expect(placement.boundCounts == [1, 0])
+        #expect(placement.take() == 1)
+    }
+
+    @Test("the workers of a fan-out of quick calls run on different CPUs, whichever lanes got them",
+          .enabled(if: LocalProvider.cpus.count == 2))
+    func workersOnDifferentCPUs() async throws {
+        // More lanes than CPUs: two of the eight get the two workers, and which two is a race (a CPU fixed by
+        // the lane's number put both workers on one CPU whenever lanes 0 and 2, or 1 and 3, won it).
+        let provider = try await Self.deploy("python") { $0.concurrency = 8 }
+        let invoker = Invoker(provider: provider)
+        for round in 0..<4 {
+            let batch = await invoker.fanOut("placed", count: 2000) { [.int($0)] }
+            #expect(batch.ok == 2000)
+            // Each bound worker's CPU, from the calls that ran bound (a call answered after one over 1 ms floats).
+            var boundTo: [Int: [Int: Int]] = [:]
+            for r in batch.results {
+                guard let v = r.successValue?.arrayValue?.compactMap(\.intValue), v.count == 2 else { continue }
+                boundTo[v[0], default: [:]][v[1], default: 0] += 1
+            }
+            let mostly = boundTo.compactMapValues { $0.max { $0.value < $1.value }?.key }
+            if mostly.count == 2 {
+                #expect(Set(mostly.values).count == 2, "round \(round): both workers ran mostly on one CPU: \(boundTo)")
+            }
         }
         _ = try await provider.cleanup()
     }
