@@ -32,7 +32,9 @@ extension Shell {
             + (local ? ", one size after the other" : ", all at once") + "…"), command: "analyze")
         let rows = await CostAnalyzer.analyze(
             factory: factory, module: provider.module, settings: provider.settings, memorySizes: sizes, workload: workload)
-        let interrupted = Task.isCancelled || rows.contains { $0.calls > $0.succeeded + $0.failed }
+        // By what ran, as for a fan-out: a Ctrl-C after the last size finished interrupts nothing.
+        let interrupted = rows.count < sizes.count
+            || rows.contains { $0.calls > $0.succeeded + $0.failed || $0.error?.kind == .cancelled }
         let note = local
             ? "local: the memory limit is enforced, but CPU does not grow with memory as on Lambda, so local times do not "
                 + "scale with it; costs are what the calls would cost on Lambda at each size"

@@ -102,7 +102,9 @@ extension Shell {
         let batch = await invoker.fanOut(function, count: count, options: options, progress: progress,
                                          observer: observer, keywords: keywords, arguments: arguments)
         await display?.finish()
-        let interrupted = Task.isCancelled || batch.cancelled > 0
+        // Interrupted when calls were cancelled, not when a Ctrl-C came after the last call had finished (while
+        // the values were written or the summary made): a fan-out that completed is reported as completed.
+        let interrupted = batch.cancelled > 0
         let cost = await invoker.provider.costSnapshot(usage: batch.usage)
         lastBatch = batch
         let values: [JSONValue] = batch.results.map { (try? $0.get()) ?? .null }

@@ -55,10 +55,21 @@ public actor Shell {
             report(.syntaxError(error, file: context.file), command: nil)
             return .usage
         }
+        return await runInOrder(statements.count) { await execute(statements[$0], context: context) }
+    }
+
+    /// Runs `-c` commands in order, each parsed on its own (a syntax error in one stops the run there).
+    public func runLines(_ lines: [String]) async -> CommandStatus {
+        await runInOrder(lines.count) { await runLine(lines[$0], lineNumber: $0 + 1) }
+    }
+
+    /// Runs `count` steps in order: stops at the first failure (unless `continueOnError`), at `exit`, or when a
+    /// Ctrl-C or SIGTERM came during a step that still completed (the run is interrupted before the next one).
+    private func runInOrder(_ count: Int, _ step: (Int) async -> CommandStatus) async -> CommandStatus {
         var worst = CommandStatus.ok
-        for statement in statements {
+        for i in 0..<count {
             if Task.isCancelled { return .interrupted }
-            let status = await execute(statement, context: context)
+            let status = await step(i)
             switch status {
             case .ok: continue
             case .exit, .interrupted: return status == .exit ? worst : status

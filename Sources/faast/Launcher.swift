@@ -96,19 +96,9 @@ struct Launcher {
     }
 
     private func runLines(_ shell: Shell, _ lines: [String]) async -> Int32 {
-        var worst = ExitStatus.ok
-        for (i, line) in lines.enumerated() {
-            let status = await runInterruptibly { await shell.runLine(line, lineNumber: i + 1) }
-            let code = ExitStatus.code(for: status, terminated: terminationRequested)
-            if status == .exit { break }
-            if code == ExitStatus.ok { continue }
-            if code == ExitStatus.failed, flags.continueOnError {
-                worst = ExitStatus.failed
-                continue
-            }
-            return code
-        }
-        return worst
+        // One interruptible run: a Ctrl-C that comes after a command completed stops before the next one.
+        let status = await runInterruptibly { await shell.runLines(lines) }
+        return ExitStatus.code(for: status, terminated: terminationRequested)
     }
 
     static func cleanup(provider: String, region: String?, execute: Bool, force: Bool) async -> Int32 {
