@@ -65,11 +65,12 @@ def read_all(fd):
         chunks.append(data)
 
 
-def test_sigint_after_the_last_call_finished_reports_the_fan_out_completed(faast_bin, env, big_module):
-    # Two -c lines: the fan-out completes and is reported so; the interrupt then stops before the second line.
+def interrupted_while_writing(faast_bin, env, module, *commands):
+    """Runs `commands` (-c) with --format json; SIGINT once faast is blocked writing the first big value.
+    Returns the JSON objects written, the exit code and standard error."""
     r, w = os.pipe()
-    p = subprocess.Popen([faast_bin, str(big_module), "--format", "json", "-c", f"call big({BIG}) x1",
-                          "-c", "print after"], stdout=w, stderr=subprocess.PIPE, env=env, text=True)
+    args = [faast_bin, str(module), "--format", "json"] + [x for c in commands for x in ("-c", c)]
+    p = subprocess.Popen(args, stdout=w, stderr=subprocess.PIPE, env=env, text=True)
     os.close(w)
     try:
         wait_until_blocked(p)  # the one call has returned its value; faast is writing it
@@ -82,37 +83,28 @@ def test_sigint_after_the_last_call_finished_reports_the_fan_out_completed(faast
         if p.poll() is None:
             p.kill()
             p.wait()
-    lines = [json.loads(line) for line in out.splitlines()]
-    fan_out = [o for o in lines if o["command"] == "call"]
-    assert len(fan_out) == 1, out[:300]
+    return [json.loads(line) for line in out.splitlines()], p.returncode, err
+
+
+def test_sigint_after_the_last_call_finished_reports_the_fan_out_completed(faast_bin, env, big_module):
+    # Two -c lines: the fan-out completes and is reported so; the interrupt then stops before the second line.
+    objects, code, err = interrupted_while_writing(faast_bin, env, big_module, f"call big({BIG}) x1", "print after")
+    fan_out = [o for o in objects if o["command"] == "call"]
+    assert len(fan_out) == 1, [o["command"] for o in objects]
     o = fan_out[0]
     assert o["ok"] is True and "interrupted" not in o, {k: v for k, v in o.items() if k != "values"}
     assert (o["succeeded"], o["cancelled"], o["failed"]) == (1, 0, 0)
     assert o["values"] == ["x" * BIG]
     # The Ctrl-C stopped the run before the next command, as between the lines of a script.
-    assert not any(x["command"] == "print" for x in lines), out[-300:]
-    assert p.returncode == 130, err
+    assert not any(x["command"] == "print" for x in objects), [o["command"] for o in objects]
+    assert code == 130, err
 
 
 def test_sigint_after_the_last_call_finished_is_not_an_interruption_of_the_last_command(faast_bin, env, big_module):
-    r, w = os.pipe()
-    p = subprocess.Popen([faast_bin, str(big_module), "--format", "json", "-c", f"call big({BIG}) x1"],
-                         stdout=w, stderr=subprocess.PIPE, env=env, text=True)
-    os.close(w)
-    try:
-        wait_until_blocked(p)
-        p.send_signal(signal.SIGINT)
-        out = read_all(r)
-        err = p.stderr.read()
-        p.wait(timeout=30)
-    finally:
-        os.close(r)
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    o = json.loads(out.splitlines()[-1])
+    objects, code, err = interrupted_while_writing(faast_bin, env, big_module, f"call big({BIG}) x1")
+    o = objects[-1]
     assert o["command"] == "call" and o["ok"] is True and "interrupted" not in o
-    assert p.returncode == 0, err  # everything asked for was done
+    assert code == 0, err  # everything asked for was done
 
 
 def test_ctrl_c_after_a_fan_out_finished_returns_to_the_prompt(spawn, big_module):
