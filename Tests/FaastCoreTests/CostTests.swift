@@ -138,6 +138,24 @@ struct CostTests {
         #expect(withoutEstimate["total"] != nil && withoutEstimate["metrics"] != nil)
     }
 
+    @Test("measured quantities read as plain numbers with their unit, never in exponent notation")
+    func quantitiesForPeople() {
+        #expect(CostSnapshot.quantity(1000) == "1000")
+        #expect(CostSnapshot.quantity(0.068) == "0.068")
+        #expect(CostSnapshot.quantity(1.20141e-07) == "0.000000120141")
+        #expect(CostSnapshot.quantity(213.2750625) == "213.275")
+        #expect(CostSnapshot.quantity(0.5 * 128 / 1024) == "0.0625")
+        #expect(CostSnapshot.unit("request", 51) == "requests")
+        #expect(CostSnapshot.unit("request", 1) == "request")
+        #expect(CostSnapshot.unit("GB-second", 0.068) == "GB-seconds")
+        #expect(CostSnapshot.unit("GB", 1.2e-7) == "GB")
+        let snapshot = CostSnapshot(provider: "aws", metrics: [
+            CostMetric(name: "dataOutbound", unit: "GB", price: 0.09, measured: 1.20141e-07, note: "responses received"),
+        ], priceSource: "built-in table")
+        #expect(snapshot.text.contains("0.000000120141 GB "), "\(snapshot.text)")
+        #expect(!snapshot.text.contains("e-0"))
+    }
+
     @Test func textNamesEveryMetric() {
         let text = Self.sample.text
         for m in Self.sample.metrics + Self.sample.lambdaEstimate! { #expect(text.contains(m.name), "\(m.name)") }

@@ -58,7 +58,7 @@ public struct CostSnapshot: Sendable, Hashable {
         var lines: [String] = []
         func table(_ metrics: [CostMetric], total: Double) {
             let rows = metrics.map { m -> [String] in
-                [m.name, "\(Self.usd(m.price))/\(m.unit)", "\(Self.quantity(m.measured)) \(m.unit)\(m.measured == 1 ? "" : "s")",
+                [m.name, "\(Self.usd(m.price))/\(m.unit)", "\(Self.quantity(m.measured)) \(Self.unit(m.unit, m.measured))",
                  Self.usd(m.cost), total > 0 && !m.informational ? String(format: "%.1f%%", m.cost / total * 100) : "",
                  m.informational ? (m.note.map { "\($0) (not billed)" } ?? "not billed") : (m.note ?? "")]
             }
@@ -128,8 +128,24 @@ public struct CostSnapshot: Sendable, Hashable {
         return String(format: "$%.8f", value)
     }
 
+    /// A measured quantity for people: whole numbers as they are, others with 6 significant digits, never in
+    /// exponent notation (a few responses measure `0.000000120141 GB`, not `1.20141e-07`).
     static func quantity(_ v: Double) -> String {
-        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.6g", v)
+        if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
+        guard v.isFinite, abs(v) < 1e15 else { return String(format: "%.6g", v) }
+        let magnitude = Int(log10(abs(v)).rounded(.down))
+        var text = String(format: "%.*f", max(0, 5 - magnitude), v)
+        if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
+        return text
+    }
+
+    /// `unit` for `measured` of it: `request` → `requests`, `GB-second` → `GB-seconds`; an abbreviation such
+    /// as `GB` or `s` stays as it is.
+    static func unit(_ unit: String, _ measured: Double) -> String {
+        measured == 1 || unit.last?.isUppercase == true || unit.count < 2 ? unit : unit + "s"
     }
 
     static func csvField(_ s: String) -> String {
