@@ -27,7 +27,7 @@ def test_keep_list_reuse_attach_lock_cleanup(aws, state_home):
     r = faast.run("--provider", "aws", "--keep", module, "-c", 'call hello("a")')
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == '"hello a!"'
-    m = re.search(r"kept the deployment \(--keep\): session ([0-9a-f]{12}) \(faast attach \1", r.stderr)
+    m = re.search(r"kept the deployment: session ([0-9a-f]{12}) \(faast attach \1", r.stderr)
     assert m, r.stderr
     sid = m.group(1)
 

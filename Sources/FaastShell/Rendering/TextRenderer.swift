@@ -55,7 +55,7 @@ struct TextRenderer: Renderer {
             if showTiming { line += style.dim("  (\(Format.duration(ms: ms)))") }
             output.err(line + "\n")
         case .kept(let logs):
-            output.err("kept the deployment (--keep): \(logs)\n")
+            output.err("kept the deployment: \(logs)\n")
         case .value(_, let value, let latencyMs, _, let coldStart, let printed):
             var text = shown(PromptOutput.shortened(value.prettyText, for: output))
             if showTiming { text += "  " + style.dim(Format.duration(ms: latencyMs) + (coldStart ? " (cold start)" : "")) }
