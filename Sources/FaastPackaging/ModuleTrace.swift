@@ -48,13 +48,7 @@ struct ModuleTrace {
         } catch {
             throw FaastError(.deployFailed, "cannot write \(script): \(error.localizedDescription)")
         }
-        var env = ProcessInfo.processInfo.environment
-        env["FAAST_PROVIDER"] = "local"
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        if let modulePath {
-            let key = module.runtime == .node ? "NODE_PATH" : "PYTHONPATH"
-            env[key] = [modulePath, env[key]].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ":")
-        }
+        let env = environment(module, modulePath: modulePath, provider: "local")
         let folder = (module.path as NSString).deletingLastPathComponent
         let result = try await Subprocess.run(interpreter, [script, module.path, out], directory: folder, environment: env,
                                               timeout: timeout)
@@ -64,6 +58,20 @@ struct ModuleTrace {
             throw FaastError(.deployFailed, "cannot trace what \(FilePaths.lastComponent(module.path)) loads: \(why)")
         }
         return decode(json)
+    }
+
+    /// The environment a local import of `module` runs in: this process's, `FAAST_PROVIDER`, no bytecode files
+    /// written next to the user's code, and `modulePath` (installed dependencies) on NODE_PATH / PYTHONPATH.
+    static func environment(_ module: ModuleSpec, modulePath: String?, provider: String,
+                            extra: [String: String] = [:]) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        env["FAAST_PROVIDER"] = provider
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        if let modulePath {
+            let key = module.runtime == .node ? "NODE_PATH" : "PYTHONPATH"
+            env[key] = [modulePath, env[key]].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ":")
+        }
+        return env
     }
 
     static func decode(_ json: JSONValue) -> ModuleTrace {

@@ -16,7 +16,8 @@ A rule (a JSON list of them via --rules or POST /__faults/rules):
      "every": 7,                       # the 7th, 14th, ... request of that operation (default 1: each)
      "times": 3,                       # at most this many faults from this rule (default: no limit)
      "status": 500,                    # for "status": 429 answers throttling, others a server error
-     "seconds": 2.0}                   # for "stall": how long to hold the request or the answer
+     "seconds": 2.0,                   # for "stall": how long to hold the request or the answer
+     "body_contains": "..."}           # only requests whose body contains this text (others pass, uncounted by it)
 `reset` aborts the client connection with a TCP RST and no answer; `close` closes it cleanly without one.
 
 For SNS `PublishBatch` there is also a per-entry fault, SNS's partial failure: the entries it picks are taken
@@ -70,13 +71,17 @@ class Faults:
             self.entries = 0
             self.refused = 0
 
-    def pick(self, op):
+    def pick(self, op, body=b""):
         """Counts a request of `op` and returns the rule that faults it, if any."""
         with self.lock:
             n = self.seen[op] = self.seen.get(op, 0) + 1
             for rule in self.rules:
                 if rule.get("op") != op:
                     continue
+                if "body_contains" in rule:
+                    if rule["body_contains"].encode() not in body:
+                        continue
+                    n = rule["_matched"] = rule.get("_matched", 0) + 1
                 if rule["fault"] == "refuse":  # per entry, decided by refuse_entries
                     return rule
                 if n % max(1, int(rule.get("every", 1))) != 0:
@@ -214,7 +219,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self._control(body):
             return
         op = operation(self.command, self.path, self.headers, body)
-        rule = self.server.faults.pick(op)
+        rule = self.server.faults.pick(op, body)
         if op == "PublishBatch":
             self._publish_batch(body, rule if rule and rule["fault"] == "refuse" else None)
             if rule and rule["fault"] == "refuse":

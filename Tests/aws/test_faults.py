@@ -228,6 +228,22 @@ def test_cleanup_can_run_again_after_a_partial_failure(proxy, tmp_path):
     assert function not in [f["FunctionName"] for f in boto("lambda").list_functions()["Functions"]]
 
 
+@pytest.mark.parametrize("module", ["sample.js", "sample.py"])
+def test_a_stalled_describe_on_lambda_delays_no_call(proxy, tmp_path, module):
+    # Lambda's description of the module (the Invoke that carries the describe request) is held far longer than the
+    # run may take: the calls' results, `help` and the name check can come only from the description made here.
+    proxy.rules([{"op": "Invoke", "fault": "stall", "seconds": 900, "body_contains": '"op":"describe"'}])
+    r = faast(proxy.url, "--provider", "aws", str(FIXTURES / module), "-c", 'call hello("x")', "-c", "call add(2, 3)",
+              "-c", "help hello", "-c", "call helo(1)", tmp_path=tmp_path)
+    assert r.stdout.startswith('"hello x!"\n5\nhello(name)'), r.stdout + r.stderr
+    assert "no function 'helo' in %s (did you mean 'hello'?)" % module in r.stderr, r.stderr
+    assert r.returncode == 2, r.stderr
+    stats = proxy.stats()
+    # The describe (held, never answered) and the two calls; the exit's cleanup gave up waiting for the describe.
+    assert stats["Invoke"] == {"seen": 3, "faulted": 1}, stats
+    assert stats["DeleteFunction"]["seen"] == 1, stats
+
+
 def faast_resources():
     """Every faast function, log group, queue and topic moto holds."""
     return {

@@ -3,7 +3,8 @@
 Starts Tests/aws/moto_lambda.py on a free port and a counting reverse proxy in front of it; faast (the debug or
 $FAAST_BIN binary) talks to the proxy, so every request faast sends is counted by service and action (the
 function's own SDK calls go to moto directly and are not counted). Measures, each a few rounds:
-  fresh open         requests and seconds until the first call can be sent (deploy + describe)
+  fresh open         requests and seconds until the first call is sent, and seconds until its result came back
+                     (the first answer through the proxy that carries `hello x!`: an Invoke's, or a ReceiveMessage's)
   fresh open, queue  the same with mode=queue as the session's default (queue and topic made by the deploy)
   re-open (kept)     the same module again, kept and unchanged
   code-only update   the module changed by one line
@@ -34,14 +35,24 @@ class Counter:
     def __init__(self):
         self.lock = threading.Lock()
         self.log = []  # (monotonic time, action, body-mentions-user-call)
+        self.results = []  # monotonic times of answers carrying the user's call's result
 
     def add(self, action, user_call):
         with self.lock:
             self.log.append((time.monotonic(), action, user_call))
 
+    def result(self):
+        with self.lock:
+            self.results.append(time.monotonic())
+
     def take(self):
         with self.lock:
             out, self.log = self.log, []
+        return out
+
+    def take_results(self):
+        with self.lock:
+            out, self.results = self.results, []
         return out
 
 
@@ -95,6 +106,8 @@ def start_proxy(upstream, counter):
                     self.send_header(k, v)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
+            if b"hello x!" in data:
+                counter.result()
             try:
                 self.wfile.write(data)
             except OSError:  # faast went away meanwhile (a kept session's long poll at exit)
@@ -149,6 +162,12 @@ def until_first_call(t0, log):
     return len(log), float("nan"), [a for _, a, _ in log]
 
 
+def until_result(t0, counter):
+    """Seconds until the first answer carrying the call's result went back to faast."""
+    results = counter.take_results()
+    return results[0] - t0 if results else float("nan")
+
+
 def compare(env, work, module, counter, baseline, rounds):
     """Seconds until the first call, baseline and FAAST taking turns; median and min of each."""
     binaries = {"baseline": baseline, "faast": FAAST}
@@ -163,14 +182,18 @@ def compare(env, work, module, counter, baseline, rounds):
                 if key == "update":
                     with open(module, "a") as f:
                         f.write("\n// changed %f\n" % time.time())
-                counter.take()
+                counter.take(), counter.take_results()
                 t0, _ = run_faast(env, args + ["-c", 'call hello("x")'], binary=binary)
-                samples[(name, key)].append(until_first_call(t0, counter.take())[1])
-    out = {"%s %s" % k: {"median": statistics.median(v), "min": min(v), "seconds": [round(x, 3) for x in v]} for k, v in samples.items()}
-    print("baseline %s vs faast %s, %d alternating rounds, seconds until the first call:" % (baseline, FAAST, rounds))
+                samples[(name, key)].append((until_first_call(t0, counter.take())[1], until_result(t0, counter)))
+    out = {"%s %s" % k: {"median": statistics.median(s for s, _ in v), "min": min(s for s, _ in v), "seconds": [round(s, 3) for s, _ in v],
+                         "result_median": statistics.median(r for _, r in v), "result_min": min(r for _, r in v),
+                         "result_seconds": [round(r, 3) for _, r in v]} for k, v in samples.items()}
+    print("baseline %s vs faast %s, %d alternating rounds, seconds until the first call is sent / until its result:" % (
+        baseline, FAAST, rounds))
     for key in keys:
         b, f = out["baseline " + key], out["faast " + key]
-        print("  %-12s baseline median %.3f (min %.3f)   faast median %.3f (min %.3f)" % (key, b["median"], b["min"], f["median"], f["min"]))
+        print("  %-12s baseline median %.3f / %.3f (min %.3f / %.3f)   faast median %.3f / %.3f (min %.3f / %.3f)" % (
+            key, b["median"], b["result_median"], b["min"], b["result_min"], f["median"], f["result_median"], f["min"], f["result_min"]))
     return out
 
 
@@ -197,24 +220,25 @@ def main():
         samples = {"fresh": [], "fresh_queue": [], "reopen": [], "update": []}
         for _ in range(rounds):
             shutil.rmtree(os.path.join(work, "state"), ignore_errors=True)  # the previous round's kept session is not reused
-            counter.take()
+            counter.take(), counter.take_results()
             t0, _ = run_faast(env, ["--mode", "queue", module, "-c", 'call hello("x")'])
-            samples["fresh_queue"].append(until_first_call(t0, counter.take()))
+            samples["fresh_queue"].append(until_first_call(t0, counter.take()) + (until_result(t0, counter),))
             shutil.rmtree(os.path.join(work, "state"), ignore_errors=True)  # no kept session: a fresh deploy
-            counter.take()
+            counter.take(), counter.take_results()
             t0, _ = run_faast(env, ["--keep", module, "-c", 'call hello("x")'])
-            samples["fresh"].append(until_first_call(t0, counter.take()))
+            samples["fresh"].append(until_first_call(t0, counter.take()) + (until_result(t0, counter),))
             t0, r = run_faast(env, ["--keep", module, "-c", 'call hello("x")'])
             assert "reused kept session" in r.stderr, r.stderr
-            samples["reopen"].append(until_first_call(t0, counter.take()))
+            samples["reopen"].append(until_first_call(t0, counter.take()) + (until_result(t0, counter),))
             with open(module, "a") as f:
                 f.write("\n// changed %f\n" % time.time())
             t0, r = run_faast(env, ["--keep", module, "-c", 'call hello("x")'])
             assert "updated its code in place" in r.stderr, r.stderr
-            samples["update"].append(until_first_call(t0, counter.take()))
+            samples["update"].append(until_first_call(t0, counter.take()) + (until_result(t0, counter),))
         for key, rows in samples.items():
-            R[key] = {"requests": int(statistics.median(n for n, _, _ in rows)), "seconds_median": statistics.median(s for _, s, _ in rows),
-                      "seconds": [round(s, 3) for _, s, _ in rows], "actions": rows[-1][2]}
+            R[key] = {"requests": int(statistics.median(n for n, _, _, _ in rows)), "seconds_median": statistics.median(s for _, s, _, _ in rows),
+                      "seconds": [round(s, 3) for _, s, _, _ in rows], "actions": rows[-1][2],
+                      "result_seconds_median": statistics.median(r for _, _, _, r in rows), "result_seconds": [round(r, 3) for _, _, _, r in rows]}
         print_sessions(R, rounds)
         if os.environ.get("FAAST_BENCH_FANOUT", "1") != "0":
             # Queue fan-out on the kept session (its queue infrastructure is made by the first queue call).
@@ -256,8 +280,9 @@ def print_sessions(R, rounds):
     print("AWS sessions on the emulator (moto), median of %d rounds, requests counted by a proxy:" % rounds)
     for key, label in (("fresh", "fresh open"), ("fresh_queue", "fresh open, mode=queue"), ("reopen", "re-open of a kept session"),
                        ("update", "code-only update")):
-        print("  %-28s %3d requests  %.3f s (min %.3f)  (%s)" % (label, R[key]["requests"], R[key]["seconds_median"], min(R[key]["seconds"]),
-                                                          " ".join(R[key]["actions"])), flush=True)
+        print("  %-28s %3d requests  %.3f s (min %.3f) to send the call, %.3f s (min %.3f) to its result  (%s)" % (
+            label, R[key]["requests"], R[key]["seconds_median"], min(R[key]["seconds"]), R[key]["result_seconds_median"],
+            min(R[key]["result_seconds"]), " ".join(R[key]["actions"])), flush=True)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import Foundation
 struct DeployPackage {
     var code: CodePackage
     var layer: LayerCache.Layer?
+    /// The local install of `dependencies=` the tracer imported the module with (nil without one, or when it failed).
+    var modulePath: String?
 
     static func prepare(_ module: ModuleSpec, settings: DeploySettings, services: AWSServices, notices: Notices) async throws -> DeployPackage {
         var layer: LayerCache.Layer?
@@ -15,20 +17,27 @@ struct DeployPackage {
             layer = try await LayerCache(services: services).ensure(
                 file, architecture: settings.cloud.architecture, retentionDays: settings.logRetentionDays, notices: notices)
         }
-        let code = try await codePackage(module, settings: settings, layerBytes: layer?.unzippedBytes ?? 0, notices: notices)
-        return DeployPackage(code: code, layer: layer)
+        let (code, provided) = try await build(module, settings: settings, layerBytes: layer?.unzippedBytes ?? 0, notices: notices)
+        return DeployPackage(code: code, layer: layer, modulePath: provided)
     }
 
     /// The code package alone, built exactly as `prepare` builds it (same bytes, same CodeSha256): a kept
     /// session's re-open compares it with the function's without asking for the layer.
     static func codePackage(_ module: ModuleSpec, settings: DeploySettings, layerBytes: Int = 0, notices: Notices) async throws -> CodePackage {
+        try await build(module, settings: settings, layerBytes: layerBytes, notices: notices).code
+    }
+
+    /// The code package and the local install of `dependencies=` it was traced with.
+    private static func build(_ module: ModuleSpec, settings: DeploySettings, layerBytes: Int, notices: Notices) async throws
+        -> (code: CodePackage, provided: String?) {
         var provided: String?
         if let name = settings.package.dependencies {
             provided = await localInstallForTracing(try DependencyFile.load(name, for: module), notices: notices)
         }
-        return try await CodePackage.build(
+        let code = try await CodePackage.build(
             module: module, include: settings.package.include, exclude: settings.package.exclude,
             provided: provided, layerBytes: layerBytes, notices: notices)
+        return (code, provided)
     }
 
     /// The name of the layer `dependencies=` would use (`faast-deps-<hash of the dependency files>`), read

@@ -7,6 +7,7 @@ extension AWSProvider {
     public func cleanup() async throws -> CleanupReport {
         if cleaned.withLock({ $0 }) { return ["already cleaned up"] }
         queue.stop()
+        description.cancel()
         let (report, left) = await Self.deleteSession(names: names, queue: queue.infrastructure, services: services)
         guard left.isEmpty else {
             var message = "cleanup left \(left.map(\.what).joined(separator: ", ")) behind:\n"

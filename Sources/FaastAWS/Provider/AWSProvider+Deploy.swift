@@ -22,6 +22,13 @@ extension AWSProvider {
         let ledger = DeployLedger()
         let progress = DeployProgress(notices: notices, module: FilePaths.lastComponent(module.path))
         defer { progress.finish() }
+        // The module as the trampoline describes it here, asked for at once when it needs no installed dependencies
+        // (else once the package step has installed them): the first call then need not wait for Lambda's.
+        var localDescription: Task<[FunctionInfo]?, Never>?
+        func describeLocally(modulePath: String?) -> Task<[FunctionInfo]?, Never> {
+            Task { await LocalDescription.run(module, modulePath: modulePath, provider: "local", environment: settings.env) }
+        }
+        if settings.package.dependencies == nil { localDescription = describeLocally(modulePath: nil) }
         do {
             // Nothing here needs another's result: run them at once. A failed step does not cancel the others:
             // a creating request cut off on the way may still take effect after the rollback looked, so each one
@@ -79,6 +86,7 @@ extension AWSProvider {
             }
             if let failure { throw failure }
             guard let package, let role else { throw FaastError(.deployFailed, "the deploy's first steps did not finish") }
+            let described = localDescription ?? describeLocally(modulePath: package.modulePath)
 
             var env = settings.env
             env["FAAST_PROVIDER"] = "aws"
@@ -106,15 +114,23 @@ extension AWSProvider {
             try await progress.step("waiting until the function is Active") {
                 try await waitUntilActive(names.function, services: services)
             }
-            // Both need the function Active, neither needs the other.
-            async let described = progress.step("loading the module on Lambda") {
-                try await describe(names.function, services: services, module: module)
-            }
-            async let connected = connectQueue(queue, names: names, functionArn: arn, services: services, ledger: ledger, progress: progress)
-            // The queue first: its requests create things, so they run to their answers even when describing
-            // fails (a cancelled describe only loses an answer).
-            let infra = try await connected
-            let functions = try await described
+            // Lambda's description and the queue's second half need the function Active, neither needs the other.
+            // Lambda's is asked for at once; when the module was described here, nothing waits for it.
+            let remote = Task { try await describe(names.function, services: services, module: module) }
+            let made = queue
+            let (functions, infra) = try await withTaskCancellationHandler {
+                async let connected = connectQueue(made, names: names, functionArn: arn, services: services, ledger: ledger, progress: progress)
+                let local = await described.value
+                // The queue first: its requests create things, so they run to their answers even when describing fails.
+                let infra: QueueTransport.Infrastructure?
+                do { infra = try await connected } catch {
+                    remote.cancel()  // the deploy rolls back: no answer is wanted
+                    throw error
+                }
+                if let local { return (ModuleDescription(local: local, remote: remote), infra) }
+                // The module did not load here (or needs what only Lambda has): Lambda's description is the only one.
+                return (ModuleDescription(try await progress.step("loading the module on Lambda") { try await remote.value }), infra)
+            } onCancel: { remote.cancel() }
             let provider = AWSProvider(module: module, functions: functions, settings: settings, names: names, functionArn: arn,
                                        services: services, roleName: roleName, layer: package.layer,
                                        sourceFiles: package.code.sourceFiles)

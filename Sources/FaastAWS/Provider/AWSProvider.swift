@@ -37,7 +37,9 @@ public struct AWSProviderFactory: ProviderFactory {
 public final class AWSProvider: InvokingProvider {
     public let name = "aws"
     public let module: ModuleSpec
-    public let functions: [FunctionInfo]
+    /// The module's functions (see `ModuleDescription`: the local description until Lambda's comes).
+    public var functions: [FunctionInfo] { description.functions }
+    let description: ModuleDescription
     public let settings: DeploySettings
     public let names: ResourceNames
     public let functionArn: String
@@ -53,12 +55,12 @@ public final class AWSProvider: InvokingProvider {
     /// Its kept-session record and lock (Sessions/KeptSessions.swift).
     let keeping = KeepState()
 
-    init(module: ModuleSpec, functions: [FunctionInfo], settings: DeploySettings, names: ResourceNames, functionArn: String,
+    init(module: ModuleSpec, functions: ModuleDescription, settings: DeploySettings, names: ResourceNames, functionArn: String,
          services: AWSServices, roleName: String, layer: LayerCache.Layer? = nil, sourceFiles: [String] = []) {
         self.module = module
         self.sourceFiles = sourceFiles
         self.layer = layer
-        self.functions = functions
+        description = functions
         self.settings = settings
         self.names = names
         self.functionArn = functionArn

@@ -43,7 +43,7 @@ extension AWSProvider: KeepingProvider {
         let record = KeptSession(
             id: names.sessionId, region: region, module: module.path, codeHash: config["CodeSha256"]?.stringValue ?? "",
             settings: StoredSettings(settings), settingsKey: Self.settingsKey(module: module, settings: settings, layerName: layer?.name),
-            functionArn: functionArn, role: roleName, functions: functions, layerName: layer?.name, layerArn: layer?.arn,
+            functionArn: functionArn, role: roleName, functions: await description.settled(), layerName: layer?.name, layerArn: layer?.arn,
             created: keeping.state.withLock { $0.created }, lastUsed: Date().timeIntervalSince1970,
             retentionDays: settings.logRetentionDays, topicArn: infra?.topicArn, queueUrl: infra?.queueUrl,
             queueArn: infra?.queueArn, subscriptionArn: infra?.subscriptionArn)
@@ -164,7 +164,7 @@ extension AWSProvider: KeepingProvider {
             throw FaastError(.deployFailed, e.message, remote: e.remote)
         }
         let layer = record.layerArn.map { LayerCache.Layer(arn: $0, name: record.layerName ?? "", published: false, unzippedBytes: 0) }
-        let provider = AWSProvider(module: module, functions: functions, settings: settings, names: names,
+        let provider = AWSProvider(module: module, functions: ModuleDescription(functions), settings: settings, names: names,
                                    functionArn: record.functionArn, services: services, roleName: record.role, layer: layer)
         var updated = record
         updated.module = module.path
