@@ -75,7 +75,8 @@ public enum Installer {
         var env = ProcessInfo.processInfo.environment
         env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
         env["npm_config_update_notifier"] = "false"
-        let result = try await Subprocess.run(executable, arguments, directory: directory, environment: env, timeout: 900) { line in
+        let result = try await Subprocess.run(executable, arguments, directory: directory, environment: env, timeout: 900,
+                                              label: label) { line in
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if !trimmed.isEmpty { notices.progress("\(label): \(trimmed)") }
         }

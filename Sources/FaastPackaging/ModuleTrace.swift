@@ -51,7 +51,7 @@ struct ModuleTrace {
         let env = environment(module, modulePath: modulePath, provider: "local")
         let folder = (module.path as NSString).deletingLastPathComponent
         let result = try await Subprocess.run(interpreter, [script, module.path, out], directory: folder, environment: env,
-                                              timeout: timeout)
+                                              timeout: timeout, label: "tracing \(FilePaths.lastComponent(module.path))")
         guard let data = FileManager.default.contents(atPath: out), let json = try? JSONParser.parse(bytes: Array(data)) else {
             let why = result.timedOut ? "it did not finish loading within \(Int(timeout)) s"
                 : "the tracer exited with status \(result.status): " + result.output.suffix(600)

@@ -61,6 +61,8 @@ public enum PackagePlanner {
         var trace: ModuleTrace
         do {
             trace = try await ModuleTrace.run(module, modulePath: provided)
+        } catch where error.kind == .cancelled {
+            throw error  // stopped (the deploy failed elsewhere, or Ctrl-C): no package is wanted
         } catch {
             notices.warn("\(error.message); the code package holds only the module and include= files")
             trace = ModuleTrace()

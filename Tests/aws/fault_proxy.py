@@ -17,7 +17,9 @@ A rule (a JSON list of them via --rules or POST /__faults/rules):
      "times": 3,                       # at most this many faults from this rule (default: no limit)
      "status": 500,                    # for "status": 429 answers throttling, others a server error
      "seconds": 2.0,                   # for "stall": how long to hold the request or the answer
-     "body_contains": "..."}           # only requests whose body contains this text (others pass, uncounted by it)
+     "body_contains": "...",           # only requests whose body contains this text (others pass, uncounted by it)
+     "wait_for_file": "/path"}         # apply the fault only once this file exists (checked every 50 ms, for at
+                                       # most 300 s): a fault that comes after something else has happened
 `reset` aborts the client connection with a TCP RST and no answer; `close` closes it cleanly without one.
 
 For SNS `PublishBatch` there is also a per-entry fault, SNS's partial failure: the entries it picks are taken
@@ -39,6 +41,7 @@ import argparse
 import http.client
 import http.server
 import json
+import os
 import socket
 import struct
 import sys
@@ -274,6 +277,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _inject(self, rule, op) -> bool:
         """Applies `rule`; True when it answered (or dropped) the request itself."""
         fault = rule["fault"]
+        if "wait_for_file" in rule:
+            deadline = time.monotonic() + 300
+            while not os.path.exists(rule["wait_for_file"]) and time.monotonic() < deadline:
+                time.sleep(0.05)
         if fault == "stall":
             time.sleep(float(rule.get("seconds", 1)))
             return False

@@ -271,6 +271,59 @@ def test_create_function_accepted_but_answered_with_an_error_is_rolled_back(prox
     assert not left, f"left behind: {left}\n{r.stderr}"
 
 
+def alive(pid):
+    """Whether `pid` runs (a zombie, dead but not yet reaped by its new parent, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def test_a_failed_step_stops_a_long_install_and_rolls_back(proxy, tmp_path):
+    # dependencies= names a package whose install script records its pid and sleeps for 10 minutes. The role check
+    # fails (403) only once that script runs: the deploy stops the install (npm and its script), rolls back what the
+    # other steps made and says what it undid; the run could not end before the sleep if it waited for npm.
+    import io
+    import tarfile
+    project = tmp_path / "project"
+    (project / "vendor").mkdir(parents=True)
+    pids = tmp_path / "install.pids"
+    manifest = json.dumps({"name": "slow", "version": "1.0.0", "scripts": {"install": f"echo $$ >> {pids}; exec sleep 600"}})
+    with tarfile.open(project / "vendor" / "slow-1.0.0.tgz", "w:gz") as tar:
+        data = manifest.encode()
+        info = tarfile.TarInfo("package/package.json")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    (project / "package.json").write_text(json.dumps(
+        {"name": "app-" + os.urandom(4).hex(), "dependencies": {"slow": "file:./vendor/slow-1.0.0.tgz"}}))
+    (project / "mod.js").write_text("exports.f = () => 1;\n")
+    proxy.rules([{"op": "GetRole", "fault": "status", "status": 403, "wait_for_file": str(pids)}])
+    before = faast_resources()
+    layers = {l["LayerName"] for l in boto("lambda").list_layers()["Layers"]}
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = dict(faast_env(proxy.url, tmp_path), TMPDIR=str(scratch))
+    r = subprocess.run([FAAST_BIN, "--provider", "aws", "--dependencies", "package.json", "mod.js", "-c", "call f()"],
+                       env=env, cwd=project, capture_output=True, text=True, timeout=RUN_TIMEOUT, stdin=subprocess.DEVNULL)
+    assert r.returncode == 1, r.stderr
+    assert "injected 403 for GetRole" in r.stderr, r.stderr
+    assert "; rolled back: stopped installing package.json for Lambda (x86_64), deleted log group /aws/lambda/faast-" in r.stderr, r.stderr
+    started = [int(p) for p in pids.read_text().split()]
+    assert started, "the install script never ran"
+    # Nothing left: no process of the install (bounded wait for the kernel to reap them), no resource, no layer,
+    # no scratch folder.
+    for _ in range(100):
+        if not any(alive(p) for p in started):
+            break
+        time.sleep(0.1)
+    assert not any(alive(p) for p in started), started
+    after = faast_resources()
+    assert all(after[k] == before[k] for k in after), (before, after)
+    assert {l["LayerName"] for l in boto("lambda").list_layers()["Layers"]} == layers
+    assert not [p.name for p in scratch.iterdir() if p.name.startswith("faast-")], list(scratch.iterdir())
+
+
 def test_interrupted_deploy_removes_a_topic_whose_answer_never_came(proxy, tmp_path):
     # CreateTopic is taken by moto but its answer is held; Ctrl-C then cancels the deploy. The rollback never
     # learned the topic's ARN: it finds it by name, with the queue made beside it.

@@ -24,9 +24,14 @@ extension AWSProvider {
         defer { progress.finish() }
         // The module as the trampoline describes it here, asked for at once when it needs no installed dependencies
         // (else once the package step has installed them): the first call then need not wait for Lambda's.
+        // What runs here (installs, the tracer, the local describe) is stopped when a step fails: unlike a creating
+        // request, a local process cut off leaves nothing in AWS, and a long npm or pip need not hold up the rollback.
+        let children = ChildProcesses()
         var localDescription: Task<[FunctionInfo]?, Never>?
         func describeLocally(modulePath: String?) -> Task<[FunctionInfo]?, Never> {
-            Task { await LocalDescription.run(module, modulePath: modulePath, provider: "local", environment: settings.env) }
+            ChildProcesses.$current.withValue(children) {
+                Task { await LocalDescription.run(module, modulePath: modulePath, provider: "local", environment: settings.env) }
+            }
         }
         if settings.package.dependencies == nil { localDescription = describeLocally(modulePath: nil) }
         do {
@@ -40,8 +45,10 @@ extension AWSProvider {
             var failure: (any Error)?
             await withTaskGroup(of: Result<Prepared, any Error>.self) { group in
                 group.addTask {
-                    await outcome { .package(try await progress.step("packaging") {
-                        try await DeployPackage.prepare(module, settings: settings, services: services, notices: notices)
+                    await outcome { .package(try await ChildProcesses.$current.withValue(children) {
+                        try await progress.step("packaging") {
+                            try await DeployPackage.prepare(module, settings: settings, services: services, notices: notices)
+                        }
                     }) }
                 }
                 group.addTask {
@@ -81,12 +88,14 @@ extension AWSProvider {
                     case .failure(let error):
                         // The first failure is the one to report, unless it is only a consequence (cancelled).
                         if failure == nil || (failure as? FaastError)?.kind == .cancelled { failure = error }
+                        children.stop()
                     }
                 }
             }
             if let failure { throw failure }
             guard let package, let role else { throw FaastError(.deployFailed, "the deploy's first steps did not finish") }
             let described = localDescription ?? describeLocally(modulePath: package.modulePath)
+            localDescription = described
 
             var env = settings.env
             env["FAAST_PROVIDER"] = "aws"
@@ -138,19 +147,24 @@ extension AWSProvider {
             return provider
         } catch {
             progress.finish()
+            children.stop()
+            _ = await localDescription?.value  // gone before the deploy ends
             // Roll back what this deploy created; the shared role stays for the next session.
             let made = ledger.snapshot
             // In a task of its own: a deploy cancelled by Ctrl-C must still roll back, and its own requests would
             // be cancelled with it.
-            let left = await Task {
+            let (deleted, left) = await Task {
                 let queue = await QueueTransport.findByName(made.queue, queue: made.queueRequested, topic: made.topicRequested,
                                                             services: services, names: names)
                 return await deleteSession(names: names, queue: queue, function: made.function, logGroup: made.logGroup,
-                                           services: services).left
+                                           services: services)
             }.value
             var failure = AWSErrors.faastError(error)
             if failure.kind == .cancelled { failure.message = "the deploy was cancelled" }
             failure.kind = .deployFailed
+            // What the rollback undid: local work stopped, resources deleted (not those that never came to be).
+            let undone = children.stoppedLabels.map { "stopped \($0)" } + deleted.filter { $0.hasPrefix("deleted ") }
+            if !undone.isEmpty { failure.message += "; rolled back: " + undone.joined(separator: ", ") }
             if !left.isEmpty {
                 failure.message += "; the rollback could not delete \(left.map(\.what).joined(separator: ", ")) (`faast cleanup aws --execute` removes it)"
             }
