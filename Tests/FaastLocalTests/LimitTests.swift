@@ -125,6 +125,7 @@ struct LimitTests {
         task.cancel()
         let batch = await task.value
         #expect(batch.cancelled == 50, "the five calls in flight were killed, the 45 queued never started")
+        #expect(batch.cancelledWhileRunning == 5, "only the five calls in flight had started")
         #expect(batch.ok == 0)
         let made = invoker.stats.function("hold")
         #expect(made?.invocations == 5, "\(String(describing: made?.invocations)) made, \(String(describing: made?.errors)) errors: \(batch.failureGroups.map(\.message))")

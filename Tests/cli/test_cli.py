@@ -642,7 +642,7 @@ def test_signal_stops_a_fan_out_and_its_workers(faast, state_home, sig, code):
             p.kill()
             p.communicate()
     assert p.returncode == code, (out, err)
-    assert out == "interrupted: 0 ok · 0 failed · 0 retried · 4 cancelled (sleep x4, mode https)\n"
+    assert out == "interrupted: 0 ok · 0 failed · 0 retried · 4 cancelled (all while running) (sleep x4, mode https)\n"
     assert wait_for(lambda: not worker_pids(state_home), timeout=10), f"workers left: {worker_pids(state_home)}"
 
 

@@ -255,7 +255,7 @@ final class QueueTransport: Sendable {
         } onCancel: {
             let unsent = publisher.withdraw(callId)
             fail(callId, FaastError(.cancelled, unsent ? "\(function) was cancelled before it was sent"
-                                        : "\(function) was cancelled (the invocation may still run on Lambda)"))
+                                        : "\(function) was cancelled (the invocation may still run on Lambda)", notStarted: unsent))
         }
     }
 

@@ -11,6 +11,8 @@ struct LaneTally: Sendable {
     var ok = 0
     var failed = 0
     var cancelled = 0
+    /// Cancelled calls whose attempt had started (or may have): stopped locally, abandoned on Lambda.
+    var cancelledRunning = 0
     var groups: [String: FailureGroup] = [:]
     var ungrouped = 0
     /// Round trips of warm calls; cold starts' are in `coldMs` (few: at most one per worker or instance, and
@@ -36,7 +38,9 @@ struct LaneTally: Sendable {
         }
         switch outcome.result {
         case .success: ok += 1
-        case .failure(let e) where e.kind == .cancelled: cancelled += 1
+        case .failure(let e) where e.kind == .cancelled:
+            cancelled += 1
+            if !e.notStarted { cancelledRunning += 1 }
         case .failure(let e):
             failed += 1
             let key = "\(e.kind.rawValue)\u{0}\(e.message)"
@@ -94,6 +98,9 @@ public struct BatchResult: Sendable {
     public var failed: Int
     /// Calls cancelled, whether they had started or not.
     public var cancelled: Int
+    /// Of `cancelled`, the calls whose attempt had started or may have (its request was sent): a local worker
+    /// stopped them part-way; on Lambda they may still run to the end.
+    public var cancelledWhileRunning: Int
     /// Automatic retries of attempts that provably did not start, over all calls.
     public var retries: Int
     /// Re-runs of attempts that may have run (`rerun=N`), over all calls.
@@ -126,11 +133,12 @@ public struct BatchResult: Sendable {
         self.mode = mode
         self.count = count
         self.elapsedSeconds = elapsedSeconds
-        let notStarted = FaastError(.cancelled, "\(function) was cancelled before it started")
+        let notStarted = FaastError(.cancelled, "\(function) was cancelled before it started", notStarted: true)
         var results = [Result<JSONValue, FaastError>](repeating: .failure(notStarted), count: min(kept, count))
         var recorder = LatencyRecorder()
         var cold = LatencyRecorder()
         var (ok, failed, cancelled, retries, reruns, ungrouped) = (0, 0, 0, 0, 0, 0)
+        var cancelledRunning = 0
         var groups: [String: FailureGroup] = [:]
         for lane in lanes {
             for (i, r) in zip(lane.indices, lane.results) where i < results.count { results[i] = r }
@@ -139,6 +147,7 @@ public struct BatchResult: Sendable {
             ok += lane.ok
             failed += lane.failed
             cancelled += lane.cancelled
+            cancelledRunning += lane.cancelledRunning
             retries += lane.retries
             reruns += lane.reruns
             ungrouped += lane.ungrouped
@@ -167,6 +176,7 @@ public struct BatchResult: Sendable {
         self.ok = ok
         self.failed = failed
         self.cancelled = cancelled
+        self.cancelledWhileRunning = cancelledRunning
         self.retries = retries
         self.reruns = reruns
         self.ungroupedFailures = ungrouped

@@ -118,7 +118,8 @@ struct CallAttempts: Sendable {
             attempt -= 1
             if scheduledRerun { reruns -= 1 }
         }
-        result = .failure(FaastError(.cancelled, "\(plan.function) was cancelled"))
+        // A call waiting to be sent again is not running: its attempt in flight, if any, is the one that failed.
+        result = .failure(FaastError(.cancelled, "\(plan.function) was cancelled", notStarted: waiting))
     }
 
     func outcome() -> CallOutcome {
@@ -167,7 +168,7 @@ extension CallOutcome {
     static func cancelled(_ function: String, queuedSince: Double) -> CallOutcome {
         let now = MonotonicClock.seconds()
         return CallOutcome(
-            function: function, result: .failure(FaastError(.cancelled, "\(function) was cancelled before it started")),
+            function: function, result: .failure(FaastError(.cancelled, "\(function) was cancelled before it started", notStarted: true)),
             latencyMs: 0, queuedMs: (now - queuedSince) * 1000, attempts: 0, timing: RemoteTiming(),
             receivedAtEpochMs: MonotonicClock.epochMs(), dispatchedAt: now, billedMs: 0, billedRequests: 0)
     }

@@ -178,7 +178,8 @@ struct JSONRenderer: Renderer {
     static func batch(_ batch: BatchResult) -> [String: JSONValue] {
         [
             "function": .string(batch.function), "count": .int(batch.count), "succeeded": .int(batch.ok),
-            "failed": .int(batch.failed), "cancelled": .int(batch.cancelled), "retried": .int(batch.retries),
+            "failed": .int(batch.failed), "cancelled": .int(batch.cancelled),
+            "cancelledWhileRunning": .int(batch.cancelledWhileRunning), "retried": .int(batch.retries),
             "rerun": .int(batch.reruns),
             "speculative": .int(batch.speculative), "speculativeWins": .int(batch.speculativeWins),
             "mode": .string(batch.mode.rawValue), "elapsedMs": .double(round(batch.elapsedSeconds * 1000)),

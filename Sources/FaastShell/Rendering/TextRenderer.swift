@@ -182,6 +182,17 @@ struct TextRenderer: Renderer {
     }
 
     /// One line for a fan-out (ok / failed / retried, percentiles, rate, cost), then failures grouped by message.
+    /// `91 cancelled (20 while running: they may still finish on Lambda)`: a call whose request was sent may have
+    /// run; locally it was stopped part-way, on Lambda nothing can stop it.
+    static func cancelled(_ batch: BatchResult, provider: String) -> String {
+        var text = "\(Format.grouped(batch.cancelled)) cancelled"
+        let running = batch.cancelledWhileRunning
+        guard running > 0 else { return text }
+        text += " (\(running == batch.cancelled ? "all" : Format.grouped(running)) while running"
+        if provider != "local" { text += ": \(running == 1 ? "it" : "they") may still finish on Lambda" }
+        return text + ")"
+    }
+
     func summary(_ batch: BatchResult, cost: CostSnapshot, interrupted: Bool) -> String {
         let money = cost.total > 0 || cost.lambdaEstimate == nil ? CostSnapshot.usd(cost.total)
             : "\(CostSnapshot.usd(cost.total)) (≈ \(CostSnapshot.usd(cost.estimateTotal ?? 0)) on Lambda)"
@@ -194,7 +205,7 @@ struct TextRenderer: Renderer {
         if batch.speculative > 0 {
             parts.append("\(Format.grouped(batch.speculative)) speculative (\(Format.grouped(batch.speculativeWins)) won)")
         }
-        if batch.cancelled > 0 { parts.append(style.yellow("\(Format.grouped(batch.cancelled)) cancelled")) }
+        if batch.cancelled > 0 { parts.append(style.yellow(Self.cancelled(batch, provider: cost.provider))) }
         if showTiming, batch.latency.count > 0 {
             parts += Self.coldAndWarm(warm: batch.warmLatency, cold: batch.coldLatency)
             parts += ["\(Format.rate(batch.callsPerSecond)) calls/s", money]
