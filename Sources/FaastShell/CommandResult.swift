@@ -31,8 +31,10 @@ enum CommandResult: Sendable {
     case analysis(AnalysisReport)
     /// A fan-out's summary; `listsValues`: its values come first, one a line (a short `map`).
     case batch(BatchResult, cost: CostSnapshot, interrupted: Bool, listsValues: Bool = false)
-    case bound(name: String, value: JSONValue)
-    case expectation(passed: Bool, description: String, detail: String?)
+    /// `let NAME = …`; `output`: what a single call printed (nil when not captured), shown as under `call`.
+    case bound(name: String, value: JSONValue, output: [String]? = nil)
+    /// `expect …`; `output`: what the call printed, given only when the expectation failed.
+    case expectation(passed: Bool, description: String, detail: String?, output: [String]? = nil)
     case functions([FunctionInfo])
     case help(String)
     /// `help FN`: the function (signature with defaults, docstring), of `module` (a file name).
@@ -135,7 +137,7 @@ extension Shell {
     func report(_ result: CommandResult, command: String?) {
         if quiet {
             switch result {
-            case .syntaxError, .usageError, .failure, .expectation(passed: false, _, _): break
+            case .syntaxError, .usageError, .failure, .expectation(passed: false, _, _, _): break
             default: return
             }
         }

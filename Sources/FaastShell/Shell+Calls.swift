@@ -15,6 +15,8 @@ struct CallRun {
     var status: CommandStatus
     var value: JSONValue?
     var error: FaastError?
+    /// What a single call printed (nil when not captured: `set output=off`, a fan-out, or the provider cannot tell).
+    var output: [String]?
     /// Failures of a fan-out (for `expect ... fails`).
     var failures = 0
     var total = 1
@@ -73,7 +75,8 @@ extension Shell {
                         showing: Showing) async -> CallRun {
         let outcome = await invoker.call(function, args: args, keywords: keywords, options: options,
                                          onYield: yieldDisplay(for: function, showing: showing),
-                                         capturingOutput: showing == .all && self.options.session.output)
+                                         // `let` shows it as `call` does, `expect` when it fails.
+                                         capturingOutput: self.options.session.output)
         switch outcome.result {
         case .success(let value):
             variables["_"] = value
@@ -81,11 +84,11 @@ extension Shell {
                 report(.value(function: function, value: value, latencyMs: outcome.latencyMs, attempts: outcome.attempts,
                               coldStart: outcome.coldStart, output: outcome.output), command: running)
             }
-            return CallRun(status: .ok, value: value)
+            return CallRun(status: .ok, value: value, output: outcome.output)
         case .failure(let error):
             remember(error, function: function)
             if showing != .nothing { report(.failure(error, function: function, attempts: outcome.attempts), command: running) }
-            return CallRun(status: error.kind == .cancelled ? .interrupted : .failed, error: error, failures: 1)
+            return CallRun(status: error.kind == .cancelled ? .interrupted : .failed, error: error, output: error.output, failures: 1)
         }
     }
 
@@ -151,7 +154,7 @@ extension Shell {
             variables[name.text] = value
             // A fan-out (even of one) has reported its object; a single call's value is reported bound.
             if case .call(let call) = binding, call.count == nil, run.status == .ok {
-                report(.bound(name: name.text, value: value), command: "let")
+                report(.bound(name: name.text, value: value, output: run.output), command: "let")
             }
         }
         return run.status
@@ -166,7 +169,7 @@ extension Shell {
             let description = describe(call)
             if let error = run.error, run.failures > 0 {
                 return expectResult(false, description + " == " + want.jsonText, detail: "it failed: \(error.kind.rawValue): \(error.message)",
-                                    want: want, got: nil)
+                                    output: run.output)
             }
             let got = run.value ?? .null
             let pass: Bool
@@ -175,7 +178,7 @@ extension Shell {
             } else {
                 pass = got.isEquivalent(to: want)
             }
-            return expectResult(pass, description + " == " + want.jsonText, detail: pass ? nil : "got \(got.jsonText)", want: want, got: got)
+            return expectResult(pass, description + " == " + want.jsonText, detail: pass ? nil : "got \(got.jsonText)", output: run.output)
         case .fails(let call, let kindName):
             var kind: FaastError.Kind?
             if let kindName {
@@ -191,18 +194,19 @@ extension Shell {
             let description = describe(call) + " fails" + (kind.map { " \($0.rawValue)" } ?? "")
             guard let error = run.error, run.failures == run.total else {
                 return expectResult(false, description, detail: run.total == 1 ? "it returned \((run.value ?? .null).jsonText)"
-                    : "\(run.total - run.failures) of \(run.total) calls succeeded", want: nil, got: run.value)
+                    : "\(run.total - run.failures) of \(run.total) calls succeeded", output: run.output)
             }
             if let kind, error.kind != kind {
-                return expectResult(false, description, detail: "it failed with \(error.kind.rawValue): \(error.message)", want: nil, got: nil)
+                return expectResult(false, description, detail: "it failed with \(error.kind.rawValue): \(error.message)", output: run.output)
             }
             return expectResult(true, description, detail: "\(error.kind.rawValue): \(error.message.split(separator: "\n").first ?? "")",
-                                want: nil, got: nil)
+                                output: nil)
         }
     }
 
-    private func expectResult(_ pass: Bool, _ what: String, detail: String?, want: JSONValue?, got: JSONValue?) -> CommandStatus {
-        report(.expectation(passed: pass, description: what, detail: detail), command: "expect")
+    /// Reports an expectation; what the call printed (`output`) is shown only when it failed.
+    private func expectResult(_ pass: Bool, _ what: String, detail: String?, output: [String]?) -> CommandStatus {
+        report(.expectation(passed: pass, description: what, detail: detail, output: pass ? nil : output), command: "expect")
         return pass ? .ok : .failed
     }
 

@@ -12,7 +12,11 @@ extension Shell {
         let spec: ModuleSpec
         let base: DeploySettings
         if let module {
-            spec = try resolveModule(FilePaths.absolute(module, relativeTo: context.directory))
+            do {
+                spec = try resolveModule(module, relativeTo: context.directory)
+            } catch {
+                throw ShellError(error.message, suggestions: error.suggestions)
+            }
             base = options.deploy
         } else {
             let provider = try requireSession().provider

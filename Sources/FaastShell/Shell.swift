@@ -184,13 +184,15 @@ public actor Shell {
     private func open(provider: Name?, module: String, options opts: [OptionArg], context: SourceContext) async throws -> CommandStatus {
         let settings = try deploySettings(opts, over: options.deploy)
         let providerName = provider?.text ?? options.provider
-        let path = FilePaths.absolute(module, relativeTo: context.directory)
-        try await openModule(path: path, provider: providerName, settings: settings, at: provider?.location)
+        try await openModule(path: module, relativeTo: context.directory, provider: providerName, settings: settings,
+                             at: provider?.location)
         return .ok
     }
 
-    /// Deploys `path` and makes it the session's module, replacing (and cleaning up) the previous one.
-    public func openModule(path: String, provider providerName: String, settings: DeploySettings, at location: SourceLocation? = nil) async throws {
+    /// Deploys `path` (relative to `directory`, default the working directory; named in errors as given) and makes
+    /// it the session's module, replacing (and cleaning up) the previous one.
+    public func openModule(path: String, relativeTo directory: String? = nil, provider providerName: String, settings: DeploySettings,
+                           at location: SourceLocation? = nil) async throws {
         guard let factory = factories[providerName] else {
             let known = factories.keys.sorted()
             throw ShellError("unknown provider '\(providerName)'; use \(known.joined(separator: " or "))"
@@ -198,10 +200,10 @@ public actor Shell {
         }
         let spec: ModuleSpec
         do {
-            spec = try resolveModule(path)
+            spec = try resolveModule(path, relativeTo: directory)
         } catch {
             // A missing file or one that is not a module is the user's mistake (exit 2), not a failed deploy.
-            throw ShellError(error.message, at: location)
+            throw ShellError(error.message, at: location, suggestions: error.suggestions)
         }
         if invoker != nil {
             // The previous deployment goes; whatever its cleanup left is named, never dropped silently.

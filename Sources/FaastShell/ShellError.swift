@@ -5,8 +5,11 @@ struct ShellError: Error, Sendable, CustomStringConvertible {
     var description: String { message }
     var message: String
     var location: SourceLocation?
-    init(_ message: String, at location: SourceLocation? = nil) {
+    /// What the user probably meant (a mistyped module path's nearest module files): `suggestions` in JSON.
+    var suggestions: [String] = []
+    init(_ message: String, at location: SourceLocation? = nil, suggestions: [String] = []) {
         self.message = message
         self.location = location
+        self.suggestions = suggestions
     }
 }

@@ -80,8 +80,8 @@ struct Launcher {
 
     /// Opens the module given on the command line; returns an exit code when that fails.
     private func open(_ shell: Shell, module: String) async -> Int32? {
-        let path = FilePaths.absolute(module), provider = flags.provider, settings = flags.shellOptions.deploy
-        let status = await runInterruptibly { await shell.openFromCommandLine(path: path, provider: provider, settings: settings) }
+        let provider = flags.provider, settings = flags.shellOptions.deploy
+        let status = await runInterruptibly { await shell.openFromCommandLine(path: module, provider: provider, settings: settings) }
         if status == .ok, !terminationRequested { return nil }
         await shell.shutdown()
         return ExitStatus.code(for: status == .ok ? .interrupted : status, terminated: terminationRequested)

@@ -47,6 +47,7 @@ struct PackageCommand: AsyncParsableCommand {
         do {
             spec = try resolveModule(module)
         } catch {
+            if format == "json" { output.out(JSONOutput.commandLineError(error.message, suggestions: error.suggestions) + "\n") }
             output.err("error: \(error.message)\n")
             throw ExitCode(ExitStatus.usage)
         }

@@ -81,11 +81,13 @@ def test_every_command_and_mistake_matches_the_schema(faast, tmp_path):
         (["-c", "set timeout=1e308"], 2), (["-c", "cost xml"], 2), (["-c", "results"], 2), (["-c", "stats nosuch"], 2),
         (["-c", "expect call add(1, 1) fails nokind"], 2), (["-c", "source /nonexistent.faast"], 2),
         (["-c", "let i = 1"], 2), (["-c", "hello(1)"], 2), (["-c", "sleep $nothing"], 2),
+        (["-c", "open exmaples/functions.js"], 2), (["-c", "package examples/functons.py"], 2),
     ]:
         seen += checked(faast.run(JS, "--format", "json", *args), codes=(code,))
     for args, code in [
         (["--bogus"], 2), (["--timeout", "inf"], 2), ([str(tmp_path / "nothere.faast")], 2), ([str(script)], 2),
         ([str(tmp_path / "nothere.js")], 2), ([str(FIXTURES / "throws_on_load.js")], 1), ([str(FIXTURES / "broken.py")], 1),
+        (["examples/functons.js"], 2),
         (["-c", "call add(1, 2)"], 2), (["-c", "status"], 0), (["-c", "functions"], 2),
     ]:
         seen += checked(faast.run("--format", "json", *args), codes=(code,))
@@ -97,6 +99,8 @@ def test_every_command_and_mistake_matches_the_schema(faast, tmp_path):
     shapes = {shape(o) for o in seen}
     unused = {ref["$ref"].split("/")[-1] for ref in SCHEMA["oneOf"]} - shapes
     assert unused == set(), f"shapes no output matched: {unused}"
+    suggested = [o["error"]["suggestions"] for o in seen if "suggestions" in o.get("error", {})]
+    assert suggested == [["examples/functions.js"], ["examples/functions.py"], ["examples/functions.js"]], suggested
     kinds = {o["error"]["kind"] for o in seen if "error" in o}
     assert {"syntax", "usage", "exception", "timeout", "deployFailed"} <= kinds, kinds
 

@@ -44,6 +44,50 @@ def test_set_output_off_and_json(faast):
     assert js.stderr == ""
 
 
+@pytest.mark.parametrize("module", MODULES, ids=["node", "python"])
+def test_let_shows_what_the_call_printed_as_call_does(faast, module):
+    r = faast.run(module, "--continue-on-error", "-c", 'let x = call shout("a")', "-c", "print $x",
+                  "-c", 'let y = call grumble("b")')
+    assert r.returncode == 1
+    assert r.stdout == "A\n"  # the value is bound, not printed
+    lines = r.stderr.splitlines()
+    assert lines[:3] == [BAR + "shouting a", BAR + "(to stderr)", BAR + "about to fail on b"], lines
+    assert lines[3].startswith("error (exception): ") and "grumbled b" in lines[3]
+
+
+@pytest.mark.parametrize("module", MODULES, ids=["node", "python"])
+def test_expect_shows_what_the_call_printed_only_when_it_fails(faast, module):
+    passing = faast.run(module, "-c", 'expect call shout("a") == "A"', "-c", 'expect call grumble("b") fails exception')
+    assert passing.returncode == 0
+    assert passing.stderr == ""
+    assert [line[:1] for line in passing.stdout.splitlines()] == ["✓", "✓"]
+    for expectation, detail, printed in [
+        ('expect call shout("a") == "B"', 'got "A"', ["shouting a", "(to stderr)"]),
+        ('expect call shout("c") fails', 'it returned "C"', ["shouting c", "(to stderr)"]),
+        ('expect call grumble("d") == 1', "it failed: exception: ", ["about to fail on d"]),
+        ('expect call grumble("e") fails timeout', "it failed with exception: ", ["about to fail on e"]),
+    ]:
+        failing = faast.run(module, "-c", expectation)
+        assert failing.returncode == 1 and failing.stdout == ""
+        first, *rest = failing.stderr.splitlines()
+        assert first.startswith("✗ expect ") and detail in first, first
+        assert rest == [BAR + line for line in printed], failing.stderr
+
+
+def test_let_and_expect_follow_set_output_off_and_json(faast):
+    off = faast.run(MODULES[1], "-c", "set output=off", "-c", 'let x = call shout("a")', "-c", 'expect call shout("b") == 1')
+    assert (off.returncode, off.stdout) == (1, "")
+    assert off.stderr == '✗ expect shout("b") == 1: got "B"\n'
+    js = faast.run(MODULES[1], "--format", "json", "--continue-on-error", "-c", 'let x = call shout("a")',
+                   "-c", 'expect call shout("b") == "B"', "-c", 'expect call shout("c") == 1')
+    lets = [json.loads(line) for line in js.stdout.splitlines() if '"command":"let"' in line]
+    assert lets == [{"command": "let", "ok": True, "name": "x", "output": ["shouting a", "(to stderr)"], "value": "A"}]
+    expects = [json.loads(line) for line in js.stdout.splitlines() if '"command":"expect"' in line]
+    assert "output" not in expects[0] and expects[0]["ok"] is True
+    assert expects[1]["ok"] is False and expects[1]["output"] == ["shouting c", "(to stderr)"]
+    assert js.stderr == ""
+
+
 def warm_workers(faast, module, *commands):
     """The fan-outs' JSON objects and the workers the session had after each (status)."""
     args = []
@@ -176,6 +220,9 @@ def test_at_the_prompt_printed_lines_are_dimmed_below_the_value(spawn):
     rows = [line.rstrip() for line in screen(child, columns=100).display]
     value = next(i for i, line in enumerate(rows) if line.startswith('"HÉ"'))
     assert rows[value + 1:value + 3] == [BAR + "shouting hé", BAR + "(to stderr)"]
+    # `let` shows them too, dimmed, with no value above them.
+    command(child, 'let v = call shout("lé")', "(to stderr)", prompt=prompt_of(module))
+    assert "\x1b[2m" + BAR + "shouting lé\x1b[0m" in child.logfile_read.getvalue()
     command(child, "set output=off", prompt=prompt_of(module))
     before = len(child.logfile_read.getvalue())
     command(child, 'call shout("x")', '"X"', prompt=prompt_of(module))

@@ -64,6 +64,8 @@ public struct FaastError: Error, Sendable, Hashable, CustomStringConvertible {
     public var notStarted: Bool
     /// What the function printed before it failed, when the request asked (`InvocationRequest.capturesOutput`).
     public var output: [String]?
+    /// What the user probably meant, when a name or path was mistyped (`resolveModule`: the nearest module files).
+    public var suggestions: [String] = []
 
     public init(_ kind: Kind, _ message: String, remote: RemoteError? = nil, logLocation: String? = nil,
                 timing: RemoteTiming? = nil, billedMs: Double? = nil, notStarted: Bool = false) {

@@ -243,15 +243,23 @@ public protocol ProviderFactory: Sendable {
     func collectGarbage(settings: DeploySettings) async throws -> CleanupReport
 }
 
-/// Resolves a module path to a `ModuleSpec`, with the errors users need for a missing file or an
-/// extension faast does not know.
+/// Resolves a module path to a `ModuleSpec`, with the errors users need for a missing file (and the nearest
+/// module files, in the message and in `suggestions`) or an extension faast does not know. `path` is named in
+/// messages as given; a relative one is resolved against `directory` (default: the working directory).
 public func resolveModule(_ path: String, relativeTo directory: String? = nil) throws(FaastError) -> ModuleSpec {
     let absolute = FilePaths.absolute(path, relativeTo: directory)
-    guard let runtime = Runtime.forModule(path: absolute) else {
-        throw FaastError(.deployFailed, "\(path): unknown module type; use a .js, .cjs or .mjs file (node) or a .py file (python)")
+    let runtime = Runtime.forModule(path: absolute)
+    if !FilePaths.isRegularFile(absolute) {
+        let near = ModulePathSuggestion.suggestions(for: path, relativeTo: directory)
+        if runtime != nil || !near.isEmpty {
+            let what = ModulePathSuggestion.isDirectory(absolute) ? "a folder, not a module" : "no such file"
+            var error = FaastError(.deployFailed, "\(path): \(what)" + ModulePathSuggestion.didYouMean(near))
+            error.suggestions = near
+            throw error
+        }
     }
-    guard FilePaths.isRegularFile(absolute) else {
-        throw FaastError(.deployFailed, "\(path): no such file")
+    guard let runtime else {
+        throw FaastError(.deployFailed, "\(path): unknown module type; use a .js, .cjs or .mjs file (node) or a .py file (python)")
     }
     return ModuleSpec(path: absolute, runtime: runtime)
 }

@@ -3,20 +3,22 @@
 public enum Suggestion {
     /// The best candidate for `word`, or nil when nothing is within a plausible typo distance.
     public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+        nearest(to: word, in: candidates).first
+    }
+
+    /// Every candidate at the smallest distance from `word` when that is a plausible typo, in the candidates'
+    /// order; else the names that `word` is a prefix of ("conc" for "concurrency"), shortest first.
+    public static func nearest(to word: String, in candidates: some Sequence<String>) -> [String] {
         let candidates = Array(candidates)
         let target = Array(word.lowercased())
-        var best: (name: String, distance: Int)?
-        for candidate in candidates {
-            let d = distance(target, Array(candidate.lowercased()))
-            if best == nil || d < best!.distance { best = (candidate, d) }
-        }
-        guard let best else { return nil }
+        let distances = candidates.map { distance(target, Array($0.lowercased())) }
+        guard let best = distances.min() else { return [] }
         let limit = max(1, min(3, (max(target.count, 2) + 1) / 3))
-        if best.distance <= limit { return best.name }
-        // A prefix of a longer name ("conc" for "concurrency") is a plausible intent too: the shortest such name.
-        guard target.count >= 2 else { return nil }
+        if best <= limit { return candidates.indices.filter { distances[$0] == best }.map { candidates[$0] } }
+        guard target.count >= 2 else { return [] }
         let lower = word.lowercased()
-        return candidates.filter { $0.lowercased().hasPrefix(lower) }.min { $0.count < $1.count }
+        let prefixed = candidates.filter { $0.lowercased().hasPrefix(lower) }
+        return prefixed.enumerated().sorted { ($0.element.count, $0.offset) < ($1.element.count, $1.offset) }.map(\.element)
     }
 
     /// " (did you mean 'x'?)" or "" — ready to append to a message; `sigil` is written before the name (`$`).

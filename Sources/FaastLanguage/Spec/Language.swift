@@ -128,7 +128,7 @@ public enum Language {
          architecture, include, exclude, dependencies, session]
     /// What `set` takes: call defaults and output settings.
     static let output = OptionSpec(
-        "output", .flag, default: "on", help: "a single call shows what the function printed (stdout, stderr) below its value",
+        "output", .flag, default: "on", help: "a single call (and let; expect when it fails) shows what the function printed (stdout, stderr)",
         session: { $0.output = $1.bool })
     public static let setOptions: [OptionSpec] = callOptions + [format, timing, echo, prompt, pager, maxlines, output, autoreload]
 

@@ -39,6 +39,7 @@ struct JSONRenderer: Renderer {
             fields["error"] = Self.object(e)
         case .usageError(let error, let context):
             var e: [String: JSONValue] = ["kind": "usage", "message": .string(error.message)]
+            if !error.suggestions.isEmpty { e["suggestions"] = .array(error.suggestions.map { .string($0) }) }
             if let l = error.location {
                 e["line"] = .int(l.line)
                 e["column"] = .int(l.column)
@@ -79,11 +80,13 @@ struct JSONRenderer: Renderer {
                 if batch.droppedResults > 0 { fields["valuesDropped"] = .int(batch.droppedResults) }
             }
             ok = batch.failed == 0 && !interrupted
-        case .bound(let name, let value):
+        case .bound(let name, let value, let printed):
             (ok, fields) = (true, ["name": .string(name), "value": value])
-        case .expectation(let passed, let description, let detail):
+            if let printed { fields["output"] = .array(printed.map { .string($0) }) }
+        case .expectation(let passed, let description, let detail, let printed):
             (ok, fields) = (passed, ["expectation": .string(description)])
             if let detail { fields["detail"] = .string(detail) }
+            if let printed { fields["output"] = .array(printed.map { .string($0) }) }
         case .functions(let functions):
             (ok, fields) = (true, ["functions": .array(functions.map { f in
                 ["name": .string(f.name), "parameters": .array(f.parameters.map { .string($0) })]
@@ -172,6 +175,7 @@ struct JSONRenderer: Renderer {
         }
         if let log = error.logLocation { e.append(JSONMember("logUrl", .string(log))) }
         if let output = error.output { e.append(JSONMember("output", .array(output.map { .string($0) }))) }
+        if !error.suggestions.isEmpty { e.append(JSONMember("suggestions", .array(error.suggestions.map { .string($0) }))) }
         return .object(e)
     }
 
@@ -228,8 +232,10 @@ struct JSONRenderer: Renderer {
 public enum JSONOutput {
     /// A mistake on the command line (an unknown flag, a value out of range, a script that cannot be read):
     /// `{"command":null,"ok":false,"error":{"kind":"usage","message":…}}`.
-    public static func commandLineError(_ message: String) -> String {
-        JSONRenderer.text(nil, first: [JSONMember("ok", false)],
-                          ["error": JSONRenderer.object(["kind": "usage", "message": .string(message)])])
+    /// `suggestions`: what was probably meant (a mistyped module path's nearest module files).
+    public static func commandLineError(_ message: String, suggestions: [String] = []) -> String {
+        var error: [String: JSONValue] = ["kind": "usage", "message": .string(message)]
+        if !suggestions.isEmpty { error["suggestions"] = .array(suggestions.map { .string($0) }) }
+        return JSONRenderer.text(nil, first: [JSONMember("ok", false)], ["error": JSONRenderer.object(error)])
     }
 }

@@ -75,13 +75,16 @@ struct TextRenderer: Renderer {
         case .yieldsVoided(_, let attempt, let count):
             output.out(style.yellow("  ↻ attempt \(attempt) failed; the \(count) value\(count == 1 ? "" : "s") above came from it, "
                 + "and attempt \(attempt + 1) starts again") + "\n")
-        case .bound, .settingsChanged, .slept:
+        case .bound(_, _, let printed):
+            if let printed, !printed.isEmpty { output.err(functionOutput(printed)) }
+        case .settingsChanged, .slept:
             break
-        case .expectation(let passed, let description, let detail):
+        case .expectation(let passed, let description, let detail, let printed):
             if passed {
                 output.out(style.green("✓") + " \(description)" + (detail.map { style.dim(" (\($0))") } ?? "") + "\n")
             } else {
                 output.err(placePrefix + style.red("✗") + " expect \(shown(description, err: true)): \(shown(detail ?? "failed", err: true))\n")
+                if let printed, !printed.isEmpty { output.err(functionOutput(printed)) }
             }
         case .functions(let functions):
             output.out(functions.map { "  " + $0.signature }.joined(separator: "\n") + "\n")

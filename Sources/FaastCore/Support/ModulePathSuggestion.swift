@@ -1,0 +1,62 @@
+import Foundation
+
+/// "Did you mean" for a module path that names no module file (`hello.jss`, `exmaples/hello.js`, `helo.py`):
+/// the nearest existing module files by edit distance, with a mistyped folder on the way replaced by the
+/// nearest existing one. Suggestions are written as the path was typed (relative stays relative).
+public enum ModulePathSuggestion {
+    /// At most this many suggestions (names equally near are all offered: `functions` → `.js` and `.py`).
+    static let limit = 3
+
+    /// Paths near `typed` (resolved against `directory`, default the working directory) that are module files.
+    public static func suggestions(for typed: String, relativeTo directory: String? = nil) -> [String] {
+        var parts = typed.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard let name = parts.popLast(), !name.isEmpty else { return [] }
+        let root = typed.hasPrefix("/") ? "/" : (directory ?? FileManager.default.currentDirectoryPath)
+        var folder = FilePaths.absolute(root)
+        // Each folder on the way must exist; a missing one is replaced by its nearest sibling folder.
+        for i in parts.indices {
+            let part = parts[i]
+            if part.isEmpty || part == "." { continue }
+            if i == 0, part == "~" {
+                folder = FilePaths.home
+                continue
+            }
+            if part != "..", !isDirectory(folder + "/" + part) {
+                guard let near = Suggestion.nearest(to: part, in: entries(of: folder, where: isDirectory)).first else { return [] }
+                parts[i] = near
+            }
+            folder = FilePaths.absolute(parts[i], relativeTo: folder)
+        }
+        let prefix = parts.isEmpty ? "" : parts.joined(separator: "/") + "/"
+        if Runtime.forModule(path: name) != nil, FilePaths.isRegularFile(folder + "/" + name) {
+            return [prefix + name]  // only a folder was mistyped
+        }
+        let modules = entries(of: folder) { Runtime.forModule(path: $0) != nil && FilePaths.isRegularFile($0) }
+        let near = Suggestion.nearest(to: name, in: modules)
+        if !near.isEmpty { return near.prefix(limit).map { prefix + $0 } }
+        // A folder named (or nearly): the modules in it.
+        let named = isDirectory(folder + "/" + name) ? name : Suggestion.nearest(to: name, in: entries(of: folder, where: isDirectory)).first
+        guard let named else { return [] }
+        let inside = entries(of: folder + "/" + named) { Runtime.forModule(path: $0) != nil && FilePaths.isRegularFile($0) }
+        return inside.sorted().prefix(limit).map { prefix + named + "/" + $0 }
+    }
+
+    /// " (did you mean 'a' or 'b'?)", or "" when there is nothing near.
+    public static func didYouMean(_ suggestions: [String]) -> String {
+        guard !suggestions.isEmpty else { return "" }
+        let quoted = suggestions.map { "'\($0)'" }
+        let list = quoted.count == 1 ? quoted[0] : quoted.dropLast().joined(separator: ", ") + " or " + quoted.last!
+        return " (did you mean \(list)?)"
+    }
+
+    /// Names in `folder` (not hidden) whose full path passes `test`, sorted.
+    private static func entries(of folder: String, where test: (String) -> Bool) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { !$0.hasPrefix(".") && test(folder + "/" + $0) }.sorted()
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+    }
+}
