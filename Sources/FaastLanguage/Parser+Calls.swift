@@ -60,7 +60,11 @@ extension ParserState {
                 throw error("positional argument after keyword argument '\(first.name.text)=' "
                             + "(keyword arguments come after the positional ones)", at: current.location)
             } else {
-                arguments.append(try parseValue())
+                do {
+                    arguments.append(try parseValue())
+                } catch {
+                    throw stillOpen(error, open: open)
+                }
             }
             if current.kind == .comma {
                 advance()
@@ -96,6 +100,16 @@ extension ParserState {
         return KeywordArgument(name: name, value: try parseValue())
     }
 
+    /// A command word that begins a later line than an unclosed bracket is a script's next command read as an
+    /// argument: the message says where the bracket was opened.
+    func stillOpen(_ error: ParseError, open: Token) -> ParseError {
+        guard error.location == current.location, current.location.line > previous.end.line,
+              Language.command(current.text) != nil else { return error }
+        var e = error
+        e.message += "; the '\(open.text)' at \(open.location.line):\(open.location.column) is not closed"
+        return e
+    }
+
     /// The current token when it starts a count: `x`, `x100`, `x1.5` (an invalid one), not `x=...`.
     var countStart: Token? {
         let token = current
@@ -106,7 +120,8 @@ extension ParserState {
         guard token.text.first == "x", peek().kind != .equals else { return nil }
         let rest = token.text.dropFirst()
         if rest.isEmpty { return token }
-        if let c = rest.first, c.isASCII, c.isNumber { return token }
+        // `x-1` is a count too, an invalid one (said so, rather than "unexpected 'x-1'").
+        if let c = rest.first, c.isASCII, c.isNumber || c == "-" { return token }
         return nil
     }
 

@@ -204,9 +204,10 @@ extension Shell {
         }
     }
 
-    /// Reports an expectation; what the call printed (`output`) is shown only when it failed.
+    /// Reports an expectation; what the call printed (`output`) is shown only when it failed and printed something.
     private func expectResult(_ pass: Bool, _ what: String, detail: String?, output: [String]?) -> CommandStatus {
-        report(.expectation(passed: pass, description: what, detail: detail, output: pass ? nil : output), command: "expect")
+        let shown = pass || output?.isEmpty != false ? nil : output
+        report(.expectation(passed: pass, description: what, detail: detail, output: shown), command: "expect")
         return pass ? .ok : .failed
     }
 

@@ -59,8 +59,9 @@ struct Launcher {
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         guard exists, !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
             let why = !exists ? "no such file" : isDirectory.boolValue ? "it is a directory" : "permission denied"
-            let message = "cannot read \(path): \(why)"
-            if flags.format == "json" { StandardOutput().out(JSONOutput.commandLineError(message) + "\n") }
+            let near = exists ? [] : PathSuggestion.suggestions(for: path, kind: PathSuggestion.isScript)
+            let message = "cannot read \(path): \(why)" + PathSuggestion.didYouMean(near)
+            if flags.format == "json" { StandardOutput().out(JSONOutput.commandLineError(message, suggestions: near) + "\n") }
             StandardOutput().err("error: \(message)\n")
             return ExitStatus.usage
         }

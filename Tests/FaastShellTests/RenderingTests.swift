@@ -69,7 +69,7 @@ struct RenderingTests {
                 let kinds = try h.output.stdout.split(separator: "\n").map { try JSONParser.parse(String($0))["error"]?["kind"] }
                 #expect(kinds == ["usage", nil, "exception", "syntax"])
             } else {
-                #expect(h.output.stderr.contains("/nothere.js: no such file\n"))
+                #expect(h.output.stderr.contains("error: nothere.js: no such file\n"))  // as typed
                 #expect(h.output.stderr.contains("error (exception): Error: boom\n    at fail (functions.js:12:9)\n  log: memory://fail\n"))
             }
         }

@@ -100,7 +100,8 @@ def test_every_command_and_mistake_matches_the_schema(faast, tmp_path):
     unused = {ref["$ref"].split("/")[-1] for ref in SCHEMA["oneOf"]} - shapes
     assert unused == set(), f"shapes no output matched: {unused}"
     suggested = [o["error"]["suggestions"] for o in seen if "suggestions" in o.get("error", {})]
-    assert suggested == [["examples/functions.js"], ["examples/functions.py"], ["examples/functions.js"]], suggested
+    assert suggested == [["examples/functions.js"], ["examples/functions.py"], [str(tmp_path / "other.faast")],
+                         ["examples/functions.js"]], suggested
     kinds = {o["error"]["kind"] for o in seen if "error" in o}
     assert {"syntax", "usage", "exception", "timeout", "deployFailed"} <= kinds, kinds
 

@@ -76,3 +76,14 @@ def test_package_suggests_too(faast, tree):
     r = faast.run("package", "--format", "json", "helo.js", cwd=tree)
     assert r.returncode == 2
     assert json.loads(r.stdout)["error"]["suggestions"] == ["hello.js"]
+
+
+def test_a_mistyped_script_suggests_the_nearest_script(faast, tree):
+    (tree / "checks.faast").write_text("open hello.py\ncall hello(\"s\")\n")
+    r = faast.run("chekcs.faast", cwd=tree)
+    assert (r.returncode, r.stderr) == (2, "error: cannot read chekcs.faast: no such file (did you mean 'checks.faast'?)\n")
+    r = faast.run("--format", "json", "chekcs.faast", cwd=tree)
+    assert json.loads(r.stdout)["error"]["suggestions"] == ["checks.faast"]
+    r = faast.run("-c", "source checks.faats", cwd=tree)
+    assert r.returncode == 2
+    assert "cannot read checks.faats: no such file (did you mean 'checks.faast'?)" in r.stderr

@@ -92,3 +92,22 @@ def test_cleanup_says_days_in_words(faast):
     three = faast.run(input="open examples/functions.js retention=3\ncleanup\n")
     assert re.search(r"for 3 days$", three.stdout + three.stderr, re.M), three.stdout + three.stderr
     assert "day(s)" not in one.stdout + one.stderr + three.stdout + three.stderr
+
+
+@pytest.mark.parametrize("line,message,column", [
+    ("set output=of", "output= takes on or off, not 'of' (did you mean 'off'?)", 12),  # a tie goes to the prefix
+    ('call hello("x") x-1', "invalid count '-1' after 'x' (a whole number or $variable)", 18),
+])
+def test_session_22_mistakes_say_what_was_meant(faast, line, message, column):
+    r = faast.run("examples/functions.js", "-c", line)
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[0] == f"1:{column}: error: {message}"
+
+
+def test_a_script_with_an_unclosed_bracket_says_where_it_was_opened(faast, tmp_path):
+    script = tmp_path / "s.faast"
+    script.write_text("open examples/functions.js\ncall add(1, 2)\ncall add(1,\nprint done\n")
+    r = faast.run(script)
+    assert (r.returncode, r.stdout) == (2, "")  # a syntax error anywhere: nothing runs
+    assert r.stderr.splitlines()[0] == (f"{script}:4:1: error: expected a value, found 'print' (strings need quotes: "
+                                        "\"print\"); the '(' at 3:9 is not closed")

@@ -250,10 +250,10 @@ public func resolveModule(_ path: String, relativeTo directory: String? = nil) t
     let absolute = FilePaths.absolute(path, relativeTo: directory)
     let runtime = Runtime.forModule(path: absolute)
     if !FilePaths.isRegularFile(absolute) {
-        let near = ModulePathSuggestion.suggestions(for: path, relativeTo: directory)
+        let near = PathSuggestion.suggestions(for: path, relativeTo: directory)
         if runtime != nil || !near.isEmpty {
-            let what = ModulePathSuggestion.isDirectory(absolute) ? "a folder, not a module" : "no such file"
-            var error = FaastError(.deployFailed, "\(path): \(what)" + ModulePathSuggestion.didYouMean(near))
+            let what = PathSuggestion.isDirectory(absolute) ? "a folder, not a module" : "no such file"
+            var error = FaastError(.deployFailed, "\(path): \(what)" + PathSuggestion.didYouMean(near))
             error.suggestions = near
             throw error
         }

@@ -14,7 +14,12 @@ public enum Suggestion {
         let distances = candidates.map { distance(target, Array($0.lowercased())) }
         guard let best = distances.min() else { return [] }
         let limit = max(1, min(3, (max(target.count, 2) + 1) / 3))
-        if best <= limit { return candidates.indices.filter { distances[$0] == best }.map { candidates[$0] } }
+        if best <= limit {
+            // On a tie, the names `word` begins ("of" → "off" before "on") come first.
+            let ties = candidates.indices.filter { distances[$0] == best }.map { candidates[$0] }
+            let lower = word.lowercased()
+            return ties.filter { $0.lowercased().hasPrefix(lower) } + ties.filter { !$0.lowercased().hasPrefix(lower) }
+        }
         guard target.count >= 2 else { return [] }
         let lower = word.lowercased()
         let prefixed = candidates.filter { $0.lowercased().hasPrefix(lower) }

@@ -1,14 +1,21 @@
 import Foundation
 
-/// "Did you mean" for a module path that names no module file (`hello.jss`, `exmaples/hello.js`, `helo.py`):
-/// the nearest existing module files by edit distance, with a mistyped folder on the way replaced by the
-/// nearest existing one. Suggestions are written as the path was typed (relative stays relative).
-public enum ModulePathSuggestion {
+/// "Did you mean" for a path that names no module file (`hello.jss`, `exmaples/hello.js`, `helo.py`) or no
+/// script (`tset.faast`): the nearest existing such files by edit distance, with a mistyped folder on the way
+/// replaced by the nearest existing one. Suggestions are written as the path was typed (relative stays relative).
+public enum PathSuggestion {
     /// At most this many suggestions (names equally near are all offered: `functions` → `.js` and `.py`).
     static let limit = 3
 
-    /// Paths near `typed` (resolved against `directory`, default the working directory) that are module files.
-    public static func suggestions(for typed: String, relativeTo directory: String? = nil) -> [String] {
+    /// A module file's name (`.js`, `.cjs`, `.mjs`, `.py`).
+    public static func isModule(_ name: String) -> Bool { Runtime.forModule(path: name) != nil }
+    /// A script's name (`.faast`).
+    public static func isScript(_ name: String) -> Bool { name.lowercased().hasSuffix(".faast") }
+
+    /// Paths near `typed` (resolved against `directory`, default the working directory) of files whose name
+    /// passes `kind` (module files by default).
+    public static func suggestions(for typed: String, relativeTo directory: String? = nil,
+                                   kind: (String) -> Bool = isModule) -> [String] {
         var parts = typed.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard let name = parts.popLast(), !name.isEmpty else { return [] }
         let root = typed.hasPrefix("/") ? "/" : (directory ?? FileManager.default.currentDirectoryPath)
@@ -28,16 +35,16 @@ public enum ModulePathSuggestion {
             folder = FilePaths.absolute(parts[i], relativeTo: folder)
         }
         let prefix = parts.isEmpty ? "" : parts.joined(separator: "/") + "/"
-        if Runtime.forModule(path: name) != nil, FilePaths.isRegularFile(folder + "/" + name) {
+        if kind(name), FilePaths.isRegularFile(folder + "/" + name) {
             return [prefix + name]  // only a folder was mistyped
         }
-        let modules = entries(of: folder) { Runtime.forModule(path: $0) != nil && FilePaths.isRegularFile($0) }
+        let modules = entries(of: folder) { kind($0) && FilePaths.isRegularFile($0) }
         let near = Suggestion.nearest(to: name, in: modules)
         if !near.isEmpty { return near.prefix(limit).map { prefix + $0 } }
         // A folder named (or nearly): the modules in it.
         let named = isDirectory(folder + "/" + name) ? name : Suggestion.nearest(to: name, in: entries(of: folder, where: isDirectory)).first
         guard let named else { return [] }
-        let inside = entries(of: folder + "/" + named) { Runtime.forModule(path: $0) != nil && FilePaths.isRegularFile($0) }
+        let inside = entries(of: folder + "/" + named) { kind($0) && FilePaths.isRegularFile($0) }
         return inside.sorted().prefix(limit).map { prefix + named + "/" + $0 }
     }
 
