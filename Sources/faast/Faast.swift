@@ -64,7 +64,8 @@ struct SessionFlags: ParsableArguments {
     func validate() throws {
         let providers = Launcher.providers.map(\.name)
         guard providers.contains(provider) else {
-            throw ValidationError("--provider takes \(providers.joined(separator: " or ")), not '\(provider)'")
+            throw ValidationError("--provider takes \(providers.joined(separator: " or ")), not '\(provider)'"
+                + Suggestion.didYouMean(provider, in: providers))
         }
         for e in env where !e.contains("=") || e.hasPrefix("=") {
             throw ValidationError("--env takes KEY=VALUE, not '\(e)'")

@@ -32,6 +32,10 @@ struct Session: AsyncParsableCommand {
             print(Reference.markdown)
             return
         }
+        if let target, let command = Self.mistypedCommand(target) {
+            throw ValidationError("unknown command '\(target)' (did you mean 'faast \(command)'?); "
+                + "faast opens a module (.js .cjs .mjs .py) or runs a script (.faast)")
+        }
         let code: Int32
         if let target, target.hasSuffix(".faast") {
             code = await Launcher(flags: flags).runScript(path: target, module: module, extraCommands: commands)
@@ -42,6 +46,15 @@ struct Session: AsyncParsableCommand {
             code = await Launcher(flags: flags).runSession(module: target, commands: commands)
         }
         throw ExitCode(code)
+    }
+}
+
+extension Session {
+    /// The subcommand `word` (`hepl`, `sesions`) was most likely meant as: only for a bare word that names no file.
+    static func mistypedCommand(_ word: String) -> String? {
+        guard !word.contains("."), !word.contains("/"), !FileManager.default.fileExists(atPath: word) else { return nil }
+        let commands = Faast.configuration.subcommands.map { $0._commandName }.filter { $0 != "open" } + ["help"]
+        return Suggestion.closest(to: word, in: commands)
     }
 }
 

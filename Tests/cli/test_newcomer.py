@@ -111,3 +111,17 @@ def test_a_script_with_an_unclosed_bracket_says_where_it_was_opened(faast, tmp_p
     assert (r.returncode, r.stdout) == (2, "")  # a syntax error anywhere: nothing runs
     assert r.stderr.splitlines()[0] == (f"{script}:4:1: error: expected a value, found 'print' (strings need quotes: "
                                         "\"print\"); the '(' at 3:9 is not closed")
+
+
+@pytest.mark.parametrize("args,message", [
+    (["hepl"], "unknown command 'hepl' (did you mean 'faast help'?); faast opens a module (.js .cjs .mjs .py) or runs a script (.faast)"),
+    (["sesions"], "unknown command 'sesions' (did you mean 'faast sessions'?); faast opens a module (.js .cjs .mjs .py) or runs a script (.faast)"),
+    (["examples/functions.js", "--provider", "lcoal"], "--provider takes local or aws, not 'lcoal' (did you mean 'local'?)"),
+])
+def test_a_mistyped_subcommand_or_provider_on_the_command_line_says_what_was_meant(faast, args, message):
+    r = faast.run(*args)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.splitlines()[0] == "Error: " + message
+    js = faast.run("--format", "json", *args)
+    assert js.returncode == 2
+    assert json.loads(js.stdout)["error"] == {"kind": "usage", "message": message}
