@@ -20,16 +20,14 @@ extension Shell {
         }
         _ = try call.arguments.map { try evaluate($0, index: index) }
         _ = try call.keywords.map { try evaluate($0.value, index: index) }
-        let arguments = call.arguments, keywords = call.keywords, variables = self.variables
+        let variables = self.variables
+        let arguments = call.arguments.map { Shell.compiled($0, variables: variables) }
+        let keywords = call.keywords.map { (name: $0.name.text, value: Shell.compiled($0.value, variables: variables)) }
         var named: (@Sendable (Int) -> [JSONMember])?
         if !keywords.isEmpty {
-            named = { @Sendable i in
-                keywords.map { JSONMember($0.name.text, (try? Shell.evaluate($0.value, variables: variables, index: i)) ?? .null) }
-            }
+            named = { @Sendable i in keywords.map { JSONMember($0.name, $0.value(i)) } }
         }
-        return CallArguments(
-            positional: { i in arguments.map { (try? Shell.evaluate($0, variables: variables, index: i)) ?? .null } },
-            keywords: named)
+        return CallArguments(positional: { i in arguments.map { $0(i) } }, keywords: named)
     }
 
     /// Keyword arguments are python's: a node function gets none, and a python function only names it has

@@ -71,6 +71,32 @@ extension Shell {
         }
     }
 
+    /// `expr` made ready to evaluate for each call of a fan-out: what does not depend on `$i` is evaluated here,
+    /// once, and `$i` references are parsed once, so a call only builds its index's value. (Evaluating the
+    /// expression anew, parsing `$i` each time, cost about 1 µs of a 19 µs sequential no-op call.) Mistakes were
+    /// reported before the fan-out by evaluating it as call 0 (`arguments(of:invoker:)`); what still fails for
+    /// another index is null.
+    static func compiled(_ expr: Expr, variables: [String: JSONValue]) -> @Sendable (Int) -> JSONValue {
+        guard usesIndex(expr) else {
+            let value = (try? evaluate(expr, variables: variables, index: nil)) ?? .null
+            return { _ in value }
+        }
+        switch expr {
+        case .literal(let value, _):
+            return { _ in value }
+        case .array(let items, _):
+            let parts = items.map { compiled($0, variables: variables) }
+            return { i in .array(parts.map { $0(i) }) }
+        case .object(let members, _):
+            let parts = members.map { (key: $0.key, value: compiled($0.value, variables: variables)) }
+            return { i in .object(parts.map { JSONMember($0.key, $0.value(i)) }) }
+        case .variable(let name):
+            guard let reference = VariableReference.parse(name.text) else { return { _ in .null } }
+            let location = name.location
+            return { i in (try? resolve(reference, variables: [:], index: i, at: location)) ?? .null }
+        }
+    }
+
     static func usesIndex(_ expr: Expr) -> Bool {
         switch expr {
         case .literal: return false

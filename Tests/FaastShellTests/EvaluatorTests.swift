@@ -209,6 +209,26 @@ struct EvaluatorTests {
         await h.shell.shutdown()
     }
 
+    @Test("a fan-out's arguments: each call gets its own $i inside arrays and objects, the rest as written")
+    func fanOutArguments() async throws {
+        let h = Harness(format: .json)
+        let status = await h.run("""
+            open functions.js
+            let x = call add(2, 3)
+            call echo([$i, {"i": $i, "x": $x, "s": "ü"}, [$x, [$i]], 7]) x3
+            """)
+        #expect(status == .ok)
+        let lines = h.output.stdout.split(separator: "\n").map(String.init)
+        let batch = try JSONParser.parse(try #require(lines.last))
+        let values = try #require(batch["values"]?.arrayValue)
+        #expect(values.count == 3)
+        for (i, v) in values.enumerated() {
+            let expected = try JSONParser.parse(#"[\#(i), {"i": \#(i), "x": 5, "s": "ü"}, [5, [\#(i)]], 7]"#)
+            #expect(v == expected, "call \(i)")
+        }
+        await h.shell.shutdown()
+    }
+
     @Test("big integers round-trip exactly through python")
     func bigIntegers() async throws {
         let h = Harness(format: .json, real: true)
