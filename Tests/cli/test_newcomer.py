@@ -125,3 +125,9 @@ def test_a_mistyped_subcommand_or_provider_on_the_command_line_says_what_was_mea
     js = faast.run("--format", "json", *args)
     assert js.returncode == 2
     assert json.loads(js.stdout)["error"] == {"kind": "usage", "message": message}
+
+
+def test_help_says_help_fn_too(faast):
+    r = faast.run("examples/functions.py", "-c", "help")
+    assert r.returncode == 0
+    assert "help COMMAND shows its options and examples; help FN a function's signature and documentation.\n" in r.stdout

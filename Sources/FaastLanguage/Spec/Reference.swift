@@ -5,7 +5,7 @@ public enum Reference {
         let width = Language.commands.map(\.usage.count).max() ?? 0
         return (["commands:"] + Language.commands.map { "  " + pad($0.usage, width) + "  " + $0.summary } + [
             "values are JSON ('single quotes' too); # starts a comment; open brackets continue on the next line.",
-            "help COMMAND shows its options and examples.",
+            "help COMMAND shows its options and examples; help FN a function's signature and documentation.",
             "Ctrl-C cancels a running command, Ctrl-D leaves.",
         ]).joined(separator: "\n")
     }
