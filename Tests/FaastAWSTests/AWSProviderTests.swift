@@ -49,6 +49,8 @@ struct AWSProviderTests {
         let (snsBefore, before) = (counts.count(exactly: "sns PublishBatch"), provider.queue.requests)
         let batch = await invoker.fanOut("noop", count: 200, options: CallOptions(concurrency: 20, mode: .queue)) { [.int($0)] }
         #expect(batch.ok == 200, "\(batch.failureGroups.map(\.message))")
+        // moto runs each invocation in a new process: every queue call loaded the module, and its answer says so.
+        #expect(batch.coldStarts == 200)
         #expect(batch.results.enumerated().allSatisfy { (try? $0.element.get()) == .int($0.offset + 1) })
         // Each call published once, in PublishBatch requests of up to 10 (one per call would be 200; how full they
         // are depends on how fast answers come back, so the bound is loose); what the transport counts for cost is
@@ -84,9 +86,12 @@ struct AWSProviderTests {
         let provider = try await deploy("sample.py")
         let invoker = Invoker(provider: provider)
         #expect(await invoker.call("add", args: [.number("12345678901234567890123"), 1]).value == .number("12345678901234567890124"))
-        #expect(await invoker.call("hello", args: ["q"], options: CallOptions(mode: .queue)).value == "hello q!")
+        let queued = await invoker.call("hello", args: ["q"], options: CallOptions(mode: .queue))
+        #expect(queued.value == "hello q!")
+        #expect(queued.coldStart, "each moto invocation is its instance's first; the queue answer says so")
         let failure = await invoker.call("fail", args: ["py"], options: CallOptions(mode: .queue))
         #expect(failure.error?.kind == .exception)
+        #expect(failure.coldStart)
         // SNS takes 256 KB: a larger request fails before anything is sent.
         let big = JSONValue.string(String(repeating: "x", count: 300 * 1024))
         let tooBig = await invoker.call("echo", args: [big], options: CallOptions(mode: .queue))

@@ -855,3 +855,42 @@ def test_describe_lists_the_users_own_loaded_files(tmp_path, runtime):
         w.stop()
     assert files[0] == str(module)
     assert sorted(os.path.relpath(f, os.path.realpath(src)) for f in files) == sorted(expected)
+
+
+# Queue mode's answers say which invocation loaded the module (its instance's first: a cold start); https answers
+# do not (Lambda's log tail says it there).
+QUEUE_EVENTS = [
+    {"Records": [{"Sns": {"Message": json.dumps({"callId": "q1", "name": "add", "args": [1, 2]})}}]},
+    {"Records": [{"Sns": {"Message": json.dumps({"callId": "q2", "name": "add", "args": [3, 4]})}}]},
+    {"callId": "q3", "name": "hello", "args": ["h"]},
+]
+
+
+@pytest.mark.parametrize("runtime", ["node", "python"])
+def test_the_first_queue_invocation_of_an_instance_says_cold_start(tmp_path, runtime):
+    d = _lambda_dir(tmp_path, runtime, "sample.js" if runtime == "node" else "sample.py")
+    result_file = tmp_path / "results.json"
+    if runtime == "node":
+        script = """
+const { handler } = require('./trampoline.js');
+(async () => {
+  const out = [];
+  for (const e of JSON.parse(process.argv[1])) out.push(await handler(e, {}));
+  require('fs').writeFileSync(process.argv[2], JSON.stringify(out));
+})();
+"""
+        argv = [NODE, "-e", script]
+    else:
+        script = """
+import json, sys
+import trampoline
+out = [trampoline.handler(e, None) for e in json.loads(sys.argv[1])]
+open(sys.argv[2], 'w').write(json.dumps(out))
+"""
+        argv = [PYTHON, "-c", script]
+    for events, cold in ((QUEUE_EVENTS, [True, None, None]), (QUEUE_EVENTS[2:] + QUEUE_EVENTS[:2], [None, None, None])):
+        proc = subprocess.run(argv + [json.dumps(events), str(result_file)], cwd=str(d), capture_output=True, timeout=15)
+        assert proc.returncode == 0, proc.stderr
+        results = json.loads(result_file.read_text())
+        assert [r.get("coldStart") for r in results] == cold, results
+        assert [r.get("value") for r in results if r["callId"] in ("q1", "q2")] == [3, 7]

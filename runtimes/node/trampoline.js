@@ -761,7 +761,7 @@ function yieldMessage(idText, seq, valueText) {
 }
 
 // Queue mode streams each yield as an SQS SendMessage that the trampoline signs and sends itself: SigV4
-// with node's own crypto (HMAC and SHA-256) and node's fetch, with the credentials Lambda puts in the
+// with node's own crypto (HMAC and SHA-256) and node's http(s), with the credentials Lambda puts in the
 // environment. No SDK, so that it works the same in every node runtime and on the emulator, which has none.
 
 // Loaded on first use: local workers never sign anything, and their start-up time counts.
@@ -845,15 +845,31 @@ function sqsEndpoint(env, region) {
 
 const SQS_SEND_TIMEOUT_MS = 10000;
 
-// Sends one message (SQS's JSON protocol, as faast's host speaks it); rejects with SQS's own error text.
-async function sqsSendMessage(env, queueUrl, body) {
+// SQS's error text from its answer: `Code: message` (JSON protocol), else the body's start.
+function sqsErrorText(status, text) {
+  let detail = text.slice(0, 300);
+  try {
+    const e = JSON.parse(text);
+    detail = String(e.__type || '').replace(/^.*#/, '') + ': ' + (e.message || e.Message || '');
+  } catch (_) { /* not JSON: the text as it came */ }
+  return 'SQS answered ' + status + ' (' + detail + ')';
+}
+
+// Keep-alive connections to SQS, at most MAX_YIELD_SENDS (the values a call has on their way at once).
+let sqsAgent = null;
+
+// Sends one message (SQS's JSON protocol, as faast's host speaks it) with node's http(s) module, which says
+// when the request has been handed to the system (`written`: a generator that then blocks the event loop no
+// longer holds the value back); `answered` resolves with SQS's answer or rejects with its error text.
+function sqsSendMessage(env, queueUrl, body) {
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
   const endpoint = new URL(sqsEndpoint(env, region));
   const payload = JSON.stringify({ QueueUrl: queueUrl, MessageBody: body });
+  const path = endpoint.pathname || '/';
   const headers = signV4({
     method: 'POST',
     host: endpoint.host,
-    path: endpoint.pathname || '/',
+    path,
     query: [],
     headers: [['Content-Type', 'application/x-amz-json-1.0'], ['X-Amz-Target', 'AmazonSQS.SendMessage']],
     body: payload,
@@ -861,37 +877,55 @@ async function sqsSendMessage(env, queueUrl, body) {
     region, service: 'sqs', date: new Date(),
     accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN,
   });
-  // fetch derives Host from the URL (the same text that was signed).
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: headers.filter(([name]) => name.toLowerCase() !== 'host'),
-    body: payload,
-    signal: AbortSignal.timeout(SQS_SEND_TIMEOUT_MS),
+  const lib = require(endpoint.protocol === 'http:' ? 'http' : 'https');
+  if (!sqsAgent) sqsAgent = new lib.Agent({ keepAlive: true, maxSockets: MAX_YIELD_SENDS });
+  const data = Buffer.from(payload, 'utf8');
+  const head = { 'Content-Length': String(data.length) };
+  for (const [name, value] of headers) head[name] = value;
+  let wrote;
+  const written = new Promise((resolve) => { wrote = resolve; });
+  const answered = new Promise((resolve, reject) => {
+    const req = lib.request({
+      method: 'POST', hostname: endpoint.hostname, port: endpoint.port || undefined, path, headers: head, agent: sqsAgent,
+      timeout: SQS_SEND_TIMEOUT_MS,
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const status = res.statusCode || 0;
+        if (status >= 200 && status < 300) resolve();
+        else reject(new Error(sqsErrorText(status, Buffer.concat(chunks).toString('utf8'))));
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within ' + SQS_SEND_TIMEOUT_MS / 1000 + ' s')));
+    req.on('error', (e) => { wrote(); reject(e); });
+    req.on('finish', wrote);
+    req.on('close', wrote);
+    req.end(data);
   });
-  const text = await response.text();
-  if (!response.ok) {
-    let detail = text.slice(0, 300);
-    try {
-      const e = JSON.parse(text);
-      detail = String(e.__type || '').replace(/^.*#/, '') + ': ' + (e.message || e.Message || '');
-    } catch (_) { /* not JSON: the text as it came */ }
-    throw new Error('SQS answered ' + response.status + ' (' + detail + ')');
-  }
+  return { written, answered };
 }
 
 // A sink that sends each yield message to the queue; null (and a note on stderr) where there are no
-// credentials, region or fetch, so that the values arrive with the result only.
+// credentials or region, so that the values arrive with the result only.
 function sqsSink(queueUrl) {
   const env = process.env;
   const missing = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].filter((name) => !env[name]);
   if (!env.AWS_REGION && !env.AWS_DEFAULT_REGION) missing.push('AWS_REGION');
-  if (typeof fetch !== 'function' || missing.length > 0) {
-    process.stderr.write('faast: yielded values are not streamed: ' +
-      (missing.length > 0 ? 'no ' + missing.join(', ') + ' in the environment' : 'this node has no fetch') + '\n');
+  if (missing.length > 0) {
+    process.stderr.write('faast: yielded values are not streamed: no ' + missing.join(', ') + ' in the environment\n');
     return null;
   }
-  return (text) => sqsSendMessage(env, queueUrl, text).catch(
-    (e) => { process.stderr.write('faast: a yielded value was not streamed: ' + (e && e.message) + '\n'); });
+  return (text) => {
+    let sending;
+    try { sending = sqsSendMessage(env, queueUrl, text); } catch (e) { sending = { written: Promise.resolve(), answered: Promise.reject(e) }; }
+    return {
+      written: sending.written,
+      answered: sending.answered.catch(
+        (e) => { process.stderr.write('faast: a yielded value was not streamed: ' + (e && e.message) + '\n'); }),
+    };
+  };
 }
 
 function streamSink(stream, send) {
@@ -924,17 +958,34 @@ function drainGenerator(gen, isAsync, idText, sink, done, failed) {
       if (r.fail) return failed(r.fail[0], r.fail[1], texts);
     }
   }
+  // A sink that sends (SQS) answers with { written, answered }: the generator goes on once a value is on the wire,
+  // while up to MAX_YIELD_SENDS answers are awaited (values carry their seq, so the order they arrive in does not
+  // matter), and every one has been answered (or its failure written to the log) before the call's answer leaves.
+  const pending = [];
+  const settled = async (answer) => {
+    while (pending.length > 0) await pending.shift();
+    return answer();
+  };
   return (async () => {
     for (;;) {
       let step;
-      try { step = isAsync ? await gen.next() : gen.next(); } catch (e) { return failed(e, undefined, texts); }
-      if (step.done) return done(texts);
+      try { step = isAsync ? await gen.next() : gen.next(); } catch (e) { return settled(() => failed(e, undefined, texts)); }
+      if (step.done) return settled(() => done(texts));
       const r = take(step.value);
-      if (r.fail) return failed(r.fail[0], r.fail[1], texts);
-      if (r.sent && typeof r.sent.then === 'function') await r.sent;
+      if (r.fail) return settled(() => failed(r.fail[0], r.fail[1], texts));
+      if (r.sent && r.sent.answered) {
+        // On the wire before the generator goes on; the answer is waited for only when too many are out.
+        await r.sent.written;
+        pending.push(r.sent.answered);
+        if (pending.length >= MAX_YIELD_SENDS) await pending.shift();
+      }
     }
   })();
 }
+
+// Streamed values in flight at once per call (queue mode): enough to hide SQS's round trip, few enough that a
+// generator far faster than SQS waits instead of piling up requests.
+const MAX_YIELD_SENDS = 8;
 
 // An error object's JSON text with the values yielded before it.
 function withYielded(errorText, texts) {
@@ -1215,6 +1266,9 @@ async function lambdaHandler(event, _context) {
   if (line !== null) {
     try { request = readRequest(line); } catch (response) { return textToObject(response); }
   }
+  // This invocation loads the module: the first of its instance (a cold start), said in queue mode's answer, whose
+  // record has no log tail with Lambda's Init Duration.
+  const cold = !lambdaLoad;
   if (!lambdaLoad) {
     const file = lambdaModulePath();
     try {
@@ -1232,7 +1286,9 @@ async function lambdaHandler(event, _context) {
   const text = typeof r === 'string' ? r : await r;
   if (line !== null && typeof event === 'object') {
     const tooLarge = queueResultTooLarge(event, text, request);
-    if (tooLarge !== null) return textToObject(tooLarge);
+    const out = textToObject(tooLarge !== null ? tooLarge : text);
+    if (cold && out && typeof out === 'object') out.coldStart = true;
+    return out;
   }
   return textToObject(text);
 }

@@ -690,13 +690,46 @@ def _sqs_sink(queue_url):
             sys.stderr.write("faast: yielded values are not streamed: %s\n" % e)
     if not _sqs:
         return None
+    return _BackgroundSender(queue_url)
 
-    def send(data):
+
+# Streamed values in flight at once per call (queue mode): enough to hide SQS's round trip, few enough that a
+# generator far faster than SQS waits instead of piling up requests.
+_MAX_YIELD_SENDS = 8
+_sender_pool = None
+
+
+class _BackgroundSender:
+    """Sends each yield message to the queue on a thread pool (boto3 clients are thread-safe), so the generator
+    goes on while up to _MAX_YIELD_SENDS are on their way (each carries its seq: the order they arrive in does
+    not matter); `flush` waits until every one was sent or its failure written to the log."""
+
+    def __init__(self, queue_url):
+        global _sender_pool
+        import threading
+        if _sender_pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+            _sender_pool = ThreadPoolExecutor(max_workers=_MAX_YIELD_SENDS, thread_name_prefix="faast-yield")
+        self.queue_url = queue_url
+        self.slots = threading.BoundedSemaphore(_MAX_YIELD_SENDS)
+        self.futures = []
+
+    def _send(self, data):
         try:
-            _sqs.send_message(QueueUrl=queue_url, MessageBody=data.decode("utf-8"))
+            _sqs.send_message(QueueUrl=self.queue_url, MessageBody=data.decode("utf-8"))
         except Exception as e:
             sys.stderr.write("faast: a yielded value was not streamed: %s\n" % e)
-    return send
+        finally:
+            self.slots.release()
+
+    def __call__(self, data):
+        self.slots.acquire()
+        self.futures.append(_sender_pool.submit(self._send, data))
+
+    def flush(self):
+        for f in self.futures:
+            f.result()
+        self.futures = []
 
 
 def _stream_sink(stream):
@@ -710,18 +743,24 @@ def _stream_sink(stream):
 def _drain_generator(call_id, gen, values, sink):
     """Runs a generator to its end, appending each value (JSON-ready) to `values` and streaming it to `sink`."""
     is_async = isinstance(gen, types.AsyncGeneratorType)
-    while True:
-        try:
-            item = _run_coroutine(gen.__anext__()) if is_async else next(gen)
-        except (StopIteration, StopAsyncIteration):
-            return values
-        try:
-            encoded = to_json(item)
-        except SerializationFailure as e:
-            raise _YieldSerializationFailure(str(e))
-        values.append(encoded)
-        if sink is not None:
-            sink(dumps({"callId": call_id, "type": "yield", "seq": len(values) - 1, "value": encoded}))
+    try:
+        while True:
+            try:
+                item = _run_coroutine(gen.__anext__()) if is_async else next(gen)
+            except (StopIteration, StopAsyncIteration):
+                return values
+            try:
+                encoded = to_json(item)
+            except SerializationFailure as e:
+                raise _YieldSerializationFailure(str(e))
+            values.append(encoded)
+            if sink is not None:
+                sink(dumps({"callId": call_id, "type": "yield", "seq": len(values) - 1, "value": encoded}))
+    finally:
+        # Every value streamed in the background has gone before the answer (or the error) does.
+        flush = getattr(sink, "flush", None)
+        if flush is not None:
+            flush()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -995,6 +1034,9 @@ def handler(event, context=None):
         request, failed = _parse_request(line)
         if failed is not None:
             return failed
+    # This invocation loads the module: the first of its instance (a cold start), said in queue mode's answer,
+    # whose record has no log tail with Lambda's Init Duration.
+    cold = not _lambda_loaded
     if not _lambda_loaded:
         # The deploy names the module's file (its own name, next to this one): loaded under its own name, as
         # locally, and FAAST_MODULE becomes its absolute path, as locally.
@@ -1017,6 +1059,8 @@ def handler(event, context=None):
         out = _without_lone_surrogates(out)
     if queued:
         out = _queue_result_checked(event, out, request)
+        if cold and isinstance(out, dict):
+            out["coldStart"] = True
     return out
 
 

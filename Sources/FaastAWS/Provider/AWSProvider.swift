@@ -177,17 +177,19 @@ public final class AWSProvider: InvokingProvider {
     }
 
     /// The trampoline's response envelope as a result or the function's own error.
-    /// `report`: the https log tail (cold start, what the call printed); queue calls have none.
+    /// `report`: the https log tail (cold start, what the call printed); queue calls have none: their answer says
+    /// `coldStart` when the invocation was its instance's first (the one that loaded the module).
     private func envelope(_ payload: JSONValue, request: InvocationRequest, billedMs: Double?, memoryMb: Double?, log: String,
                           transferBytes: Int = 0, report: LambdaReport? = nil) throws -> InvocationResponse {
         let output = request.capturesOutput ? report?.output(callId: request.callId) : nil
+        let coldStart = report?.coldStart ?? (payload["coldStart"]?.boolValue ?? false)
         switch try WireProtocol.decode(payload) {
         case .returned(_, let value, var timing):
             if let memoryMb { timing.memoryMb = memoryMb }
-            timing.coldStart = report?.coldStart ?? false
+            timing.coldStart = coldStart
             return InvocationResponse(value: value, timing: timing, billedMs: billedMs, transferBytes: transferBytes, output: output)
         case .failed(_, let remote, let kind, var timing):
-            timing.coldStart = report?.coldStart ?? false
+            timing.coldStart = coldStart
             var error = FaastError.fromRuntime(remote, kind: kind, timing: timing, logLocation: log)
             error.billedMs = billedMs
             error.output = output
