@@ -213,6 +213,20 @@ struct InvokerTests {
 
     // MARK: retries
 
+    @Test("an attempt cancelled before it was sent is not retried, and is counted as cancelled before it ran")
+    func cancelledBeforeSentIsNotRetried() async {
+        let provider = TestProvider { _ in throw FaastError(.cancelled, "withdrawn before it was sent", notStarted: true) }
+        let invoker = Invoker(provider: provider, retryPolicy: fastRetry)
+        let batch = await invoker.fanOut("echo", count: 5, options: CallOptions(maxRetries: 3, concurrency: 2), arguments: index)
+        for i in 0..<5 { #expect(provider.attempts(i) == 1) }
+        #expect(batch.retries == 0)
+        #expect(batch.cancelled == 5 && batch.cancelledWhileRunning == 0)
+        let running = TestProvider { _ in throw FaastError(.cancelled, "stopped while it ran") }
+        let stopped = await Invoker(provider: running, retryPolicy: fastRetry)
+            .fanOut("echo", count: 5, options: CallOptions(maxRetries: 3, concurrency: 2), arguments: index)
+        #expect(stopped.cancelled == 5 && stopped.cancelledWhileRunning == 5)
+    }
+
     @Test("by default only attempts that did not start are retried", arguments: FaastError.Kind.allCases)
     func retriesByKind(kind: FaastError.Kind) async {
         let provider = TestProvider { _ in throw FaastError(kind, "always") }

@@ -128,7 +128,8 @@ struct RetryPolicyTests {
         #expect(plain.attemptDidNotStart == (kind == .throttled))
         #expect(plain.mayHaveRun == (kind == .workerExited || kind == .transport || kind == .mayHaveRun))
         let unsent = FaastError(kind, "x", notStarted: true)
-        #expect(unsent.attemptDidNotStart)
+        // A cancelled call is never run again, whether it had started or not.
+        #expect(unsent.attemptDidNotStart == (kind != .cancelled))
         #expect(!unsent.mayHaveRun)
     }
 

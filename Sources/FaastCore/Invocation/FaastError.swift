@@ -79,8 +79,9 @@ public struct FaastError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether the attempt provably did not start, so that running the call again cannot run user code
-    /// twice: a refusal for load (`throttled`), or an attempt marked `notStarted`. Retried automatically.
-    public var attemptDidNotStart: Bool { kind == .throttled || notStarted }
+    /// twice: a refusal for load (`throttled`), or an attempt marked `notStarted`. Retried automatically,
+    /// except a cancelled one (`notStarted` there only says it never ran: see `BatchResult.cancelledWhileRunning`).
+    public var attemptDidNotStart: Bool { kind == .throttled || (notStarted && kind != .cancelled) }
 
     /// Whether the attempt may have run user code although it failed: its worker or runtime died during the
     /// call (`workerExited`), or its request or answer was lost on the way (`transport`) after it may have
