@@ -61,6 +61,10 @@ static int utf8_getc(FILE *stream) {
 void faast_el_configure(rl_completion_func_t *completion, const char *word_breaks, int (*getc)(FILE *)) {
     byte_getc = getc;
     rl_getc_function = utf8_getc;
+    // The prompt and the line being edited go to the terminal: to stderr when standard output is redirected
+    // (`faast mod.js > out.txt`), as bash does, so that the file gets only the results. On a redirected stdout
+    // libedit could not edit, and no typed line ever reached faast.
+    if (!isatty(STDOUT_FILENO) && isatty(STDERR_FILENO)) rl_outstream = stderr;
     rl_initialize();
     rl_catch_signals = 0;  // faast handles SIGINT itself
     rl_attempted_completion_function = completion;

@@ -67,7 +67,7 @@ final class LineEditor: Sendable {
             if faast_sigterm_received() != 0 { return .terminated }
             if faast_take_sigint() > 0 {
                 faast_el_interrupt_line()
-                StandardOutput.write(1, "^C\n")
+                StandardOutput.write(isatty(1) == 0 && isatty(2) == 1 ? 2 : 1, "^C\n")  // where the prompt is
                 return .interrupted
             }
             // One key per call; faast_getc returns early when a signal is pending.

@@ -32,11 +32,11 @@ public struct Repl {
             switch event {
             case .endOfInput:
                 if pending.isEmpty {
-                    output.out("\n")
+                    Self.endLine(output)
                     break loop
                 }
                 // Ctrl-D at a continuation prompt drops the unfinished command, on a line of its own.
-                output.out("\n")
+                Self.endLine(output)
                 pending = ""
             case .interrupted:
                 pending = ""
@@ -80,6 +80,12 @@ public struct Repl {
             }
         }
         return status
+    }
+
+    /// Ends the line the prompt is on, where the prompt is: standard output, or standard error when standard
+    /// output is redirected (see the line editor).
+    static func endLine(_ output: any OutputSink) {
+        if output.outIsTerminal || !output.errIsTerminal { output.out("\n") } else { output.err("\n") }
     }
 
     /// The continuation prompt, right-aligned under the prompt: `  ...> ` under `faast> `.

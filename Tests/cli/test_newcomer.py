@@ -131,3 +131,29 @@ def test_help_says_help_fn_too(faast):
     r = faast.run("examples/functions.py", "-c", "help")
     assert r.returncode == 0
     assert "help COMMAND shows its options and examples; help FN a function's signature and documentation.\n" in r.stdout
+
+
+def test_the_prompt_works_with_standard_output_redirected_to_a_file(faast_bin, env, tmp_path):
+    # `faast mod.js > out.txt` at a terminal: the prompt and the typed line are on the terminal (stderr), the
+    # file gets exactly the results. (It showed no prompt and never ran a typed line.)
+    import pexpect
+
+    from conftest import EXAMPLES
+    out = tmp_path / "out.txt"
+    child = pexpect.spawn("bash", ["-c", f'exec "$0" "$1" > "$2"', faast_bin, str(EXAMPLES / "functions.js"), str(out)],
+                          env=dict(env, TERM="xterm"), encoding="utf-8", timeout=15)
+    try:
+        child.expect_exact("functions.js@local> ")
+        child.send('call add(1, 2)\r')
+        child.expect_exact("functions.js@local> ")
+        child.send('call hello("é")\r')
+        child.expect_exact("functions.js@local> ")
+        child.sendcontrol("c")  # at an idle prompt: ^C and a fresh prompt, on the terminal
+        child.expect_exact("^C")
+        child.expect_exact("functions.js@local> ")
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
+    assert out.read_text() == '3\n"hello é!"\n'
