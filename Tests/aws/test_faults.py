@@ -244,6 +244,23 @@ def test_a_stalled_describe_on_lambda_delays_no_call(proxy, tmp_path, module):
     assert stats["DeleteFunction"]["seen"] == 1, stats
 
 
+def test_a_stalled_describe_delays_no_call_after_a_code_only_update(proxy, tmp_path):
+    # A kept session whose code changed is updated in place; Lambda's new description is held (never answered):
+    # the call, and the exit that keeps the session again, do not wait for it.
+    module = tmp_path / "m.js"
+    module.write_text((FIXTURES / "sample.js").read_text())
+    kept = faast(proxy.url, "--provider", "aws", "--keep", str(module), "-c", 'call hello("x")', tmp_path=tmp_path)
+    assert kept.returncode == 0, kept.stderr
+    with open(module, "a") as f:
+        f.write("\nmodule.exports.added = () => 'new';\n")
+    proxy.rules([{"op": "Invoke", "fault": "stall", "seconds": 900, "body_contains": '"op":"describe"'}])
+    r = faast(proxy.url, "--provider", "aws", "--keep", str(module), "-c", "call added()", "-c", "cleanup", tmp_path=tmp_path)
+    assert "updated its code in place" in r.stderr, r.stderr
+    assert r.stdout.startswith('"new"\n'), r.stdout + r.stderr
+    assert r.returncode == 0, r.stderr
+    assert proxy.stats()["Invoke"] == {"seen": 2, "faulted": 1}, proxy.stats()
+
+
 def faast_resources():
     """Every faast function, log group, queue and topic moto holds."""
     return {

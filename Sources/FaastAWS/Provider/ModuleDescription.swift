@@ -1,11 +1,11 @@
 import FaastCore
 import Synchronization
 
-/// The functions a session's module declares. A fresh deploy starts with the local trampoline's description
-/// (see `LocalDescription`), so that the first call goes out as soon as the function is Active while Lambda
+/// The functions a session's module declares. A fresh deploy (and a kept session's code-only update) starts with
+/// the local trampoline's description (see `LocalDescription`), so that the first call goes out as soon as the function is Active while Lambda
 /// describes the module concurrently; Lambda's description, when it comes, replaces the local one (they differ
 /// only for a module that declares other functions on Lambda). Lambda failing to load the module shows in the
-/// calls, which get its load error.
+/// calls, which get its load error. A kept session's record holds the description known when it is kept.
 final class ModuleDescription: Sendable {
     private let current: Mutex<[FunctionInfo]>
     private let remote = Mutex<Task<Void, Never>?>(nil)
@@ -28,13 +28,6 @@ final class ModuleDescription: Sendable {
     }
 
     var functions: [FunctionInfo] { current.withLock { $0 } }
-
-    /// The description once Lambda's has come (or failed: then the local one), for records that outlive the
-    /// session (a kept session's).
-    func settled() async -> [FunctionInfo] {
-        await remote.withLock { $0 }?.value
-        return functions
-    }
 
     /// Stops waiting for Lambda's description (the session is being cleaned up).
     func cancel() { remote.withLock { $0 }?.cancel() }

@@ -43,7 +43,7 @@ extension AWSProvider: KeepingProvider {
         let record = KeptSession(
             id: names.sessionId, region: region, module: module.path, codeHash: config["CodeSha256"]?.stringValue ?? "",
             settings: StoredSettings(settings), settingsKey: Self.settingsKey(module: module, settings: settings, layerName: layer?.name),
-            functionArn: functionArn, role: roleName, functions: await description.settled(), layerName: layer?.name, layerArn: layer?.arn,
+            functionArn: functionArn, role: roleName, functions: functions, layerName: layer?.name, layerArn: layer?.arn,
             created: keeping.state.withLock { $0.created }, lastUsed: Date().timeIntervalSince1970,
             retentionDays: settings.logRetentionDays, topicArn: infra?.topicArn, queueUrl: infra?.queueUrl,
             queueArn: infra?.queueArn, subscriptionArn: infra?.subscriptionArn)
@@ -141,7 +141,7 @@ extension AWSProvider: KeepingProvider {
             lock.release()
             throw FaastError(.deployFailed, AWSErrors.faastError(error).message)
         }
-        var functions = record.functions
+        var functions = ModuleDescription(record.functions)
         // Attached by id (`attach`, `session=`), or found by `open` because code and settings match.
         let attached = settings.cloud.session != nil
         let verb = attached ? "attached" : "reused"
@@ -151,9 +151,18 @@ extension AWSProvider: KeepingProvider {
             let package = try await packaged
             hash = codeHash(package.zip)
             if config["CodeSha256"]?.stringValue != hash {
+                // Described here while the code is updated (as a fresh deploy does: see `ModuleDescription`), unless
+                // the module needs installed dependencies; Lambda's description comes beside the first call.
+                let env = settings.env, plain = settings.package.dependencies == nil
+                async let local = plain ? LocalDescription.run(module, modulePath: nil, provider: "local", environment: env) : nil
                 try await services.updateFunctionCode(names.function, zip: package.zip)
                 try await waitForUpdate(names.function, services: services)
-                functions = try await describe(names.function, services: services, module: module)
+                let remote = Task { try await describe(names.function, services: services, module: module) }
+                if let local = await local {
+                    functions = ModuleDescription(local: local, remote: remote)
+                } else {
+                    functions = ModuleDescription(try await withTaskCancellationHandler { try await remote.value } onCancel: { remote.cancel() })
+                }
                 reuse = "\(verb) kept session \(record.id): updated its code in place"
             } else if config["State"]?.stringValue != "Active" {
                 try await waitUntilActive(names.function, services: services)
@@ -164,12 +173,12 @@ extension AWSProvider: KeepingProvider {
             throw FaastError(.deployFailed, e.message, remote: e.remote)
         }
         let layer = record.layerArn.map { LayerCache.Layer(arn: $0, name: record.layerName ?? "", published: false, unzippedBytes: 0) }
-        let provider = AWSProvider(module: module, functions: ModuleDescription(functions), settings: settings, names: names,
+        let provider = AWSProvider(module: module, functions: functions, settings: settings, names: names,
                                    functionArn: record.functionArn, services: services, roleName: record.role, layer: layer)
         var updated = record
         updated.module = module.path
         updated.codeHash = hash
-        updated.functions = functions
+        updated.functions = functions.functions
         updated.lastUsed = now.timeIntervalSince1970
         try? lock.write(updated)
         provider.keeping.state.withLock { s in
