@@ -21,10 +21,17 @@ struct SendAheadTests {
           }
           return i * 2;
         };
-        exports.stamp = function stamp(i, slowAt) {
-          const start = Date.now();
-          if (i === slowAt) block(1500);
-          return [start, Date.now()];
+        // Call `slowAt` runs until the other `total - 1` calls have ended (each leaves a file in `dir`), or for
+        // `waitMs` at most: it ends early only if no call waits behind it.
+        exports.stamp = function stamp(i, slowAt, dir, total, waitMs) {
+          const fs = require('fs');
+          const start = now();
+          if (i === slowAt) {
+            while (fs.readdirSync(dir).length < total - 1 && now() - start < waitMs) block(5);
+          }
+          const end = now();
+          if (i !== slowAt) fs.writeFileSync(require('path').join(dir, String(i)), '');
+          return [start, end];
         };
         exports.spin = function spin(ms) {
           const until = performance.now() + ms;
@@ -190,8 +197,14 @@ extension SendAheadTests {
         let invoker = Invoker(provider: provider)
         // Two warm workers first: starting one on a loaded machine can take as long as the slow call.
         #expect(await invoker.fanOut("tick", count: 2) { [.int($0)] }.ok == 2)
-        let batch = await invoker.fanOut("stamp", count: 40, options: CallOptions(pipeline: pipeline)) {
-            [.int($0), .int(5)]
+        // The slow call runs until every other call has ended: with pipeline off they all can, on the other worker,
+        // however loaded the machine; calls sent ahead behind it cannot, so then it gives up after 2 s.
+        let dir = NSTemporaryDirectory() + "faast-stamps-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let waitMs = pipeline ? 2000 : 120_000
+        let batch = await invoker.fanOut("stamp", count: 40, options: CallOptions(timeout: 300, pipeline: pipeline)) {
+            [.int($0), .int(5), .string(dir), .int(40), .int(waitMs)]
         }
         #expect(batch.ok == 40)
         let spans = batch.results.map { $0.successValue?.arrayValue?.compactMap(\.doubleValue) ?? [] }
