@@ -71,7 +71,7 @@ public struct DependencyFile: Sendable, Hashable {
 
     /// A file's bytes, or a folder's files (sorted, node_modules and caches left out).
     static func contents(of path: String) -> [(String, Data)] {
-        if !Paths.isDirectory(path) { return [("", FileManager.default.contents(atPath: path) ?? Data())] }
+        if !FilePaths.isDirectory(path) { return [("", FileManager.default.contents(atPath: path) ?? Data())] }
         let files = (try? FolderWalker.files(in: path)) ?? []
         return files.filter { !$0.hasPrefix("node_modules/") }.map { ($0, FileManager.default.contents(atPath: path + "/" + $0) ?? Data()) }
     }

@@ -19,7 +19,7 @@ public enum DependencyCache {
     static func installed(_ file: DependencyFile, target: InstallTarget, notices: Notices, root: String) async throws(FaastError) -> String {
         let hash = file.hash(target: try target.key(runtime: file.runtime))
         let folder = root + "/" + String(hash.prefix(32))
-        if Paths.isDirectory(folder) { return folder }
+        if FilePaths.isDirectory(folder) { return folder }
         let scratch = root + "/.installing-\(hash.prefix(12))-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         try await Installer.install(file, into: scratch, target: target, notices: notices)
@@ -27,7 +27,7 @@ public enum DependencyCache {
             try FileManager.default.moveItem(atPath: scratch, toPath: folder)
         } catch {
             // Another session installed the same thing meanwhile: theirs is as good.
-            if !Paths.isDirectory(folder) {
+            if !FilePaths.isDirectory(folder) {
                 throw FaastError(.deployFailed, "cannot move the install into \(folder): \(error.localizedDescription)")
             }
         }

@@ -58,7 +58,7 @@ extension Layout {
             if sites.contains(where: { Paths.isInside(f.root, $0) }) {
                 guard tops.insert(f.top).inserted else { continue }
                 let name = FilePaths.lastComponent(f.top)
-                if Paths.isDirectory(f.top) {
+                if FilePaths.isDirectory(f.top) {
                     let files = try FolderWalker.files(in: f.top)
                     try addFolder(f.top, at: Paths.relative(f.top, to: f.root))
                     checkNative(files, package: name)

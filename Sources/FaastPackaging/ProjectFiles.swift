@@ -21,11 +21,6 @@ enum Paths {
     static func join(_ a: String, _ b: String) -> String {
         a.isEmpty ? b : b.isEmpty ? a : a + "/" + b
     }
-
-    static func isDirectory(_ path: String) -> Bool {
-        var isDir: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
-    }
 }
 
 /// The module's project: the nearest folder, from the module's up, holding `package.json`, `pyproject.toml`,
@@ -68,7 +63,7 @@ enum FolderWalker {
         for name in names.sorted() where !skipped.contains(name) && !name.hasSuffix(".pyc") {
             let path = dir + "/" + name
             let relative = Paths.join(prefix, name)
-            if Paths.isDirectory(path) {
+            if FilePaths.isDirectory(path) {
                 let real = Paths.real(path)
                 guard visited.insert(real).inserted else { continue }
                 try walk(path, prefix: relative, into: &out, visited: &visited, limit: limit)

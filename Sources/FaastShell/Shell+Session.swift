@@ -102,7 +102,7 @@ extension Shell {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else {
             let near = PathSuggestion.suggestions(for: path, relativeTo: context.directory, kind: PathSuggestion.isScript)
-            throw ShellError("cannot read \(path): no such file" + PathSuggestion.didYouMean(near), suggestions: near)
+            throw ShellError("cannot read \(path): no such file" + Suggestion.didYouMean(near), suggestions: near)
         }
         if isDirectory.boolValue { throw ShellError("cannot read \(path): it is a directory (source takes a .faast file)") }
         guard let data = FileManager.default.contents(atPath: full) else {

@@ -60,7 +60,7 @@ struct Launcher {
         guard exists, !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
             let why = !exists ? "no such file" : isDirectory.boolValue ? "it is a directory" : "permission denied"
             let near = exists ? [] : PathSuggestion.suggestions(for: path, kind: PathSuggestion.isScript)
-            let message = "cannot read \(path): \(why)" + PathSuggestion.didYouMean(near)
+            let message = "cannot read \(path): \(why)" + Suggestion.didYouMean(near)
             if flags.format == "json" { StandardOutput().out(JSONOutput.commandLineError(message, suggestions: near) + "\n") }
             StandardOutput().err("error: \(message)\n")
             return ExitStatus.usage

@@ -152,8 +152,8 @@ public final class LaneCalls: @unchecked Sendable {
         case .failure(let error):
             // The provider's own cancellation says whether the attempt had started (and, on Lambda, that it may
             // still run); any other error of a cancelled fan-out was the attempt in flight being ended.
-            let error = !isCancelled ? error : error.kind == .cancelled ? error
-                : FaastError(.cancelled, "\(fanOut.plan.function) was cancelled")
+            let error = isCancelled && error.kind != .cancelled
+                ? FaastError(.cancelled, "\(fanOut.plan.function) was cancelled") : error
             if attempts.failed(error) {
                 let delay = Double(fanOut.retryPolicy.delayNanoseconds(afterAttempt: attempts.attempt - 1)) / 1e9
                 let again = LaneCall(request: attempts.request(call.request.args, keywords: call.request.keywords), index: call.index, attempts: attempts)

@@ -252,8 +252,8 @@ public func resolveModule(_ path: String, relativeTo directory: String? = nil) t
     if !FilePaths.isRegularFile(absolute) {
         let near = PathSuggestion.suggestions(for: path, relativeTo: directory)
         if runtime != nil || !near.isEmpty {
-            let what = PathSuggestion.isDirectory(absolute) ? "a folder, not a module" : "no such file"
-            var error = FaastError(.deployFailed, "\(path): \(what)" + PathSuggestion.didYouMean(near))
+            let what = FilePaths.isDirectory(absolute) ? "a folder, not a module" : "no such file"
+            var error = FaastError(.deployFailed, "\(path): \(what)" + Suggestion.didYouMean(near))
             error.suggestions = near
             throw error
         }

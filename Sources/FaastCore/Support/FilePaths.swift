@@ -17,6 +17,11 @@ public enum FilePaths {
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && !isDir.boolValue
     }
 
+    public static func isDirectory(_ path: String) -> Bool {
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+    }
+
     /// The XDG directory `variable` (e.g. `XDG_STATE_HOME`) or its default under the home directory, with `faast` appended.
     public static func xdg(_ variable: String, default fallback: String) -> String {
         let env = ProcessInfo.processInfo.environment

@@ -28,8 +28,8 @@ public enum PathSuggestion {
                 folder = FilePaths.home
                 continue
             }
-            if part != "..", !isDirectory(folder + "/" + part) {
-                guard let near = Suggestion.nearest(to: part, in: entries(of: folder, where: isDirectory)).first else { return [] }
+            if part != "..", !FilePaths.isDirectory(folder + "/" + part) {
+                guard let near = Suggestion.nearest(to: part, in: entries(of: folder, where: FilePaths.isDirectory)).first else { return [] }
                 parts[i] = near
             }
             folder = FilePaths.absolute(parts[i], relativeTo: folder)
@@ -42,28 +42,15 @@ public enum PathSuggestion {
         let near = Suggestion.nearest(to: name, in: modules)
         if !near.isEmpty { return near.prefix(limit).map { prefix + $0 } }
         // A folder named (or nearly): the modules in it.
-        let named = isDirectory(folder + "/" + name) ? name : Suggestion.nearest(to: name, in: entries(of: folder, where: isDirectory)).first
+        let named = FilePaths.isDirectory(folder + "/" + name) ? name : Suggestion.nearest(to: name, in: entries(of: folder, where: FilePaths.isDirectory)).first
         guard let named else { return [] }
         let inside = entries(of: folder + "/" + named) { kind($0) && FilePaths.isRegularFile($0) }
         return inside.sorted().prefix(limit).map { prefix + named + "/" + $0 }
-    }
-
-    /// " (did you mean 'a' or 'b'?)", or "" when there is nothing near.
-    public static func didYouMean(_ suggestions: [String]) -> String {
-        guard !suggestions.isEmpty else { return "" }
-        let quoted = suggestions.map { "'\($0)'" }
-        let list = quoted.count == 1 ? quoted[0] : quoted.dropLast().joined(separator: ", ") + " or " + quoted.last!
-        return " (did you mean \(list)?)"
     }
 
     /// Names in `folder` (not hidden) whose full path passes `test`, sorted.
     private static func entries(of folder: String, where test: (String) -> Bool) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { !$0.hasPrefix(".") && test(folder + "/" + $0) }.sorted()
-    }
-
-    static func isDirectory(_ path: String) -> Bool {
-        var isDir: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
     }
 }

@@ -28,8 +28,15 @@ public enum Suggestion {
 
     /// " (did you mean 'x'?)" or "" — ready to append to a message; `sigil` is written before the name (`$`).
     public static func didYouMean(_ word: String, in candidates: some Sequence<String>, sigil: String = "") -> String {
-        guard let s = closest(to: word, in: candidates) else { return "" }
-        return " (did you mean '\(sigil)\(s)'?)"
+        didYouMean(closest(to: word, in: candidates).map { [sigil + $0] } ?? [])
+    }
+
+    /// " (did you mean 'a' or 'b'?)" for names already chosen (`PathSuggestion`), or "" when there are none.
+    public static func didYouMean(_ names: [String]) -> String {
+        guard let last = names.last else { return "" }
+        let quoted = names.map { "'\($0)'" }
+        let list = names.count == 1 ? quoted[0] : quoted.dropLast().joined(separator: ", ") + " or '\(last)'"
+        return " (did you mean \(list)?)"
     }
 
     /// Optimal string alignment distance.
